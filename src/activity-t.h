@@ -1,0 +1,33 @@
+/*
+ * activity-t.h - per-thread event counters (types only).
+ *
+ * Counted whether or not a tracing session is active, printed at the end
+ * of a run, so benchmarks without tracing still see the lock traffic.
+ * Each thread writes only its own element: no atomics.
+ */
+#ifndef MUXLAB_ACTIVITY_T_H
+#define MUXLAB_ACTIVITY_T_H
+
+#include <stdint.h>
+#include "compiler.h"
+#include "thread-t.h"
+#include "trace-t.h"
+
+struct activity {
+	uint64_t io_cb[SIDE_COUNT][MUX_COUNT][PATH_COUNT];
+	uint64_t lock_acq[SITE_COUNT];	/* successful acquisitions by site */
+	uint64_t trylock_fail;
+	uint64_t takeover_ok;
+	uint64_t takeover_fail;
+	uint64_t stolen_free;		/* io_cb found its context NULL */
+	uint64_t flag_set;
+	uint64_t flag_clear;
+	uint64_t req_ok;
+	uint64_t req_err;
+	uint64_t conn_new[SIDE_COUNT];
+	uint64_t idle_refused;
+	uint64_t purged;
+	uint64_t wakeups_remote;
+} THREAD_ALIGNED;
+
+#endif /* MUXLAB_ACTIVITY_T_H */

@@ -1,0 +1,23 @@
+/*
+ * activity.h - per-thread counters and their report.
+ */
+#ifndef MUXLAB_ACTIVITY_H
+#define MUXLAB_ACTIVITY_H
+
+#include <stdio.h>
+#include "activity-t.h"
+#include "thread.h"
+
+extern struct activity activity[MAX_THREADS];
+
+/* this thread's counters */
+#define ACT	(activity[tid])
+
+/* Sum all threads into <sum>. */
+void activity_sum(struct activity *sum);
+
+/* Print the end-of-run summary to <f> (one block, stable format that
+ * scripts parse: "key value" lines). */
+void activity_report(FILE *f, double seconds);
+
+#endif /* MUXLAB_ACTIVITY_H */

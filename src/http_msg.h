@@ -1,0 +1,51 @@
+/*
+ * http_msg.h - building and reading struct http_msg.
+ *
+ * Owner-thread only: a message belongs to one stream at a time. None of
+ * these functions does I/O. Errors are negative returns, never aborts.
+ */
+#ifndef MUXLAB_HTTP_MSG_H
+#define MUXLAB_HTTP_MSG_H
+
+#include <string.h>
+#include "http_msg-t.h"
+
+/* Prepare an empty message (request if !is_resp). Keeps allocated storage
+ * of a previous use, so a reused message costs no allocation. */
+void http_msg_reset(struct http_msg *msg, int is_resp);
+
+/* Release the storage. Accepts a reset or zeroed message. */
+void http_msg_free(struct http_msg *msg);
+
+/* Copy <len> bytes into the store; fill <out>. 0 or -1 (too large). */
+int http_msg_str(struct http_msg *msg, const char *s, size_t len,
+		 struct hstr *out);
+
+/* Add a header; the name is lower-cased while copied. Hop-by-hop headers
+ * and content-length are not stored (the caller sets flags/clen instead).
+ * Returns 0, -1 if too many headers or too large. */
+int http_msg_add_hdr(struct http_msg *msg, const char *n, size_t nlen,
+		     const char *v, size_t vlen);
+
+/* Find header <name> (lower case). Returns its index or -1. */
+int http_msg_find_hdr(const struct http_msg *msg, const char *name);
+
+/* Append body bytes. 0, or -1 when over HTTP_MAX_BODY. */
+int http_msg_add_body(struct http_msg *msg, const void *p, size_t len);
+
+/* Pointer to the bytes of <s> in <msg>. */
+static inline const char *hstr_ptr(const struct http_msg *msg, struct hstr s)
+{
+	return msg->store.area + s.off;
+}
+
+/* Does <s> equal the C string <lit> (case-sensitive)? */
+static inline int hstr_eq(const struct http_msg *msg, struct hstr s,
+			  const char *lit)
+{
+	size_t l = strlen(lit);
+
+	return s.len == l && memcmp(hstr_ptr(msg, s), lit, l) == 0;
+}
+
+#endif /* MUXLAB_HTTP_MSG_H */

@@ -1,0 +1,33 @@
+/*
+ * lab-t.h - lab-wide run settings: mode and bug modes (types only).
+ *
+ * Bug modes re-introduce, one at a time, a mistake HAProxy made or could
+ * have made around TASK_F_USR1, so that a student can see in the trace what
+ * goes wrong. They are listed in ONE table (lab.c: bug_table[]) and tested
+ * in the code with bug_on_mode(BUG_X) next to the correct line, never with
+ * #ifdef, so a reader sees the right line and the broken one together.
+ */
+#ifndef MUXLAB_LAB_T_H
+#define MUXLAB_LAB_T_H
+
+enum bug_id {
+	BUG_NONE = 0,
+	BUG_NO_USR1_SET,	/* detach forgets to set TASK_F_USR1 */
+	BUG_USR1_AFTER_INSERT,	/* set after publishing in the idle list */
+	BUG_TRUST_CTX,		/* io_cb trusts ctx, no re-read under lock */
+	BUG_USR1_ATTACH_OR,	/* attach ORs USR1 instead of clearing it
+				 * (HAProxy edb99e296, ssl_set_used) */
+	BUG_WAKE_OLD_LOCAL,	/* takeover wakes the old tasklet on the
+				 * stealer, not its thread (1662cdb0c) */
+	BUG_IDLE_THR_COUNTER,	/* steal fixes curr_idle_thr[tid] instead of
+				 * the victim's (9c13b62b4) */
+	BUG_COUNT
+};
+
+struct bug_desc {
+	const char *name;	/* --bug NAME */
+	const char *origin;	/* HAProxy commit that fixed it, or "" */
+	const char *what;	/* one line for --list-bugs */
+};
+
+#endif /* MUXLAB_LAB_T_H */

@@ -1,0 +1,61 @@
+/*
+ * mux.h - helpers shared by the three muxes: the TASK_F_USR1 transitions.
+ *
+ * These are the two lines e388f2fbc added to every mux, wrapped so that
+ * each change emits flag_set / flag_clear with the old and new state.
+ */
+#ifndef MUXLAB_MUX_H
+#define MUXLAB_MUX_H
+
+#include "task-t.h"
+#include "connection-t.h"
+#include "activity.h"
+#include "trace.h"
+#include "lab.h"
+
+extern const struct mux_ops mux_h1_ops;
+extern const struct mux_ops mux_h2_ops;
+extern const struct mux_ops mux_fcgi_ops;
+
+/* detach: "mark that the tasklet may lose its context to another thread
+ * and that the handler needs to check it under the idle conns lock".
+ * Owner thread, before the conn is published in an idle/safe list. Does
+ * nothing in legacy mode (the flag did not exist before the commit). */
+static inline void mux_set_idle_flag(struct tasklet *tl,
+				     const struct connection *conn)
+{
+	unsigned int old;
+
+	if (lab_mode == MODE_LEGACY)
+		return;
+	old = __atomic_fetch_or(&tl->state, TASK_F_USR1, __ATOMIC_SEQ_CST);
+	ACT.flag_set++;
+	TRACE(flag_set, tid, tl->id, conn->id, conn->mux->id, old,
+	      old | TASK_F_USR1);
+}
+
+/* attach: "the connection is not idle anymore". Owner thread, after the
+ * stream exists. */
+static inline void mux_clear_idle_flag(struct tasklet *tl,
+				       const struct connection *conn)
+{
+	unsigned int old;
+
+	if (lab_mode == MODE_LEGACY)
+		return;
+	if (bug_on_mode(BUG_USR1_ATTACH_OR)) {
+		/* the edb99e296 slip: OR where an AND-NOT was meant */
+		old = __atomic_fetch_or(&tl->state, TASK_F_USR1,
+					__ATOMIC_SEQ_CST);
+		ACT.flag_set++;
+		TRACE(flag_set, tid, tl->id, conn->id, conn->mux->id, old,
+		      old | TASK_F_USR1);
+		return;
+	}
+	old = __atomic_fetch_and(&tl->state, ~TASK_F_USR1, __ATOMIC_SEQ_CST);
+	ACT.flag_clear++;
+	TRACE(flag_clear, tid, tl->id, conn->id, conn->mux->id, old,
+	      old & ~TASK_F_USR1);
+}
+
+#endif /* MUXLAB_MUX_H */

@@ -1,0 +1,37 @@
+/*
+ * stream.h - the transaction logic between the front and back muxes.
+ *
+ * Flow: the front mux creates a stream (stream_new()), fills s->req and
+ * calls stream_notify(); process_stream() then picks a server and connects
+ * (connect_server(): reuse, steal or new), the back mux sends the request,
+ * fills s->rsp and calls stream_notify(); process_stream() detaches the
+ * back side (the conn may become idle) and hands the response to the front
+ * mux. Everything runs on the front connection's thread.
+ */
+#ifndef MUXLAB_STREAM_H
+#define MUXLAB_STREAM_H
+
+#include "stream-t.h"
+
+struct connection;
+
+/* Create a stream for front connection <fconn> (front mux ctx <fctx>).
+ * NULL on allocation failure (the front mux answers 500 and closes). */
+struct stream *stream_new(struct connection *fconn, void *fctx);
+
+/* Something happened on one side (request ready, response ready, error):
+ * wake the stream's task. Owner thread. */
+void stream_notify(struct stream *s);
+
+/* Back side error: record <status> (502, 503, 504) and notify. */
+void stream_srv_error(struct stream *s, int status);
+
+/* The front mux is done with <s> (response sent, or client gone): free it,
+ * detaching the back side if still attached. Owner thread. */
+void stream_free(struct stream *s);
+
+/* request accounting, summed over threads for run_end */
+void stream_counts(uint64_t *ok, uint64_t *err);
+long stream_live_count(void);
+
+#endif /* MUXLAB_STREAM_H */
