@@ -74,7 +74,7 @@ struct peer_loop {
 int peer_loop_init(struct peer_loop *loop);
 
 /* Close the loop's descriptors and free the heap. Registered peer_fds are
- * not closed: their owners do that. Accepts a zeroed loop. */
+ * not closed: their owners do that. Accepts a loop whose init failed. */
 void peer_loop_destroy(struct peer_loop *loop);
 
 /* Register <pfd> for <events> (EPOLLIN, EPOLLOUT, ...). 0 or -1. */

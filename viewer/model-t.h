@@ -1,0 +1,287 @@
+/*
+ * model-t.h - the viewer's trace model (types only).
+ *
+ * A trace is indexed once into a flat array of compact records (struct
+ * mv_rec, 24 bytes), in timestamp order as the babeltrace2 muxer delivers
+ * them. Everything else is an index over that array: one lane per engine
+ * thread (the `tid` field), lock spans per lane, steal lists, a block
+ * summary of "kinds" for fast binning and jumping, a dense remap of the
+ * 64-bit conn and tasklet ids, and per-connection summaries.
+ *
+ * Nothing here knows about libbabeltrace2 or ncurses: the reader fills a
+ * struct mv_event and calls model_add(); unit tests do the same with
+ * synthetic streams.
+ */
+#ifndef MUXVIEW_MODEL_T_H
+#define MUXVIEW_MODEL_T_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../src/trace-t.h"
+#include "../src/task-t.h"
+
+/* Event types: the muxlab events of docs/trace-events.md, plus two of ours. */
+enum mv_type {
+	MV_T_NONE = 0,
+	MV_T_RUN_START,
+	MV_T_RUN_END,
+	MV_T_WAKEUP,		/* tasklet_wakeup */
+	MV_T_IO_CB,
+	MV_T_IO_CB_STOLEN,
+	MV_T_FLAG_SET,
+	MV_T_FLAG_CLEAR,
+	MV_T_LOCK_ACQ,		/* lock_acquire */
+	MV_T_LOCK_REL,		/* lock_release */
+	MV_T_TAKEOVER,
+	MV_T_IDLE_INSERT,
+	MV_T_IDLE_REMOVE,
+	MV_T_STREAM_ATTACH,
+	MV_T_STREAM_DETACH,
+	MV_T_CONN_NEW,
+	MV_T_CONN_FREE,
+	MV_T_OTHER,		/* a muxlab event this viewer does not know */
+	MV_T_DISCARDED,		/* marker: the tracer dropped events here */
+	MV_T_COUNT
+};
+
+/* A fully decoded event, as the reader (or a test) hands it to the model.
+ * Fields an event does not carry are left at 0 (tid at -1). */
+struct mv_event {
+	enum mv_type type;
+	uint64_t ts;		/* ns from the clock origin */
+	int tid;		/* engine thread index, -1 = none */
+	int vtid;		/* LTTng vtid context, -1 = unknown */
+	uint64_t tl;
+	uint64_t conn;
+	uint64_t old_tl;
+	uint64_t new_tl;
+	uint64_t stream;
+	uint64_t ns;		/* wait_ns (lock_acquire) or hold_ns (release) */
+	uint64_t count;		/* discarded marker: events lost */
+	unsigned int state;	/* io_cb */
+	unsigned int old_state;	/* flag_set / flag_clear */
+	unsigned int new_state;
+	int mux, side, path, site, list, reason;
+	int owner, remote, lock, trylock, ok, from_tid, srv;
+	/* run_start / run_end */
+	int mode, nbthread;
+	unsigned int usr1_bit;
+	uint64_t seed;
+	const char *bug;	/* copied by the model */
+	const char *scenario;	/* copied by the model */
+	uint64_t requests_ok, requests_err, takeovers;
+	const char *name;	/* MV_T_OTHER: the event name, copied */
+};
+
+/* The compact record. <a>, <b>, <c> and <bits> mean different things per
+ * type; only the mv_rec_*() accessors in model.h read them:
+ *
+ *   type          a         b             c           bits
+ *   WAKEUP        owner     tl            -           remote
+ *   IO_CB         conn      tl            state       mux side path
+ *   IO_CB_STOLEN  -         tl            -           mux
+ *   FLAG_*        conn      tl            flag slot   mux
+ *   LOCK_ACQ      lock      wait_ns(sat)  release ev  site trylock ok
+ *   LOCK_REL      lock      hold_ns(sat)  acquire ev  site
+ *   TAKEOVER      conn      old_tl        new_tl      mux ok from_tid
+ *   IDLE_*        conn      -             srv         mux list reason
+ *   STREAM_*      conn      stream hi     stream lo   mux side
+ *   CONN_NEW      conn      -             srv         mux side
+ *   CONN_FREE     conn      -             -           mux side
+ *   OTHER         name idx  -             -           -
+ *   DISCARDED     -         count hi      count lo    -
+ *
+ * conn and tl are dense indexes (0 = id 0 = none), see model_conn_id().
+ * A saturated wait/hold (0xffffffff) has its exact value in the big-value
+ * side table.
+ */
+struct mv_rec {
+	uint64_t ts;		/* ns from the clock origin */
+	uint8_t type;		/* enum mv_type */
+	uint8_t tid;		/* engine thread, MV_TID_NONE / MV_TID_BAD */
+	uint16_t bits;		/* small enums, see MV_B_* */
+	uint32_t a;
+	uint32_t b;
+	uint32_t c;
+};
+
+#define MV_TID_NONE	255	/* the event has no tid field */
+#define MV_TID_BAD	254	/* tid out of range (negative or >= 254) */
+#define MV_MAX_LANES	254
+
+#define MV_NONE		0xffffffffu	/* "no event" index */
+#define MV_SAT32	0xffffffffu	/* saturated 32-bit value */
+
+/* bit fields in mv_rec.bits */
+#define MV_B_MUX_SHIFT		0	/* 2 bits, 3 = out of range */
+#define MV_B_SIDE_SHIFT		2	/* 2 bits, 3 = out of range */
+#define MV_B_BOOL		0x0010	/* path=locked / ok / remote */
+#define MV_B_TRYLOCK		0x0020	/* lock_acquire trylock */
+#define MV_B_SITE_SHIFT		6	/* 4 bits, 15 = out of range */
+#define MV_B_LIST_SHIFT		10	/* 3 bits, 7 = out of range */
+#define MV_B_REASON_SHIFT	13	/* 3 bits, 7 = out of range */
+#define MV_B_FROM_SHIFT		6	/* takeover from_tid, 8 bits, 255 = bad */
+
+/* Kinds: what an event means for the lanes, one bit each. The order of
+ * the list is the drawing priority (first wins a crowded cell). */
+enum mv_kind {
+	MV_K_DISCARD = 0,	/* events lost here */
+	MV_K_STEAL,		/* takeover ok=1 (stealer and victim lanes) */
+	MV_K_STOLEN,		/* io_cb_stolen: old tasklet freed */
+	MV_K_FLAG_SET,
+	MV_K_FLAG_CLEAR,
+	MV_K_LOCKED,		/* io_cb path=locked */
+	MV_K_STEAL_FAIL,	/* takeover ok=0 */
+	MV_K_IDLE_IN,
+	MV_K_IDLE_OUT,
+	MV_K_FAST,		/* io_cb path=fast */
+	MV_K_TRYFAIL,		/* lock_acquire ok=0 */
+	MV_K_LOCK,		/* lock_acquire ok=1 / lock_release */
+	MV_K_CONN,		/* conn_new / conn_free */
+	MV_K_OTHER,		/* wakeups, streams, run_start/end ... */
+	MV_K_WAIT,		/* span: waiting for a lock (not an event) */
+	MV_K_HOLD,		/* span: holding a lock (not an event) */
+	MV_K_COUNT
+};
+
+#define MV_KBIT(k)	(1u << (k))
+
+/* Per-thread statistics, accumulated while indexing. Index MUX_COUNT /
+ * SIDE_COUNT collects out-of-range values. */
+struct mv_thread_stats {
+	uint64_t events;
+	uint64_t io_cb[SIDE_COUNT + 1][MUX_COUNT + 1][PATH_COUNT];
+	uint64_t lock_acq;		/* successful acquisitions */
+	uint64_t lock_tryfail;		/* trylock ok=0 */
+	uint64_t lock_rel;
+	uint64_t lock_site[SITE_COUNT + 1];
+	uint64_t wait_ns, wait_max;	/* over every lock_acquire */
+	uint64_t hold_ns, hold_max;	/* over every lock_release */
+	uint64_t steal_in;		/* takeover ok=1 done by this thread */
+	uint64_t steal_out;		/* takeover ok=1 from this thread */
+	uint64_t steal_fail;		/* takeover ok=0 done by this thread */
+	uint64_t stolen_freed;		/* io_cb_stolen */
+	uint64_t flag_set, flag_clear;
+	uint64_t idle_insert, idle_remove;
+	uint64_t conn_new, conn_free;
+	uint64_t wakeups, wakeups_remote;
+};
+
+#define MV_BLOCK	64	/* events summarised by one kind mask */
+
+/* One lane: the events of one engine thread, and indexes over them. */
+struct mv_lane {
+	uint32_t *ev;		/* global event indexes, ts order */
+	size_t nev, cap;
+	uint32_t *blk;		/* kind mask of each MV_BLOCK lane events */
+	uint32_t *locks;	/* lock_acquire events (span starts) */
+	size_t nlocks, lcap;
+	uint32_t *steals;	/* takeover ok=1 as stealer or victim */
+	size_t nsteals, scap;
+	uint32_t open_lock;	/* acquire not yet released, or MV_NONE */
+	int vtid;		/* first vtid seen, -1 if none */
+	int vtid_multi;		/* several vtids used this tid */
+	struct mv_thread_stats st;
+};
+
+/* Connection summary, built by model_finish(). */
+struct mv_conn {
+	uint64_t id;
+	uint32_t first, last;	/* first and last event touching it */
+	uint32_t nev;		/* events touching it (incl. its tasklets) */
+	uint8_t mux, side;	/* from the first event carrying them */
+	uint8_t tid_new;	/* thread of conn_new, MV_TID_NONE if unseen */
+	uint8_t tid_last;	/* owner at the end (after steals) */
+	uint16_t steals;	/* successful takeovers */
+	uint16_t usr1_sets;
+};
+
+/* Life-cycle states of a connection (model_conn_life()). */
+enum mv_conn_state {
+	MV_CS_UNKNOWN = 0,
+	MV_CS_NEW,		/* conn_new */
+	MV_CS_ACTIVE,		/* a stream attached (or flag cleared) */
+	MV_CS_USR1,		/* TASK_F_USR1 set, not yet in a list */
+	MV_CS_IDLE,		/* in an idle/safe/avail list */
+	MV_CS_STOLEN,		/* taken over, on its new thread */
+	MV_CS_FREED,
+	MV_CS_COUNT
+};
+
+struct mv_life_step {
+	enum mv_conn_state state;
+	uint32_t ev;		/* event that caused it */
+	int tid;
+	int other;		/* steals: the other thread */
+	int list;		/* idle: which list */
+};
+
+/* run_start / run_end */
+struct mv_run {
+	int have_start, have_end;
+	int mode;		/* enum lab_mode, -1 if unknown */
+	char *bug;
+	char *scenario;
+	int nbthread;
+	uint64_t seed;
+	unsigned int usr1_bit;
+	uint64_t requests_ok, requests_err, takeovers;
+};
+
+/* An event name and its count (for events the model does not store). */
+struct mv_name {
+	char *name;
+	uint64_t count;
+};
+
+/* Open-addressing map from 64-bit ids to dense 32-bit indexes. */
+struct mv_idmap {
+	uint64_t *keys;
+	uint32_t *vals;		/* dense index + 1, 0 = empty slot */
+	size_t cap;		/* power of two */
+	size_t n;
+	uint64_t *ids;		/* dense index -> id */
+	size_t ids_cap;
+};
+
+struct mv_big {			/* exact value of a saturated field */
+	uint32_t ev;
+	uint64_t val;
+};
+
+struct mv_flags {		/* flag_set / flag_clear states */
+	unsigned int old_state, new_state;
+};
+
+struct model {
+	struct mv_rec *ev;		/* every stored event, ts order */
+	size_t nev, cap;
+	uint32_t *blk;			/* kind mask per MV_BLOCK events */
+	struct mv_lane *lanes;		/* indexed by tid */
+	int nlanes;			/* highest tid seen + 1 */
+	struct mv_idmap conns;		/* conn id -> dense */
+	struct mv_idmap tls;		/* tasklet id -> dense */
+	struct mv_flags *flags;
+	size_t nflags, flags_cap;
+	struct mv_big *big;
+	size_t nbig, big_cap;
+	uint32_t *discards;		/* discarded markers (event indexes) */
+	size_t ndiscards, dcap;
+	struct mv_name *names;		/* foreign and unknown event names */
+	size_t nnames, names_cap;
+	struct mv_run run;
+	uint64_t type_count[MV_T_COUNT];
+	uint64_t events_total;		/* every event read, stored or not */
+	uint64_t discarded;		/* events the tracer lost */
+	uint64_t bad_tid;		/* events with a tid out of range */
+	uint64_t unordered;		/* events older than their predecessor */
+	uint64_t t_first, t_last;	/* first and last stored timestamp */
+	/* built by model_finish() */
+	int finished;
+	uint32_t *tl_conn;		/* dense tl -> dense conn (0 = unknown) */
+	struct mv_conn *conn_info;	/* dense conn -> summary */
+	size_t nconn_info;
+};
+
+#endif /* MUXVIEW_MODEL_T_H */
