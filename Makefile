@@ -93,6 +93,31 @@ unit: $(UNIT_BINS)
 -include lab/peers/Makefile.inc
 -include viewer/Makefile.inc
 
+MUXVIEW_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(MUXVIEW_SRCS))
+MUXVIEW_CORE_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(MUXVIEW_CORE_SRCS))
+VIEWER_TEST_BINS := $(patsubst tests/viewer/%.c,$(BUILD)/tests/viewer/%,$(MUXVIEW_TEST_SRCS))
+
+.PHONY: viewer
+viewer: $(BUILD)/muxview $(BUILD)/gentrace $(VIEWER_TEST_BINS)
+
+$(BUILD)/viewer/%.o: viewer/%.c $(MUXVIEW_HDRS)
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  CC      $<"
+	$(Q)$(CC) $(MUXVIEW_CFLAGS) -Isrc $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/muxview: $(MUXVIEW_OBJS)
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(MUXVIEW_LIBS) -lm
+
+$(BUILD)/tests/viewer/%: tests/viewer/%.c $(MUXVIEW_CORE_OBJS)
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  CC      $<"
+	$(Q)$(CC) $(MUXVIEW_CFLAGS) -Isrc -Iviewer $(CFLAGS) $(LDFLAGS) -o $@ $^ -lm
+
+$(BUILD)/gentrace: $(MUXVIEW_GENTRACE_SRCS)
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(MUXVIEW_GENTRACE_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(MUXVIEW_GENTRACE_LIBS)
+
 # ---- user-facing jobs ------------------------------------------------------
 S    ?= default
 MODE ?= usr1

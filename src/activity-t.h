@@ -3,7 +3,8 @@
  *
  * Counted whether or not a tracing session is active, printed at the end
  * of a run, so benchmarks without tracing still see the lock traffic.
- * Each thread writes only its own element: no atomics.
+ * Each thread writes only its own element: no atomics. Every field is a
+ * uint64_t counter (activity_sum() relies on it): add new ones freely.
  */
 #ifndef MUXLAB_ACTIVITY_T_H
 #define MUXLAB_ACTIVITY_T_H
@@ -28,6 +29,8 @@ struct activity {
 	uint64_t idle_refused;
 	uint64_t purged;
 	uint64_t wakeups_remote;
+	uint64_t fd_late_events;	/* poller events dropped: the fd had
+					 * been taken over meanwhile */
 } THREAD_ALIGNED;
 
 #endif /* MUXLAB_ACTIVITY_T_H */

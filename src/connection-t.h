@@ -40,12 +40,15 @@ struct wait_event {
  * connection hash. HAProxy uses an ebtree keyed by the hash; the lab uses a
  * list scanned by hash (every connection of a lab server has the same hash,
  * so the first element always matches). Deleting a node re-initialises it,
- * so a second delete is a no-op like conn_delete_from_tree(). */
+ * so a second delete is a no-op like conn_delete_from_tree(). The purge's
+ * to-remove list does NOT use this node but connection.toremove_list, as in
+ * HAProxy: a conn may be on a to-remove list and, through the 2023/2025 bug
+ * family, back in an idle list at the same time. */
 struct conn_hash_node {
 	struct list list;		/* in a server per-thread list */
 	uint64_t hash;			/* key */
-	int in;				/* enum conn_list it is in */
-	int thr;			/* thread whose list it is in */
+	int in;				/* LIST_NONE/IDLE/SAFE/AVAIL */
+	int thr;			/* thread whose list it is in, or -1 */
 	struct connection *conn;
 };
 
@@ -77,7 +80,12 @@ struct mux_ops {
 	int (*avail_streams)(struct connection *conn);
 	int (*used_streams)(struct connection *conn);
 	/* Called by a stealing thread holding thread <orig_tid>'s
-	 * idle_conns_lock: move <conn> to the calling thread. 0 or -1. */
+	 * idle_conns_lock: move <conn> to the calling thread. 0 or -1 (the
+	 * conn stays where it was; the caller tries the next one). The mux
+	 * emits the `takeover` trace event itself, once per call, ok=1 or
+	 * ok=0, because only it knows the old and the new tasklet ids: use
+	 * conn_trace_takeover() (connection.h). The caller only counts
+	 * (ACT.takeover_ok / takeover_fail) and deletes the node. */
 	int (*takeover)(struct connection *conn, int orig_tid);
 	/* destroy the mux context and the connection */
 	void (*destroy)(void *ctx);
@@ -96,7 +104,9 @@ struct connection {
 	struct proxy *px;		/* frontend or backend proxy */
 	void *owner;			/* session (front conn) owning it */
 	struct wait_event *subs;	/* subscriber woken by socket events */
-	struct conn_hash_node hash_node;/* idle/safe/avail/toremove list */
+	struct conn_hash_node hash_node;/* idle/safe/avail list */
+	struct list toremove_list;	/* in idle_conns[thr].toremove_conns
+					 * (purge), under thr's lock */
 	struct list thr_list;		/* front: per-thread list of front conns */
 	struct sockaddr_storage src;	/* peer address (front) */
 };

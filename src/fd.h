@@ -15,7 +15,7 @@ extern struct fdtab *fdtab;	/* indexed by fd */
 extern int maxfd;
 
 int fd_init(int max);			/* main thread, before threads */
-void fd_deinit(void);
+void fd_deinit(void);			/* main thread, after the join */
 int fd_init_thread(void);		/* create this thread's epoll */
 void fd_deinit_thread(void);
 
@@ -54,7 +54,8 @@ void fd_cant_send(int fd);
  * number of events handled. */
 int fd_poll(int timeout_ms);
 
-/* the thread's wakeup eventfd (thread_wake()) lives in the poller */
+/* the thread's wakeup eventfd (thread_wake()) lives in the poller: written
+ * only if thread <thr> is sleeping or about to (any thread, signal-safe) */
 void fd_poller_wake(int thr);
 
 #endif /* MUXLAB_FD_H */

@@ -6,6 +6,12 @@
  * touched by their owner thread only and take no lock (as at e388f2fbc).
  * Functions prefixed with '_' require the caller to hold the lock of the
  * thread whose list they touch (asserted with idle_lock_held()).
+ *
+ * CO_FL_SAFE_LIST / CO_FL_IDLE_LIST mean "accounted as idle/safe by the
+ * server" (curr_idle_conns, curr_safe_nb/curr_idle_nb, curr_idle_thr[]),
+ * not "linked in a list": the purge moves a conn to a to-remove list and
+ * leaves its bits set, as HAProxy did at the seed. List membership is
+ * conn->hash_node.in (idle/safe/avail) and conn->toremove_list.
  */
 #ifndef MUXLAB_SERVER_H
 #define MUXLAB_SERVER_H
@@ -16,6 +22,7 @@
 extern struct idle_conns idle_conns[MAX_THREADS];
 extern struct server *servers;	/* all servers, via next_all */
 extern int nb_servers;
+extern struct task *idle_conn_task;	/* the purge task, on thread 0 */
 
 /* The only way to take an idle_conns lock. Each emits lock_acquire /
  * lock_release with the thread of the lock, the site, wait and hold times
@@ -26,16 +33,37 @@ int idle_trylock(int thr, enum lock_site site);	/* 1 taken, 0 busy */
 void idle_unlock(int thr, enum lock_site site);
 int idle_lock_held(int thr);	/* held by the calling thread? */
 
-/* Remove <conn> from whatever list it is in, emitting idle_remove with
- * <reason>. Flags are NOT touched (HAProxy's conn_delete_from_tree()). A
- * conn in no list: no-op. Caller holds the lock of the list's thread
- * unless the list is an available list (owner thread, no lock). */
+/* Remove <conn> from the idle, safe or available list it is in, emitting
+ * idle_remove with <reason>. Flags are NOT touched (HAProxy's
+ * conn_delete_from_tree()), nor is a to-remove list membership. A conn in
+ * no list: no-op. Caller holds the lock of the list's thread unless the
+ * list is an available list (owner thread, no lock). */
 void _conn_delete_from_tree(struct connection *conn, enum remove_reason reason);
 
 /* Insert <conn> in list <which> of <srv> for thread <thr> (caller holds
- * thr's lock for LIST_IDLE/LIST_SAFE/LIST_TOREMOVE); emits idle_insert. */
+ * thr's lock for LIST_IDLE/LIST_SAFE/LIST_TOREMOVE); emits idle_insert.
+ * Flags are not touched either. */
 void _srv_insert_conn(struct server *srv, struct connection *conn,
 		      enum conn_list which, int thr);
+
+/* First connection with <hash> in list <head> (a server's per-thread idle,
+ * safe or available list) after <prev>, or from the start if <prev> is
+ * NULL. NULL if none. Caller holds the list's lock, or owns the available
+ * list. (HAProxy's srv_lookup_conn() / srv_lookup_conn_next().) */
+static inline struct connection *_srv_lookup_conn(struct list *head,
+						  uint64_t hash,
+						  struct connection *prev)
+{
+	struct list *pos = prev ? prev->hash_node.list.n : head->n;
+	struct conn_hash_node *node;
+
+	for (; pos != head; pos = pos->n) {
+		node = list_elem(pos, struct conn_hash_node, list);
+		if (node->hash == hash)
+			return node->conn;
+	}
+	return NULL;
+}
 
 /* Available list, owner thread only, no lock. */
 void srv_add_to_avail_list(struct server *srv, struct connection *conn);
@@ -43,20 +71,27 @@ void srv_add_to_avail_list(struct server *srv, struct connection *conn);
 /* Offer <conn>, now idle, to <srv>'s pool of the calling thread: the safe
  * list if <is_safe>, else the idle list. Applies the admission rules
  * (reuse mode, pool-max-conn, FD room, per-thread balance, no streams
- * used, one available). Returns 1 if inserted: from then on another thread
- * may own it and the caller must not touch it. Returns 0 if refused: the
- * caller destroys it. Takes the calling thread's lock (SITE_ADD_IDLE).
- * The mux has already set TASK_F_USR1 (usr1 mode). */
+ * used, one available, not stopping). Returns 1 if inserted: from then on
+ * another thread may own it and the caller must not touch it. Returns 0 if
+ * refused: the caller destroys it. Takes the calling thread's lock
+ * (SITE_ADD_IDLE). The mux has already set TASK_F_USR1 (usr1 mode). */
 int srv_add_to_idle_list(struct server *srv, struct connection *conn,
 			 int is_safe);
 
 /* Account for a conn being freed: idle/safe counters if its LIST bits are
- * set, else curr_used_conns; then remove it from any list under the
- * owner's lock (SITE_RELEASE). Owner thread, from conn_free(). */
+ * set, else curr_used_conns; then remove it from any list (idle, safe,
+ * available, to-remove) under the owner's lock (SITE_RELEASE). Owner
+ * thread, from conn_free(). */
 void srv_release_conn(struct server *srv, struct connection *conn);
 
-/* A conn leaves the idle pool to serve a stream: curr_used++ and peaks. */
+/* A conn starts serving streams: curr_used++ and peaks. */
 void srv_use_conn(struct server *srv, struct connection *conn);
+
+/* FD pressure thresholds (HAProxy tune.pool-high-fd-ratio 25 % and
+ * tune.pool-low-fd-ratio 20 % of the fd table), compared with
+ * conn_used_fds(). INT_MAX while the fd table is not sized (fd_init()). */
+int pool_high_count(void);
+int pool_low_count(void);
 
 /* Create the per-thread cleanup tasks and the purge task. Called on each
  * thread at start (thread init). 0 or -1. */

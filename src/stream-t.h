@@ -20,6 +20,11 @@ struct proxy;
 #define SF_HEAD		0x0010	/* HEAD request: no response body */
 #define SF_NOT_FIRST	0x0020	/* not the first request of the front conn */
 #define SF_RESP_SENT	0x0040	/* handed to the front mux */
+#define SF_SRV_CLOSED	0x0080	/* with SF_SRV_ERR: the server closed or
+				 * reset before the response headers. On
+				 * an SF_NOT_FIRST request the client is
+				 * closed without a response so that it
+				 * retries (HAProxy abort_keep_alive) */
 
 /* One request/response. Lives on the thread of its front connection; its
  * back connection is brought to that thread (reuse or takeover). */

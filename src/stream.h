@@ -30,6 +30,10 @@ void stream_srv_error(struct stream *s, int status);
  * detaching the back side if still attached. Owner thread. */
 void stream_free(struct stream *s);
 
+/* Free this thread's pool of unused streams (thread deinit, after the run
+ * queue was drained). */
+void stream_deinit_thread(void);
+
 /* request accounting, summed over threads for run_end */
 void stream_counts(uint64_t *ok, uint64_t *err);
 long stream_live_count(void);

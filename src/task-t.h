@@ -60,6 +60,9 @@ struct tasklet {
 	uint64_t conn_id;	/* trace only: id of the connection it serves,
 				 * written by the owner at creation, readable
 				 * even after a steal NULLed the context */
+	int conn_side;		/* trace only: enum side of that connection,
+				 * same rules as conn_id (an io_cb must name
+				 * its side before it may trust its context) */
 };
 
 struct task {

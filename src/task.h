@@ -33,7 +33,8 @@ struct tasklet *tasklet_new(void);
 void tasklet_free(struct tasklet *tl);
 
 /* Queue <tl> on its thread (tl->tid, or the calling thread if -1). No-op if
- * already queued. Any thread. Emits tasklet_wakeup. */
+ * already queued. Any thread if tl->tid >= 0, else its owner thread (a
+ * foreign thread uses tasklet_wakeup_on()). Emits tasklet_wakeup. */
 void tasklet_wakeup(struct tasklet *tl);
 
 /* Queue <tl> on thread <thr> whatever its tid: used by takeover() to send
@@ -49,16 +50,49 @@ struct task *task_new_on(int thr);
 void task_wakeup(struct task *t, unsigned int why);
 
 /* (Re)arm <t>'s timer at absolute monotonic ns <expire> (0 disarms).
- * Owner thread only. */
+ * When it fires the task leaves the heap, keeps t->expire and is woken
+ * with TASK_WOKEN_TIMER. A callback may also write a future t->expire (or
+ * 0) and return <t>: the run loop re-arms (or disarms) it. Owner thread
+ * only. */
 void task_schedule(struct task *t, uint64_t expire);
 
 /* Ask the owner of <t> to free it without running it again. Any thread:
  * this is how a stealer gets rid of the victim's timeout task. */
 void task_kill(struct task *t);
 
-/* Free <t> now. Owner thread only, from its own callback (return NULL) or
- * when it is not queued. */
+/* Free <t> now, or if it is queued mark it TASK_KILLED so the run loop
+ * frees it. Owner thread only (also from its own callback, which returns
+ * NULL); any thread once the threads are joined. Accepts NULL. */
 void task_destroy(struct task *t);
+
+/* The context of a tasklet is the one field another thread writes while
+ * the owner may read it without a lock: a stealer NULLs it (under the
+ * victim's idle_conns_lock) while the victim's run loop copies it at
+ * dequeue. Use these two for every access that may race that way, so the
+ * access is a (relaxed) atomic and ThreadSanitizer agrees. The mux io_cb's
+ * re-read under the lock may use either. Any thread. */
+static inline void *tasklet_get_context(struct tasklet *tl)
+{
+	return __atomic_load_n(&tl->context, __ATOMIC_RELAXED);
+}
+
+static inline void tasklet_set_context(struct tasklet *tl, void *ctx)
+{
+	__atomic_store_n(&tl->context, ctx, __ATOMIC_RELAXED);
+}
+
+/* The same for a task: a stealer NULLs the victim's timeout task context
+ * (under the victim's lock) while the victim's run loop may be copying it
+ * at dequeue. Any thread. */
+static inline void *task_get_context(struct task *t)
+{
+	return __atomic_load_n(&t->context, __ATOMIC_RELAXED);
+}
+
+static inline void task_set_context(struct task *t, void *ctx)
+{
+	__atomic_store_n(&t->context, ctx, __ATOMIC_RELAXED);
+}
 
 /* Run loop steps, called by thread_loop() on the owner thread: */
 int sched_run(int budget);		/* run up to <budget>; returns runs */
@@ -66,7 +100,9 @@ void sched_wake_timers(uint64_t now);	/* wake every expired task */
 uint64_t sched_next_timer(void);	/* next expiry, 0 if none */
 int sched_has_work(void);		/* anything queued on this thread? */
 int sched_init_thread(void);		/* per-thread init, 0 or -1 */
-void sched_deinit_thread(void);		/* frees what is still queued */
+void sched_deinit_thread(void);		/* frees the KILLED objects still
+					 * queued; anything else stays
+					 * counted (leak check) */
 
 /* live objects (for the leak check at shutdown): sum over all threads */
 long sched_live_tasklets(void);

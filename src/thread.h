@@ -40,8 +40,11 @@ struct thread_hooks {
 	void (*deinit)(void);
 };
 
-/* Start <nbthread> engine threads with <hooks> (tid set before init).
- * Returns 0, or -1 if a thread or its init failed. Main thread only. */
+/* Start <nbthread> engine threads with <hooks> (tid set before init; any
+ * hook may be NULL) and wait until every init is done. Returns 0, or -1
+ * if a thread or its init failed: then the threads have already gone
+ * through the shutdown and been joined (a thread whose own init failed
+ * calls none of its other hooks). Main thread only, after fd_init(). */
 int threads_start(const struct thread_hooks *hooks);
 
 /* Ask every thread to stop (any thread or a signal handler: only sets a
@@ -51,8 +54,8 @@ void threads_request_stop(void);
 /* Wait for all engine threads to exit. Main thread only. */
 void threads_join(void);
 
-/* Wake thread <thr> out of its poller (any thread). Cheap if it is not
- * sleeping. */
+/* Wake thread <thr> out of its poller (any thread, signal-safe). Cheap if
+ * it is not sleeping: one atomic load. */
 void thread_wake(int thr);
 
 #endif /* MUXLAB_THREAD_H */

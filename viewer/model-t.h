@@ -59,6 +59,7 @@ struct mv_event {
 	uint64_t stream;
 	uint64_t ns;		/* wait_ns (lock_acquire) or hold_ns (release) */
 	uint64_t count;		/* discarded marker: events lost */
+	uint64_t packets;	/* discarded marker: packets lost */
 	unsigned int state;	/* io_cb */
 	unsigned int old_state;	/* flag_set / flag_clear */
 	unsigned int new_state;
@@ -274,6 +275,7 @@ struct model {
 	uint64_t type_count[MV_T_COUNT];
 	uint64_t events_total;		/* every event read, stored or not */
 	uint64_t discarded;		/* events the tracer lost */
+	uint64_t discarded_packets;	/* packets the tracer lost */
 	uint64_t bad_tid;		/* events with a tid out of range */
 	uint64_t unordered;		/* events older than their predecessor */
 	uint64_t t_first, t_last;	/* first and last stored timestamp */

@@ -5,7 +5,6 @@
  * See peer.h for the contracts. Everything here runs on the thread that
  * owns the loop, except peer_loop_wake().
  */
-#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>

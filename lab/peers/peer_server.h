@@ -20,6 +20,7 @@
 #ifndef MUXLAB_PEER_SERVER_H
 #define MUXLAB_PEER_SERVER_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <netinet/in.h>
 
@@ -87,6 +88,7 @@ struct srv_thread {
 	struct list conns;		/* struct srv_conn.list */
 	struct srv_stats st;
 	unsigned long next_id;		/* connection numbers: id * threads + tid */
+	pthread_t th;
 	int tid;
 } __attribute__((aligned(64)));
 

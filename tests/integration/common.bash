@@ -1,0 +1,166 @@
+# tests/integration/common.bash - helpers sourced by the integration tests.
+# (Not a test itself: tests/run.sh runs tests/integration/*.sh only.)
+#
+# Each test prints "PASS name", "FAIL name: why" or "SKIP name: why" lines,
+# cleans up only what it started (processes by pid, its own temp dir), and
+# exits non-zero if anything failed.
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+build=${BUILD:-build}
+case $build in /*) ;; *) build=$top/$build ;; esac
+muxlab=$build/muxlab
+muxview=$build/muxview
+nfail=0
+
+pass() { echo "PASS $*"; }
+fail() { echo "FAIL $*"; nfail=$((nfail + 1)); }
+skip() { echo "SKIP $*"; }
+
+# a private temp dir, removed at exit (set keep_tmp=1 to keep it)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/muxlab-it.XXXXXX")
+keep_tmp=0
+cleanup_hooks=()
+on_exit() { cleanup_hooks+=("$1"); }
+_run_cleanup() {
+	local i
+	for ((i = ${#cleanup_hooks[@]} - 1; i >= 0; i--)); do
+		eval "${cleanup_hooks[i]}"
+	done
+	[ "$keep_tmp" = 1 ] || rm -rf "$tmp"
+}
+trap _run_cleanup EXIT
+trap 'exit 130' INT TERM
+
+need_muxlab() {
+	if [ ! -x "$muxlab" ]; then
+		fail "$1: $muxlab is not built (make)"
+		exit 1
+	fi
+}
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# stop_pid PID [SIG]: signal one process we started, wait up to 10 s, then
+# SIGKILL it. Prints nothing; its exit status is left in $stopped_rc.
+stop_pid() {
+	local pid=$1 sig=${2:-TERM} i
+	stopped_rc=""
+	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; stopped_rc=$?; return; }
+	kill -"$sig" "$pid" 2>/dev/null
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	stopped_rc=$?
+}
+
+# port_busy PORT: is something listening on 127.0.0.1:PORT?
+port_busy() {
+	ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+}
+
+# free_port BASE: the first port >= BASE nobody listens on
+free_port() {
+	local p=$1
+	while port_busy "$p"; do p=$((p + 1)); done
+	echo "$p"
+}
+
+# wait_port PORT [SECONDS]: until something accepts on 127.0.0.1:PORT
+wait_port() {
+	local port=$1 t=${2:-10} i
+	for ((i = 0; i < t * 10; i++)); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# LTTng session daemon: start one if none answers, stop only that one.
+started_sessiond=""
+ensure_sessiond() {
+	have lttng && have lttng-sessiond || return 1
+	lttng list >/dev/null 2>&1 && return 0
+	local pidfile
+	if [ "$(id -u)" = 0 ]; then
+		pidfile=/var/run/lttng/lttng-sessiond.pid
+	else
+		pidfile=${LTTNG_HOME:-$HOME}/.lttng/lttng-sessiond.pid
+	fi
+	lttng-sessiond --daemonize >/dev/null 2>&1 || return 1
+	started_sessiond=$(cat "$pidfile" 2>/dev/null)
+	on_exit '[ -n "$started_sessiond" ] && kill "$started_sessiond" 2>/dev/null'
+	lttng list >/dev/null 2>&1
+}
+
+# bt_counts TRACE: count, from babeltrace2's text output alone, what the
+# invariant tests assert. Prints "key value" lines; babeltrace2's stderr
+# goes to TRACE.bt-err.
+bt_counts() {
+	babeltrace2 "$1" 2>"$tmp/bt-err.$$" | awk '
+	function enumval(field,    re, s) {
+		re = field " = \\( \"[a-z0-9_]+\""
+		if (!match($0, re))
+			return ""
+		s = substr($0, RSTART, RLENGTH)
+		sub(/.*\( "/, "", s)
+		sub(/"$/, "", s)
+		return s
+	}
+	function intval(field,    re, s) {
+		re = "[ {]" field " = [0-9]+"
+		if (!match($0, re))
+			return ""
+		s = substr($0, RSTART, RLENGTH)
+		sub(/.* = /, "", s)
+		return s
+	}
+	{
+		if (!match($0, / muxlab:[a-z0-9_]+:/))
+			next
+		ev = substr($0, RSTART + 8, RLENGTH - 9)
+		n["events"]++
+		n["ev_" ev]++
+		if (ev == "io_cb")
+			n["io_cb_" enumval("side") "_" enumval("path")]++
+		else if (ev == "takeover")
+			n["takeover_ok" intval("ok")]++
+		else if (ev == "run_start")
+			mode = enumval("mode")
+		else if (ev == "run_end")
+			n["run_end_ok"] = intval("requests_ok")
+	}
+	END {
+		printf "mode %s\n", mode == "" ? "unknown" : mode
+		for (k in n)
+			printf "%s %d\n", k, n[k]
+	}'
+	cp "$tmp/bt-err.$$" "$tmp/$(basename "$1").bt-err" 2>/dev/null
+	echo "bt_discarded_warnings $(grep -ci 'discarded' "$tmp/bt-err.$$")"
+}
+
+# get KEY FILE: value of "KEY value" in FILE, 0 if absent
+get() { awk -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }' "$2"; }
+
+# remap_ports SRC DST: copy scenario SRC to DST with every 127.0.0.1:PORT
+# (PORT in 18000-19999, the scenarios' ranges) moved to a port nobody
+# listens on, so that a test does not clash with another run of the same
+# scenario on this machine.
+_next_port=$((20000 + (RANDOM % 200) * 40))
+remap_ports() {
+	local src=$1 dst=$2 p np expr=""
+	for p in $(grep -oE '127\.0\.0\.1:1[89][0-9]{3}\b' "$src" | cut -d: -f2 | sort -u); do
+		np=$(free_port $_next_port)
+		_next_port=$((np + 1))
+		expr="$expr -e s/127\\.0\\.0\\.1:$p\\b/127.0.0.1:$np/g"
+	done
+	if [ -n "$expr" ]; then
+		sed $expr "$src" >"$dst"
+	else
+		cp "$src" "$dst"
+	fi
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# config_errors.sh - bad scenarios and bad command lines fail cleanly: a
+# message that starts with "FILE:LINE:" and exit status 1, never a crash
+# or a run.
+. "$(dirname "$0")/common.bash"
+need_muxlab config_errors
+
+good=$tmp/good.cfg
+cat >"$good" <<'CFG'
+global
+	nbthread 2
+defaults
+	mode http
+frontend f
+	bind 127.0.0.1:18999
+	default_backend b
+backend b
+	server s1 127.0.0.1:19999
+CFG
+
+# expect_cfg_error NAME LINE TEXT-TO-APPEND
+expect_cfg_error() {
+	local name=$1 line=$2 f=$tmp/$1.cfg out rc
+	{ cat "$good"; printf '%b' "$3"; } >"$f"
+	out=$("$muxlab" -f "$f" --duration 1 2>&1)
+	rc=$?
+	if [ $rc != 1 ]; then
+		fail "$name: exit status $rc, want 1 ($out)"
+	elif ! echo "$out" | grep -q "^$f:$line: "; then
+		fail "$name: no '$f:$line:' in: $out"
+	else
+		pass "$name ($(echo "$out" | head -1 | sed "s|^$tmp/||"))"
+	fi
+}
+
+expect_cfg_error unknown-directive 12 'frontend g\n\tbind :18998\n\tfrobnicate yes\n'
+expect_cfg_error unknown-global 11 'global\n\tnbproc 4\n'
+expect_cfg_error bind-thread-too-big 11 'frontend g\n\tbind 127.0.0.1:18998 thread 3\n\tdefault_backend b\n'
+expect_cfg_error unknown-backend 12 'frontend g\n\tbind 127.0.0.1:18998\n\tdefault_backend nowhere\n'
+expect_cfg_error bad-time 10 '\ttimeout server 5 seconds\n'
+expect_cfg_error server-keyword 10 '\tserver s2 127.0.0.1:19998 weight 10\n'
+expect_cfg_error lab-keyword 10 '#@lab colour blue\n'
+expect_cfg_error lab-duration 10 '#@lab duration forever\n'
+expect_cfg_error lab-peer-unknown 10 '#@lab peer nobody --proto h1 --listen 127.0.0.1:19997\n'
+
+# command line
+out=$("$muxlab" -f "$good" -c 2>&1) && pass "good scenario -c: exit 0" ||
+	fail "good scenario -c: $out"
+"$muxlab" -f "$tmp/missing.cfg" -c >/dev/null 2>&1
+[ $? = 1 ] && pass "missing file: exit 1" || fail "missing file: not exit 1"
+"$muxlab" -f "$good" --mode sideways -c >/dev/null 2>&1
+[ $? = 1 ] && pass "bad --mode: exit 1" || fail "bad --mode: not exit 1"
+out=$("$muxlab" -f "$good" --bug no-such-bug -c 2>&1)
+[ $? = 1 ] && echo "$out" | grep -q no-such-bug && pass "unknown --bug: exit 1" ||
+	fail "unknown --bug: $out"
+"$muxlab" --frobnicate >/dev/null 2>&1
+[ $? = 1 ] && pass "unknown option: exit 1" || fail "unknown option: not exit 1"
+"$muxlab" >/dev/null 2>&1
+[ $? = 1 ] && pass "no -f: exit 1" || fail "no -f: not exit 1"
+"$muxlab" --help | grep -q -- '--mode' && pass "--help" || fail "--help"
+"$muxlab" --version | grep -q 0x00010000 && pass "--version names TASK_F_USR1" ||
+	fail "--version"
+out=$("$muxlab" --list-bugs)
+if echo "$out" | grep -q '^none ' && [ "$(echo "$out" | wc -l)" -ge 3 ]; then
+	pass "--list-bugs ($(($(echo "$out" | wc -l) - 1)) entries)"
+else
+	fail "--list-bugs: $out"
+fi
+
+# a port in use is a start-up error (1), not a hang
+if have python3; then
+	busy=$(free_port 18990)
+	python3 -c "import socket,time,sys
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 0)
+s.bind(('127.0.0.1', $busy)); s.listen(1); time.sleep(20)" &
+	holder=$!
+	on_exit "kill $holder 2>/dev/null"
+	wait_port "$busy" 5
+	sed "s/18999/$busy/" "$good" >"$tmp/busy.cfg"
+	out=$(timeout 10 "$muxlab" -f "$tmp/busy.cfg" --duration 1 --quiet 2>&1)
+	rc=$?
+	[ $rc = 1 ] && pass "port in use: exit 1 ($(echo "$out" | head -1))" ||
+		fail "port in use: exit $rc: $out"
+	kill $holder 2>/dev/null
+fi
+exit $((nfail > 0))

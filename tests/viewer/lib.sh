@@ -1,0 +1,104 @@
+# tests/viewer/lib.sh - helpers shared by the muxview test scripts.
+#
+# Sourced, not run. Gives: $MUXVIEW, $GENTRACE, $TESTBIN, pass/fail,
+# need_lttng (starts an lttng-sessiond if none answers; stops only the one
+# it started), record_trace DIR [--ctx vtid|none] [--events PATTERN]
+# -- GENTRACE_ARGS... (records into DIR with a unique session name) and
+# cached_trace NAME GENTRACE_ARGS... (records once per test run into
+# $MUXVIEW_TRACES, shared by the scripts of one run.sh).
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../.." && pwd)
+: "${MUXVIEW:=$top/viewer/muxview}"
+: "${GENTRACE:=$top/viewer/gentrace}"
+: "${TESTBIN:=$top/viewer}"
+: "${MUXVIEW_TRACES:=${TMPDIR:-/tmp}/muxview-traces-$(id -u)-$$}"
+export MUXVIEW GENTRACE TESTBIN MUXVIEW_TRACES
+mkdir -p "$MUXVIEW_TRACES"
+
+_started_sessiond=
+_sessions=()
+
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; }
+
+cleanup_lttng() {
+	local s
+	for s in "${_sessions[@]}"; do
+		lttng destroy "$s" >/dev/null 2>&1
+	done
+	if [ -n "$_started_sessiond" ]; then
+		kill "$_started_sessiond" 2>/dev/null
+	fi
+}
+trap cleanup_lttng EXIT
+
+need_lttng() {
+	command -v lttng >/dev/null || return 1
+	if ! lttng list >/dev/null 2>&1; then
+		lttng-sessiond --daemonize >/dev/null 2>&1 || return 1
+		_started_sessiond=$(pgrep -n -x lttng-sessiond)
+		sleep 0.5
+		lttng list >/dev/null 2>&1 || return 1
+	fi
+	return 0
+}
+
+# record_trace DIR [--ctx none] [--events PAT] -- gentrace args
+record_trace() {
+	local dir=$1 ctx=vtid pat='muxlab:*' s
+	shift
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--ctx) ctx=$2; shift 2 ;;
+		--events) pat=$2; shift 2 ;;
+		--) shift; break ;;
+		*) break ;;
+		esac
+	done
+	s=mvtest-$$-$RANDOM$RANDOM
+	_sessions+=("$s")
+	rm -rf "$dir"
+	{
+		lttng create "$s" --output="$dir" &&
+		lttng enable-channel -u -s "$s" --subbuf-size=8M \
+			--num-subbuf=8 ch &&
+		lttng enable-event -u -s "$s" -c ch "$pat" &&
+		if [ "$ctx" = vtid ]; then
+			lttng add-context -u -s "$s" -c ch -t vtid
+		fi &&
+		lttng untrack -u -s "$s" --vpid --all &&
+		_record_run "$s" "$@" &&
+		lttng stop "$s" &&
+		lttng destroy "$s"
+	} >"$dir.log" 2>&1
+}
+
+# Only gentrace's own events: other programs of this user may emit muxlab
+# events at the same time (the engine's tests), so the session tracks the
+# pid of our gentrace alone, which waits for SIGUSR1 to start.
+_record_run() {
+	local s=$1 pid rc
+	shift
+	"$GENTRACE" --wait "$@" &
+	pid=$!
+	if ! lttng track -u -s "$s" --vpid="$pid" || ! lttng start "$s"; then
+		kill "$pid" 2>/dev/null
+		wait "$pid"
+		return 1
+	fi
+	kill -USR1 "$pid"
+	wait "$pid"
+}
+
+# cached_trace NAME gentrace-args... -> prints the trace dir
+cached_trace() {
+	local name=$1 dir
+	shift
+	dir=$MUXVIEW_TRACES/$name
+	if [ ! -f "$dir/.done" ]; then
+		record_trace "$dir" -- "$@" || return 1
+		touch "$dir/.done"
+	fi
+	echo "$dir"
+}

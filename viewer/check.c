@@ -1,0 +1,556 @@
+/*
+ * check.c - the six invariants of the trace contract, checked in one pass.
+ *
+ * The pass keeps, per connection, which server list it is in and which
+ * thread set its TASK_F_USR1; per tasklet, whether it was stolen and is
+ * waiting to die on its old thread; per thread, the idle_conns_locks it
+ * holds. Events come in timestamp order from every thread, so "at that
+ * moment" means "before this event in the merged stream".
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "fmt.h"
+#include "model.h"
+
+#define HELD_MAX	4	/* locks remembered per thread */
+
+struct stolen {			/* a tasklet taken over, not yet dead */
+	uint32_t takeover;	/* the takeover event */
+	uint32_t conn;		/* dense conn */
+	uint32_t io_ev;		/* its io_cb after the steal, or MV_NONE */
+	int from;		/* the thread it must die on */
+	int saw_lock;		/* that thread held its own lock meanwhile */
+};
+
+struct thr {
+	uint32_t held[HELD_MAX];	/* lock_acquire events, oldest first */
+	int nheld;
+	uint32_t dying;			/* dense tl whose stolen io_cb runs */
+};
+
+struct cstate {
+	uint8_t list;		/* enum conn_list it is in */
+	int16_t usr1_tid;	/* thread of the last flag_set, -1 = clear */
+};
+
+struct ctx {
+	const struct model *m;
+	struct check_result *res;
+	struct cstate *conn;
+	uint32_t *tl_stolen;	/* dense tl -> index in stolen[] + 1 */
+	struct stolen *stolen;
+	size_t nstolen, cap;
+	struct thr *thr;
+	int nthr;
+};
+
+static const char *const titles[CHECK_NINV + 1] = {
+	NULL,
+	"front io_cb never takes the locked path",
+	"io_cb of a conn in an idle/safe list is locked",
+	"flag_set precedes idle_insert, same thread",
+	"stolen tasklet dies on its old thread, locked",
+	"locks paired, one held at a time",
+	"legacy: every io_cb is locked",
+};
+
+/* One-line title of invariant <inv> (1..6). */
+const char *check_inv_title(int inv)
+{
+	return inv >= 1 && inv <= CHECK_NINV ? titles[inv] : "?";
+}
+
+static void __attribute__((format(printf, 5, 6)))
+violation(struct ctx *c, int inv, uint32_t ev, uint32_t ev2,
+	  const char *fmt, ...)
+{
+	struct check_result *res = c->res;
+	const struct mv_rec *r = &c->m->ev[ev];
+	struct check_violation *v;
+	va_list ap;
+
+	res->count[inv]++;
+	res->total++;
+	if (res->nv >= CHECK_KEEP)
+		return;
+	if (res->nv == res->cap) {
+		size_t ncap = res->cap ? res->cap * 2 : 64;
+		struct check_violation *nv = realloc(res->v,
+						     ncap * sizeof(*nv));
+
+		if (!nv)
+			return;
+		res->v = nv;
+		res->cap = ncap;
+	}
+	v = &res->v[res->nv++];
+	v->inv = inv;
+	v->ev = ev;
+	v->ev2 = ev2;
+	v->tid = r->tid >= MV_TID_BAD ? -1 : r->tid;
+	v->conn = model_conn_id(c->m, model_rec_conn(c->m, ev));
+	va_start(ap, fmt);
+	vsnprintf(v->what, sizeof(v->what), fmt, ap);
+	va_end(ap);
+}
+
+static uint64_t cid(struct ctx *c, uint32_t dense)
+{
+	return model_conn_id(c->m, dense);
+}
+
+static int is_idle_list(int list)
+{
+	return list == LIST_IDLE || list == LIST_SAFE;
+}
+
+static void inv4_end_callback(struct ctx *c, struct thr *t, uint32_t ev)
+{
+	uint32_t tl = t->dying;
+	struct stolen *s;
+
+	if (!tl || !c->tl_stolen[tl])
+		return;
+	s = &c->stolen[c->tl_stolen[tl] - 1];
+	violation(c, 4, ev, s->io_ev, "the io_cb of stolen tasklet %" PRIu64
+		  " (conn %" PRIu64 ") did not end in io_cb_stolen",
+		  model_tl_id(c->m, tl), cid(c, s->conn));
+	c->tl_stolen[tl] = 0;
+	t->dying = 0;
+}
+
+static void check_io_cb(struct ctx *c, uint32_t i, int usr1, int legacy)
+{
+	const struct mv_rec *r = &c->m->ev[i];
+	uint32_t conn = model_rec_conn(c->m, i);
+	uint32_t tl = r->b;
+	int locked = mv_rec_bool(r);
+	struct thr *t = r->tid < c->nthr ? &c->thr[r->tid] : NULL;
+
+	if (legacy) {
+		c->res->checked[6]++;
+		if (!locked)
+			violation(c, 6, i, MV_NONE, "legacy mode but io_cb of "
+				  "conn %" PRIu64 " took the fast path",
+				  cid(c, conn));
+	}
+	if (!usr1)
+		return;
+
+	/* 1: front connections never carry USR1, never lock */
+	if (mv_rec_side(r) == SIDE_FRONT) {
+		c->res->checked[1]++;
+		if (locked)
+			violation(c, 1, i, MV_NONE, "io_cb of front conn %"
+				  PRIu64 " took the locked path",
+				  cid(c, conn));
+	}
+
+	/* 4: a new callback on this thread ends the previous one */
+	if (t && t->dying && t->dying != tl)
+		inv4_end_callback(c, t, i);
+
+	/* 4: the first io_cb of a stolen tasklet */
+	if (tl && c->tl_stolen[tl]) {
+		struct stolen *s = &c->stolen[c->tl_stolen[tl] - 1];
+
+		if (s->io_ev != MV_NONE) {
+			violation(c, 4, i, s->io_ev, "stolen tasklet %" PRIu64
+				  " ran io_cb again instead of ending in "
+				  "io_cb_stolen", model_tl_id(c->m, tl));
+			c->tl_stolen[tl] = 0;
+			if (t)
+				t->dying = 0;
+			return;
+		}
+		s->io_ev = i;
+		if (r->tid != s->from)
+			violation(c, 4, i, s->takeover, "stolen tasklet %"
+				  PRIu64 " of conn %" PRIu64 " ran on thread "
+				  "%d, not on its old thread %d",
+				  model_tl_id(c->m, tl), cid(c, s->conn),
+				  r->tid, s->from);
+		if (!locked)
+			violation(c, 4, i, s->takeover, "stolen tasklet %"
+				  PRIu64 " of conn %" PRIu64 " took the fast "
+				  "path: it would use a context it no longer "
+				  "owns", model_tl_id(c->m, tl),
+				  cid(c, s->conn));
+		if (t) {
+			int k;
+
+			t->dying = tl;
+			for (k = 0; k < t->nheld; k++)
+				if ((int)c->m->ev[t->held[k]].a == s->from)
+					s->saw_lock = 1;
+		}
+		return;
+	}
+
+	/* 2: a conn sitting in an idle or safe list must be locked */
+	if (conn) {
+		c->res->checked[2]++;
+		if (is_idle_list(c->conn[conn].list) && !locked)
+			violation(c, 2, i, MV_NONE, "io_cb took the fast path "
+				  "while conn %" PRIu64 " is in the %s list "
+				  "(state=0x%x has no USR1)", cid(c, conn),
+				  mv_list_name(c->conn[conn].list), r->c);
+	}
+}
+
+static void check_stolen_free(struct ctx *c, uint32_t i)
+{
+	const struct mv_rec *r = &c->m->ev[i];
+	uint32_t tl = r->b;
+	struct stolen *s;
+
+	if (!tl || !c->tl_stolen[tl])
+		return;
+	s = &c->stolen[c->tl_stolen[tl] - 1];
+	c->res->checked[4]++;
+	if (s->io_ev == MV_NONE)
+		violation(c, 4, i, s->takeover, "io_cb_stolen of tasklet %"
+			  PRIu64 " without an io_cb after the takeover",
+			  model_tl_id(c->m, tl));
+	else if (r->tid != s->from)
+		violation(c, 4, i, s->takeover, "stolen tasklet %" PRIu64
+			  " freed on thread %d, not on its old thread %d",
+			  model_tl_id(c->m, tl), r->tid, s->from);
+	else if (!s->saw_lock)
+		violation(c, 4, i, s->io_ev, "stolen tasklet %" PRIu64
+			  " was freed without taking thread %d's lock",
+			  model_tl_id(c->m, tl), s->from);
+	c->tl_stolen[tl] = 0;
+	if (r->tid < c->nthr && c->thr[r->tid].dying == tl)
+		c->thr[r->tid].dying = 0;
+}
+
+static void check_takeover(struct ctx *c, uint32_t i, int usr1)
+{
+	const struct mv_rec *r = &c->m->ev[i];
+	uint32_t conn = r->a, old_tl = r->b;
+	struct stolen *s;
+
+	if (!mv_rec_bool(r))
+		return;
+	/* the conn left its list; its new tasklet carries no USR1 */
+	c->conn[conn].list = LIST_NONE;
+	c->conn[conn].usr1_tid = -1;
+	if (!usr1 || !old_tl)
+		return;
+	if (c->nstolen == c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 64;
+		struct stolen *ns = realloc(c->stolen, ncap * sizeof(*ns));
+
+		if (!ns)
+			return;
+		c->stolen = ns;
+		c->cap = ncap;
+	}
+	s = &c->stolen[c->nstolen];
+	s->takeover = i;
+	s->conn = conn;
+	s->io_ev = MV_NONE;
+	s->from = mv_rec_from(r);
+	s->saw_lock = 0;
+	c->tl_stolen[old_tl] = (uint32_t)++c->nstolen;
+}
+
+static void check_lock(struct ctx *c, uint32_t i)
+{
+	const struct mv_rec *r = &c->m->ev[i];
+	struct thr *t;
+	int k;
+
+	if (r->tid >= c->nthr)
+		return;
+	t = &c->thr[r->tid];
+	if (r->type == MV_T_LOCK_ACQ) {
+		if (!mv_rec_bool(r))
+			return;		/* failed trylock: no release */
+		c->res->checked[5]++;
+		if (t->nheld)
+			violation(c, 5, i, t->held[t->nheld - 1],
+				  "thread %d takes lock %d while holding "
+				  "lock %d (since #%" PRIu32 ")", r->tid,
+				  (int)r->a,
+				  (int)c->m->ev[t->held[t->nheld - 1]].a,
+				  t->held[t->nheld - 1]);
+		if (t->nheld == HELD_MAX) {
+			memmove(t->held, t->held + 1,
+				(HELD_MAX - 1) * sizeof(t->held[0]));
+			t->nheld--;
+		}
+		t->held[t->nheld++] = i;
+		if (t->dying && c->tl_stolen[t->dying]) {
+			struct stolen *s =
+				&c->stolen[c->tl_stolen[t->dying] - 1];
+
+			if ((int)r->a == s->from)
+				s->saw_lock = 1;
+		}
+		return;
+	}
+	/* release: the most recent acquire of the same lock */
+	for (k = t->nheld - 1; k >= 0; k--)
+		if (c->m->ev[t->held[k]].a == r->a)
+			break;
+	if (k < 0) {
+		violation(c, 5, i, MV_NONE, "thread %d releases lock %d it "
+			  "does not hold", r->tid, (int)r->a);
+		return;
+	}
+	memmove(t->held + k, t->held + k + 1,
+		(t->nheld - k - 1) * sizeof(t->held[0]));
+	t->nheld--;
+}
+
+/* Check every invariant that applies to the run recorded in <m> (which
+ * must be finished), filling <res> (zeroed first). Returns 0, or -1 when
+ * out of memory. */
+int check_run(const struct model *m, struct check_result *res)
+{
+	struct ctx c;
+	int usr1, legacy, rc = -1;
+	uint32_t i;
+	int t;
+
+	memset(res, 0, sizeof(*res));
+	memset(&c, 0, sizeof(c));
+	c.m = m;
+	c.res = res;
+	res->mode = m->run.have_start ? m->run.mode : -1;
+	usr1 = res->mode == MODE_USR1;
+	legacy = res->mode == MODE_LEGACY;
+	res->applies[1] = res->applies[2] = res->applies[3] = usr1;
+	res->applies[4] = usr1;
+	res->applies[5] = 1;
+	res->applies[6] = legacy;
+	if (m->discarded || m->discarded_packets) {
+		res->inconclusive = 1;
+		res->lost = 1;
+		snprintf(res->why, sizeof(res->why), "the tracer discarded %"
+			 PRIu64 " events%s: a missing event can hide or fake "
+			 "a violation", m->discarded,
+			 m->discarded_packets ? " and whole packets" : "");
+	} else if (!usr1 && !legacy) {
+		res->inconclusive = 1;
+		snprintf(res->why, sizeof(res->why), "%s: only invariant 5 "
+			 "was checked", m->run.have_start ?
+			 "run_start has an unknown mode" :
+			 "no run_start event, so the mode is unknown");
+	}
+
+	c.conn = calloc(m->conns.n + 1, sizeof(*c.conn));
+	c.tl_stolen = calloc(m->tls.n + 1, sizeof(*c.tl_stolen));
+	c.nthr = m->nlanes;
+	c.thr = calloc((size_t)c.nthr + 1, sizeof(*c.thr));
+	if (!c.conn || !c.tl_stolen || !c.thr)
+		goto out;
+	for (i = 0; i <= m->conns.n; i++)
+		c.conn[i].usr1_tid = -1;
+
+	for (i = 0; i < m->nev; i++) {
+		const struct mv_rec *r = &m->ev[i];
+		uint32_t conn = mv_rec_conn_field(r);
+		struct thr *th = r->tid < c.nthr ? &c.thr[r->tid] : NULL;
+
+		/* 4: a thread running a stolen tasklet's callback must not
+		 * touch the connection that is now someone else's */
+		if (usr1 && th && th->dying && conn && r->type != MV_T_IO_CB &&
+		    c.tl_stolen[th->dying]) {
+			struct stolen *s =
+				&c.stolen[c.tl_stolen[th->dying] - 1];
+
+			if (s->conn == conn)
+				violation(&c, 4, i, s->io_ev, "thread %d "
+					  "touched conn %" PRIu64 " (%s) "
+					  "after another thread stole it",
+					  r->tid, cid(&c, conn),
+					  mv_type_name(r->type));
+		}
+
+		switch (r->type) {
+		case MV_T_IO_CB:
+			check_io_cb(&c, i, usr1, legacy);
+			break;
+		case MV_T_IO_CB_STOLEN:
+			if (usr1)
+				check_stolen_free(&c, i);
+			break;
+		case MV_T_FLAG_SET:
+			c.conn[conn].usr1_tid = (int16_t)r->tid;
+			break;
+		case MV_T_FLAG_CLEAR:
+			c.conn[conn].usr1_tid = -1;
+			break;
+		case MV_T_IDLE_INSERT:
+			if (usr1 && is_idle_list(mv_rec_list(r))) {
+				int ut = c.conn[conn].usr1_tid;
+
+				res->checked[3]++;
+				if (ut < 0)
+					violation(&c, 3, i, MV_NONE, "conn %"
+						  PRIu64 " enters the %s list "
+						  "without TASK_F_USR1 set on "
+						  "its tasklet", cid(&c, conn),
+						  mv_list_name(mv_rec_list(r)));
+				else if (ut != r->tid)
+					violation(&c, 3, i, MV_NONE, "conn %"
+						  PRIu64 " enters the %s list "
+						  "on thread %d but USR1 was "
+						  "set on thread %d",
+						  cid(&c, conn),
+						  mv_list_name(mv_rec_list(r)),
+						  r->tid, ut);
+			}
+			c.conn[conn].list = (uint8_t)mv_rec_list(r);
+			break;
+		case MV_T_IDLE_REMOVE:
+			c.conn[conn].list = LIST_NONE;
+			break;
+		case MV_T_CONN_FREE:
+			c.conn[conn].list = LIST_NONE;
+			c.conn[conn].usr1_tid = -1;
+			break;
+		case MV_T_TAKEOVER:
+			check_takeover(&c, i, usr1);
+			break;
+		case MV_T_LOCK_ACQ:
+		case MV_T_LOCK_REL:
+			check_lock(&c, i);
+			break;
+		}
+	}
+
+	/* end of trace: locks still held, stolen tasklets half dead */
+	for (t = 0; t < c.nthr; t++) {
+		struct thr *th = &c.thr[t];
+		int k;
+
+		for (k = 0; k < th->nheld; k++)
+			violation(&c, 5, th->held[k], MV_NONE, "thread %d "
+				  "never releases lock %d", t,
+				  (int)m->ev[th->held[k]].a);
+		if (th->dying)
+			inv4_end_callback(&c, th, (uint32_t)m->nev - 1);
+	}
+	for (i = 1; i < m->tls.n; i++)
+		if (c.tl_stolen[i])
+			res->pending_end++;
+	rc = 0;
+out:
+	free(c.conn);
+	free(c.tl_stolen);
+	free(c.stolen);
+	free(c.thr);
+	return rc;
+}
+
+/* Free what check_run() allocated in <res>. */
+void check_free(struct check_result *res)
+{
+	free(res->v);
+	res->v = NULL;
+	res->nv = res->cap = 0;
+}
+
+/* Exit status of muxview --check: 0 clean, 1 violations, 2 inconclusive
+ * (events were discarded, so a violation may be an artefact, or the mode
+ * is unknown and nothing was found). */
+int check_exit_status(const struct check_result *res)
+{
+	if (res->lost)
+		return 2;
+	if (res->total)
+		return 1;
+	return res->inconclusive ? 2 : 0;
+}
+
+/* Print <res> for <trace> (the path the user gave): each violation with
+ * its event index, time, thread and conn, and the command that opens the
+ * viewer there; then one line per invariant and the verdict. At most 10
+ * violations per invariant unless <verbose>. */
+void check_print(FILE *f, const struct model *m,
+		 const struct check_result *res, const char *trace,
+		 int verbose)
+{
+	size_t shown[CHECK_NINV + 1] = { 0 };
+	char tbuf[32], cbuf[32];
+	size_t k;
+	int inv;
+
+	fprintf(f, "trace: %s  mode=%s  seed=%" PRIu64 "  bug=\"%s\"  "
+		"events=%" PRIu64 "  discarded=%" PRIu64 "\n", trace,
+		res->mode >= 0 ? mv_mode_name(res->mode) : "unknown",
+		m->run.seed, m->run.bug ? m->run.bug : "", m->events_total,
+		m->discarded);
+	for (k = 0; k < res->nv; k++) {
+		const struct check_violation *v = &res->v[k];
+		uint64_t rel = m->ev[v->ev].ts - m->t_first;
+
+		if (!verbose && shown[v->inv]++ >= 10)
+			continue;
+		fmt_time(tbuf, sizeof(tbuf), rel);
+		if (v->conn)
+			snprintf(cbuf, sizeof(cbuf), "%" PRIu64, v->conn);
+		else
+			snprintf(cbuf, sizeof(cbuf), "-");
+		fprintf(f, "VIOLATION inv%d event #%" PRIu32 " t=+%s thread=%d"
+			" conn=%s: %s\n", v->inv, v->ev, tbuf, v->tid, cbuf,
+			v->what);
+		if (v->ev2 != MV_NONE)
+			fprintf(f, "  related: event #%" PRIu32 " t=+%s\n",
+				v->ev2, fmt_time(cbuf, sizeof(cbuf),
+						 m->ev[v->ev2].ts -
+						 m->t_first));
+		fprintf(f, "  view: muxview --at %s %s\n", tbuf, trace);
+	}
+	for (inv = 1; inv <= CHECK_NINV; inv++) {
+		uint64_t extra = !verbose && res->count[inv] > 10 ?
+				 res->count[inv] - 10 : 0;
+
+		if (extra)
+			fprintf(f, "  (%" PRIu64 " more violations of "
+				"invariant %d not shown; use --verbose)\n",
+				extra, inv);
+	}
+	for (inv = 1; inv <= CHECK_NINV; inv++) {
+		const char *st;
+
+		if (!res->applies[inv])
+			st = "n/a";
+		else if (res->count[inv])
+			st = "FAILED";
+		else
+			st = "ok";
+		fprintf(f, "invariant %d  %-48s %-6s", inv,
+			check_inv_title(inv), st);
+		if (res->count[inv])
+			fprintf(f, " %" PRIu64 " violation%s", res->count[inv],
+				res->count[inv] > 1 ? "s" : "");
+		else if (res->applies[inv])
+			fprintf(f, " (%" PRIu64 " checked)",
+				res->checked[inv]);
+		else if (inv == 6 || inv < 5)
+			fprintf(f, " (%s mode)", res->mode >= 0 ?
+				mv_mode_name(res->mode) : "unknown");
+		fputc('\n', f);
+	}
+	if (res->pending_end)
+		fprintf(f, "note: %" PRIu64 " stolen tasklet(s) had not run "
+			"when the trace ended\n", res->pending_end);
+	if (check_exit_status(res) == 2)
+		fprintf(f, "result: INCONCLUSIVE: %s%s\n", res->why,
+			res->total ? " (violations above may be artefacts)" :
+			"");
+	else if (res->total)
+		fprintf(f, "result: FAIL: %" PRIu64 " violation%s\n",
+			res->total, res->total > 1 ? "s" : "");
+	else
+		fprintf(f, "result: OK\n");
+}

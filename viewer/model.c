@@ -1,0 +1,1126 @@
+/*
+ * model.c - the viewer's trace model: compact records and their indexes.
+ *
+ * See model-t.h for the record layout. The model is built in one pass, in
+ * timestamp order, and can be read between two model_add() calls, which is
+ * how the UI paints while a large trace is still loading.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+/* Grow <*p> (elements of <elem> bytes, capacity <*cap>) to hold <need>.
+ * Doubling keeps appends amortised O(1); large blocks are mmap'ed by the
+ * allocator, so untouched capacity costs no resident memory. */
+static int grow(void *pp, size_t *cap, size_t need, size_t elem)
+{
+	void **p = pp;
+	size_t ncap;
+	void *n;
+
+	if (need <= *cap)
+		return 0;
+	ncap = *cap ? *cap : 16;
+	while (ncap < need)
+		ncap *= 2;
+	n = realloc(*p, ncap * elem);
+	if (!n)
+		return -1;
+	*p = n;
+	*cap = ncap;
+	return 0;
+}
+
+/* ---- id maps ---- */
+
+static uint64_t id_hash(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	return k;
+}
+
+static int idmap_rehash(struct mv_idmap *im, size_t ncap)
+{
+	uint64_t *keys = calloc(ncap, sizeof(*keys));
+	uint32_t *vals = calloc(ncap, sizeof(*vals));
+	size_t i;
+
+	if (!keys || !vals) {
+		free(keys);
+		free(vals);
+		return -1;
+	}
+	for (i = 0; i < im->cap; i++) {
+		size_t j;
+
+		if (!im->vals[i])
+			continue;
+		j = id_hash(im->keys[i]) & (ncap - 1);
+		while (vals[j])
+			j = (j + 1) & (ncap - 1);
+		keys[j] = im->keys[i];
+		vals[j] = im->vals[i];
+	}
+	free(im->keys);
+	free(im->vals);
+	im->keys = keys;
+	im->vals = vals;
+	im->cap = ncap;
+	return 0;
+}
+
+static uint32_t idmap_find(const struct mv_idmap *im, uint64_t id)
+{
+	size_t j;
+
+	if (id == 0)
+		return 0;
+	if (!im->cap)
+		return MV_NONE;
+	j = id_hash(id) & (im->cap - 1);
+	while (im->vals[j]) {
+		if (im->keys[j] == id)
+			return im->vals[j] - 1;
+		j = (j + 1) & (im->cap - 1);
+	}
+	return MV_NONE;
+}
+
+/* dense index of <id>, allocated on first sight; id 0 is dense 0 */
+static uint32_t idmap_get(struct mv_idmap *im, uint64_t id)
+{
+	size_t j;
+
+	if (!im->n) {
+		/* dense 0 is reserved for id 0 ("none") */
+		if (grow(&im->ids, &im->ids_cap, 1, sizeof(*im->ids)) < 0)
+			return MV_NONE;
+		im->ids[0] = 0;
+		im->n = 1;
+	}
+	if (id == 0)
+		return 0;
+	if ((im->n + 1) * 2 > im->cap &&
+	    idmap_rehash(im, im->cap ? im->cap * 2 : 1024) < 0)
+		return MV_NONE;
+	j = id_hash(id) & (im->cap - 1);
+	while (im->vals[j]) {
+		if (im->keys[j] == id)
+			return im->vals[j] - 1;
+		j = (j + 1) & (im->cap - 1);
+	}
+	if (grow(&im->ids, &im->ids_cap, im->n + 1, sizeof(*im->ids)) < 0)
+		return MV_NONE;
+	im->ids[im->n] = id;
+	im->keys[j] = id;
+	im->vals[j] = (uint32_t)im->n + 1;
+	return (uint32_t)im->n++;
+}
+
+static void idmap_free(struct mv_idmap *im)
+{
+	free(im->keys);
+	free(im->vals);
+	free(im->ids);
+	memset(im, 0, sizeof(*im));
+}
+
+/* ---- names ---- */
+
+static const char *const type_names[MV_T_COUNT] = {
+	[MV_T_NONE] = "none",
+	[MV_T_RUN_START] = "run_start",
+	[MV_T_RUN_END] = "run_end",
+	[MV_T_WAKEUP] = "tasklet_wakeup",
+	[MV_T_IO_CB] = "io_cb",
+	[MV_T_IO_CB_STOLEN] = "io_cb_stolen",
+	[MV_T_FLAG_SET] = "flag_set",
+	[MV_T_FLAG_CLEAR] = "flag_clear",
+	[MV_T_LOCK_ACQ] = "lock_acquire",
+	[MV_T_LOCK_REL] = "lock_release",
+	[MV_T_TAKEOVER] = "takeover",
+	[MV_T_IDLE_INSERT] = "idle_insert",
+	[MV_T_IDLE_REMOVE] = "idle_remove",
+	[MV_T_STREAM_ATTACH] = "stream_attach",
+	[MV_T_STREAM_DETACH] = "stream_detach",
+	[MV_T_CONN_NEW] = "conn_new",
+	[MV_T_CONN_FREE] = "conn_free",
+	[MV_T_OTHER] = "other",
+	[MV_T_DISCARDED] = "discarded",
+};
+
+/* Name of event type <type> without the provider ("io_cb"). */
+const char *mv_type_name(int type)
+{
+	if (type < 0 || type >= MV_T_COUNT)
+		return "?";
+	return type_names[type];
+}
+
+/* Type of the muxlab event named <name> (without "muxlab:"), or MV_T_OTHER
+ * when this viewer does not know it. */
+int mv_type_from_name(const char *name)
+{
+	int t;
+
+	for (t = MV_T_RUN_START; t <= MV_T_CONN_FREE; t++)
+		if (strcmp(name, type_names[t]) == 0)
+			return t;
+	return MV_T_OTHER;
+}
+
+#define ENUM_NAME(fn, ...)						\
+const char *fn(int v)							\
+{									\
+	static const char *const n[] = { __VA_ARGS__ };		\
+	if (v < 0 || v >= (int)(sizeof(n) / sizeof(n[0])))		\
+		return "?";						\
+	return n[v];							\
+}
+
+/* Labels of the contract's enums (trace-t.h order); "?" out of range. */
+ENUM_NAME(mv_mux_name, "h1", "h2", "fcgi")
+ENUM_NAME(mv_side_name, "front", "back")
+ENUM_NAME(mv_path_name, "fast", "locked")
+ENUM_NAME(mv_mode_name, "legacy", "usr1")
+ENUM_NAME(mv_site_name, "io_cb", "timeout", "add_idle", "backend_get",
+	  "steal_scan", "purge", "release", "wake", "other")
+ENUM_NAME(mv_list_name, "none", "idle", "safe", "avail", "toremove")
+ENUM_NAME(mv_reason_name, "reuse", "steal", "io", "purge", "close", "error")
+ENUM_NAME(mv_cs_name, "?", "new", "active", "usr1", "idle", "stolen",
+	  "freed")
+
+/* Decode a task state word into <buf> as "USR1|TASKLET|IN_LIST" (highest
+ * bit first, unknown bits as hex), or "0". Returns <buf>. */
+const char *mv_show_state(char *buf, size_t len, unsigned int state)
+{
+	static const struct {
+		unsigned int bit;
+		const char *name;
+	} f[] = {
+		{ TASK_F_USR1, "USR1" },
+		{ TASK_F_TASKLET, "TASKLET" },
+		{ TASK_WOKEN_OTHER, "WOKEN_OTHER" },
+		{ TASK_WOKEN_MSG, "WOKEN_MSG" },
+		{ TASK_WOKEN_IO, "WOKEN_IO" },
+		{ TASK_WOKEN_TIMER, "WOKEN_TIMER" },
+		{ TASK_WOKEN_INIT, "WOKEN_INIT" },
+		{ TASK_IN_LIST, "IN_LIST" },
+		{ TASK_KILLED, "KILLED" },
+		{ TASK_SELF_WAKING, "SELF_WAKING" },
+		{ TASK_QUEUED, "QUEUED" },
+		{ TASK_RUNNING, "RUNNING" },
+	};
+	size_t i, o = 0;
+
+	if (!len)
+		return buf;
+	buf[0] = 0;
+	if (!state) {
+		snprintf(buf, len, "0");
+		return buf;
+	}
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		if (!(state & f[i].bit))
+			continue;
+		state &= ~f[i].bit;
+		o += snprintf(buf + o, o < len ? len - o : 0, "%s%s",
+			      o ? "|" : "", f[i].name);
+	}
+	if (state)
+		o += snprintf(buf + o, o < len ? len - o : 0, "%s0x%x",
+			      o ? "|" : "", state);
+	return buf;
+}
+
+/* ---- building ---- */
+
+/* Reset <m> to an empty model. */
+void model_init(struct model *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->run.mode = -1;
+}
+
+/* Free everything <m> holds; <m> may be re-initialised afterwards. */
+void model_free(struct model *m)
+{
+	size_t i;
+	int t;
+
+	if (!m)
+		return;
+	free(m->ev);
+	free(m->blk);
+	for (t = 0; t < m->nlanes; t++) {
+		free(m->lanes[t].ev);
+		free(m->lanes[t].blk);
+		free(m->lanes[t].locks);
+		free(m->lanes[t].steals);
+	}
+	free(m->lanes);
+	idmap_free(&m->conns);
+	idmap_free(&m->tls);
+	free(m->flags);
+	free(m->big);
+	free(m->discards);
+	for (i = 0; i < m->nnames; i++)
+		free(m->names[i].name);
+	free(m->names);
+	free(m->run.bug);
+	free(m->run.scenario);
+	free(m->tl_conn);
+	free(m->conn_info);
+	model_init(m);
+}
+
+static struct mv_lane *lane_get(struct model *m, int tid)
+{
+	struct mv_lane *nl;
+	int t;
+
+	if (tid < 0 || tid >= MV_MAX_LANES)
+		return NULL;
+	if (tid < m->nlanes)
+		return &m->lanes[tid];
+	nl = realloc(m->lanes, (tid + 1) * sizeof(*nl));
+	if (!nl)
+		return NULL;
+	m->lanes = nl;
+	for (t = m->nlanes; t <= tid; t++) {
+		memset(&nl[t], 0, sizeof(nl[t]));
+		nl[t].open_lock = MV_NONE;
+		nl[t].vtid = -1;
+	}
+	m->nlanes = tid + 1;
+	return &m->lanes[tid];
+}
+
+static int name_index(struct model *m, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < m->nnames; i++)
+		if (strcmp(m->names[i].name, name) == 0)
+			return (int)i;
+	if (grow(&m->names, &m->names_cap, m->nnames + 1,
+		 sizeof(*m->names)) < 0)
+		return -1;
+	m->names[m->nnames].name = strdup(name);
+	if (!m->names[m->nnames].name)
+		return -1;
+	m->names[m->nnames].count = 0;
+	return (int)m->nnames++;
+}
+
+/* Count one event of another provider (or an event the viewer skips) by
+ * <name>. Returns 0, or -1 when out of memory. */
+int model_add_name(struct model *m, const char *name)
+{
+	int i = name_index(m, name);
+
+	if (i < 0)
+		return -1;
+	m->names[i].count++;
+	m->events_total++;
+	return 0;
+}
+
+static uint32_t sat32(struct model *m, uint32_t ev, uint64_t v)
+{
+	if (v < MV_SAT32)
+		return (uint32_t)v;
+	if (grow(&m->big, &m->big_cap, m->nbig + 1, sizeof(*m->big)) == 0) {
+		m->big[m->nbig].ev = ev;
+		m->big[m->nbig].val = v;
+		m->nbig++;
+	}
+	return MV_SAT32;
+}
+
+static unsigned int clamp_enum(int v, int count, unsigned int bad)
+{
+	return v >= 0 && v < count ? (unsigned int)v : bad;
+}
+
+/* Kind of record <r> (enum mv_kind). */
+int mv_kind_of(const struct mv_rec *r)
+{
+	switch (r->type) {
+	case MV_T_DISCARDED:
+		return MV_K_DISCARD;
+	case MV_T_TAKEOVER:
+		return mv_rec_bool(r) ? MV_K_STEAL : MV_K_STEAL_FAIL;
+	case MV_T_IO_CB_STOLEN:
+		return MV_K_STOLEN;
+	case MV_T_FLAG_SET:
+		return MV_K_FLAG_SET;
+	case MV_T_FLAG_CLEAR:
+		return MV_K_FLAG_CLEAR;
+	case MV_T_IO_CB:
+		return mv_rec_bool(r) ? MV_K_LOCKED : MV_K_FAST;
+	case MV_T_IDLE_INSERT:
+		return MV_K_IDLE_IN;
+	case MV_T_IDLE_REMOVE:
+		return MV_K_IDLE_OUT;
+	case MV_T_LOCK_ACQ:
+		return mv_rec_bool(r) ? MV_K_LOCK : MV_K_TRYFAIL;
+	case MV_T_LOCK_REL:
+		return MV_K_LOCK;
+	case MV_T_CONN_NEW:
+	case MV_T_CONN_FREE:
+		return MV_K_CONN;
+	}
+	return MV_K_OTHER;
+}
+
+/* Kind bit mask of record <r>. */
+unsigned int mv_rec_kinds(const struct mv_rec *r)
+{
+	return MV_KBIT(mv_kind_of(r));
+}
+
+static void thread_stats(struct model *m, const struct mv_rec *r,
+			 const struct mv_event *e)
+{
+	struct mv_lane *v = NULL;
+	struct mv_thread_stats *st;
+
+	/* the victim's lane first: creating it may move m->lanes */
+	if (r->type == MV_T_TAKEOVER && mv_rec_bool(r))
+		v = lane_get(m, e->from_tid);
+	st = &m->lanes[r->tid].st;
+
+	st->events++;
+	switch (r->type) {
+	case MV_T_IO_CB:
+		st->io_cb[mv_rec_side(r) > SIDE_COUNT ? SIDE_COUNT :
+			  mv_rec_side(r)]
+			 [mv_rec_mux(r)][mv_rec_bool(r)]++;
+		break;
+	case MV_T_LOCK_ACQ:
+		if (mv_rec_bool(r)) {
+			st->lock_acq++;
+			st->lock_site[mv_rec_site(r) > SITE_COUNT ?
+				      SITE_COUNT : mv_rec_site(r)]++;
+		} else {
+			st->lock_tryfail++;
+		}
+		st->wait_ns += e->ns;
+		if (e->ns > st->wait_max)
+			st->wait_max = e->ns;
+		break;
+	case MV_T_LOCK_REL:
+		st->lock_rel++;
+		st->hold_ns += e->ns;
+		if (e->ns > st->hold_max)
+			st->hold_max = e->ns;
+		break;
+	case MV_T_TAKEOVER:
+		if (mv_rec_bool(r)) {
+			st->steal_in++;
+			if (v)
+				v->st.steal_out++;
+		} else {
+			st->steal_fail++;
+		}
+		break;
+	case MV_T_IO_CB_STOLEN:
+		st->stolen_freed++;
+		break;
+	case MV_T_FLAG_SET:
+		st->flag_set++;
+		break;
+	case MV_T_FLAG_CLEAR:
+		st->flag_clear++;
+		break;
+	case MV_T_IDLE_INSERT:
+		st->idle_insert++;
+		break;
+	case MV_T_IDLE_REMOVE:
+		st->idle_remove++;
+		break;
+	case MV_T_CONN_NEW:
+		st->conn_new++;
+		break;
+	case MV_T_CONN_FREE:
+		st->conn_free++;
+		break;
+	case MV_T_WAKEUP:
+		st->wakeups++;
+		if (mv_rec_bool(r))
+			st->wakeups_remote++;
+		break;
+	}
+}
+
+static int lane_push(uint32_t **arr, size_t *n, size_t *cap, uint32_t v)
+{
+	if (grow(arr, cap, *n + 1, sizeof(**arr)) < 0)
+		return -1;
+	(*arr)[(*n)++] = v;
+	return 0;
+}
+
+/* Append event <e> to <m>. Events must come in timestamp order (an older
+ * one is clamped to its predecessor's time and counted in m->unordered).
+ * Strings are copied. Returns 0, or -1 when out of memory. */
+int model_add(struct model *m, const struct mv_event *e)
+{
+	struct mv_rec r;
+	struct mv_lane *l = NULL;
+	uint32_t idx = (uint32_t)m->nev;
+	unsigned int bits = 0;
+	size_t lcap;
+
+	if (m->nev >= MV_NONE - 1)
+		return -1;
+	if (grow(&m->ev, &m->cap, m->nev + 1, sizeof(*m->ev)) < 0)
+		return -1;
+	lcap = m->nev / MV_BLOCK + 1;
+	if (m->nev % MV_BLOCK == 0) {
+		uint32_t *nb = realloc(m->blk, lcap * sizeof(*nb));
+
+		if (!nb)
+			return -1;
+		m->blk = nb;
+		m->blk[lcap - 1] = 0;
+	}
+
+	memset(&r, 0, sizeof(r));
+	r.ts = e->ts;
+	if (m->nev && r.ts < m->t_last) {
+		m->unordered++;
+		r.ts = m->t_last;
+	}
+	r.type = (uint8_t)e->type;
+	if (e->type == MV_T_RUN_START || e->type == MV_T_RUN_END ||
+	    e->type == MV_T_DISCARDED || e->tid < 0)
+		r.tid = MV_TID_NONE;
+	else if (e->tid >= MV_MAX_LANES)
+		r.tid = MV_TID_BAD;
+	else
+		r.tid = (uint8_t)e->tid;
+	if (e->tid < -1 || (e->tid >= MV_MAX_LANES &&
+			    e->type != MV_T_DISCARDED))
+		m->bad_tid++;
+
+	if (mv_rec_has_mux(&r))
+		bits |= clamp_enum(e->mux, MUX_COUNT, 3) << MV_B_MUX_SHIFT;
+	if (mv_rec_has_side(&r))
+		bits |= clamp_enum(e->side, SIDE_COUNT, 3) << MV_B_SIDE_SHIFT;
+
+	switch (e->type) {
+	case MV_T_RUN_START:
+		m->run.have_start = 1;
+		m->run.mode = e->mode;
+		free(m->run.bug);
+		free(m->run.scenario);
+		m->run.bug = strdup(e->bug ? e->bug : "");
+		m->run.scenario = strdup(e->scenario ? e->scenario : "");
+		m->run.nbthread = e->nbthread;
+		m->run.seed = e->seed;
+		m->run.usr1_bit = e->usr1_bit;
+		if (!m->run.bug || !m->run.scenario)
+			return -1;
+		break;
+	case MV_T_RUN_END:
+		m->run.have_end = 1;
+		m->run.requests_ok = e->requests_ok;
+		m->run.requests_err = e->requests_err;
+		m->run.takeovers = e->takeovers;
+		break;
+	case MV_T_WAKEUP:
+		r.a = (uint32_t)e->owner;
+		r.b = idmap_get(&m->tls, e->tl);
+		if (e->remote)
+			bits |= MV_B_BOOL;
+		break;
+	case MV_T_IO_CB:
+		r.a = idmap_get(&m->conns, e->conn);
+		r.b = idmap_get(&m->tls, e->tl);
+		r.c = e->state;
+		if (e->path == PATH_LOCKED)
+			bits |= MV_B_BOOL;
+		break;
+	case MV_T_IO_CB_STOLEN:
+		r.b = idmap_get(&m->tls, e->tl);
+		break;
+	case MV_T_FLAG_SET:
+	case MV_T_FLAG_CLEAR:
+		r.a = idmap_get(&m->conns, e->conn);
+		r.b = idmap_get(&m->tls, e->tl);
+		if (grow(&m->flags, &m->flags_cap, m->nflags + 1,
+			 sizeof(*m->flags)) < 0)
+			return -1;
+		m->flags[m->nflags].old_state = e->old_state;
+		m->flags[m->nflags].new_state = e->new_state;
+		r.c = (uint32_t)m->nflags++;
+		break;
+	case MV_T_LOCK_ACQ:
+		r.a = (uint32_t)e->lock;
+		r.b = sat32(m, idx, e->ns);
+		r.c = MV_NONE;
+		bits |= clamp_enum(e->site, SITE_COUNT, 15) << MV_B_SITE_SHIFT;
+		if (e->trylock)
+			bits |= MV_B_TRYLOCK;
+		if (e->ok)
+			bits |= MV_B_BOOL;
+		break;
+	case MV_T_LOCK_REL:
+		r.a = (uint32_t)e->lock;
+		r.b = sat32(m, idx, e->ns);
+		r.c = MV_NONE;
+		bits |= clamp_enum(e->site, SITE_COUNT, 15) << MV_B_SITE_SHIFT;
+		break;
+	case MV_T_TAKEOVER:
+		r.a = idmap_get(&m->conns, e->conn);
+		r.b = idmap_get(&m->tls, e->old_tl);
+		r.c = idmap_get(&m->tls, e->new_tl);
+		if (e->ok)
+			bits |= MV_B_BOOL;
+		bits |= clamp_enum(e->from_tid, MV_MAX_LANES, 255)
+			<< MV_B_FROM_SHIFT;
+		break;
+	case MV_T_IDLE_INSERT:
+	case MV_T_IDLE_REMOVE:
+		r.a = idmap_get(&m->conns, e->conn);
+		r.c = (uint32_t)e->srv;
+		bits |= clamp_enum(e->list, LIST_COUNT, 7) << MV_B_LIST_SHIFT;
+		if (e->type == MV_T_IDLE_REMOVE)
+			bits |= clamp_enum(e->reason, REASON_COUNT, 7)
+				<< MV_B_REASON_SHIFT;
+		break;
+	case MV_T_STREAM_ATTACH:
+	case MV_T_STREAM_DETACH:
+		r.a = idmap_get(&m->conns, e->conn);
+		r.b = (uint32_t)(e->stream >> 32);
+		r.c = (uint32_t)e->stream;
+		break;
+	case MV_T_CONN_NEW:
+		r.a = idmap_get(&m->conns, e->conn);
+		r.c = (uint32_t)e->srv;
+		break;
+	case MV_T_CONN_FREE:
+		r.a = idmap_get(&m->conns, e->conn);
+		break;
+	case MV_T_OTHER: {
+		int ni = name_index(m, e->name ? e->name : "muxlab:?");
+
+		if (ni < 0)
+			return -1;
+		m->names[ni].count++;
+		r.a = (uint32_t)ni;
+		break;
+	}
+	case MV_T_DISCARDED:
+		r.b = (uint32_t)(e->count >> 32);
+		r.c = (uint32_t)e->count;
+		m->discarded += e->count;
+		if (e->packets)
+			m->discarded_packets += e->packets;
+		if (lane_push(&m->discards, &m->ndiscards, &m->dcap, idx) < 0)
+			return -1;
+		break;
+	default:
+		return -1;
+	}
+	if (r.a == MV_NONE || r.b == MV_NONE)
+		return -1;	/* an id map ran out of memory */
+	r.bits = (uint16_t)bits;
+
+	/* lanes */
+	if (r.tid < MV_TID_BAD) {
+		size_t lb;
+
+		l = lane_get(m, r.tid);
+		if (!l)
+			return -1;
+		if (e->vtid >= 0) {
+			if (l->vtid < 0)
+				l->vtid = e->vtid;
+			else if (l->vtid != e->vtid)
+				l->vtid_multi = 1;
+		}
+		if (lane_push(&l->ev, &l->nev, &l->cap, idx) < 0)
+			return -1;
+		lb = (l->nev - 1) / MV_BLOCK;
+		if ((l->nev - 1) % MV_BLOCK == 0) {
+			uint32_t *nb = realloc(l->blk, (lb + 1) * sizeof(*nb));
+
+			if (!nb)
+				return -1;
+			l->blk = nb;
+			l->blk[lb] = 0;
+		}
+		l->blk[lb] |= mv_rec_kinds(&r);
+
+		if (r.type == MV_T_LOCK_ACQ) {
+			if (lane_push(&l->locks, &l->nlocks, &l->lcap,
+				      idx) < 0)
+				return -1;
+			if (mv_rec_bool(&r))
+				l->open_lock = idx;
+		} else if (r.type == MV_T_LOCK_REL &&
+			   l->open_lock != MV_NONE &&
+			   m->ev[l->open_lock].a == r.a) {
+			m->ev[l->open_lock].c = idx;
+			r.c = l->open_lock;
+			l->open_lock = MV_NONE;
+		} else if (r.type == MV_T_TAKEOVER && mv_rec_bool(&r)) {
+			struct mv_lane *v;
+
+			if (lane_push(&l->steals, &l->nsteals, &l->scap,
+				      idx) < 0)
+				return -1;
+			v = lane_get(m, e->from_tid);
+			l = &m->lanes[r.tid];	/* lanes may have moved */
+			if (v && v != l &&
+			    lane_push(&v->steals, &v->nsteals, &v->scap,
+				      idx) < 0)
+				return -1;
+		}
+		thread_stats(m, &r, e);
+	}
+
+	m->ev[m->nev++] = r;
+	m->blk[idx / MV_BLOCK] |= mv_rec_kinds(&r);
+	m->type_count[r.type]++;
+	if (r.type != MV_T_DISCARDED)
+		m->events_total++;
+	if (m->nev == 1)
+		m->t_first = r.ts;
+	m->t_last = r.ts;
+	m->finished = 0;
+	return 0;
+}
+
+/* Conn of event <ev>: its conn field, or, for a tasklet event without one
+ * (wakeups, io_cb_stolen, the io_cb of a stolen tasklet carrying conn=0),
+ * the conn its tasklet belongs to once model_finish() has run. */
+uint32_t model_rec_conn(const struct model *m, uint32_t ev)
+{
+	const struct mv_rec *r = &m->ev[ev];
+	uint32_t c = mv_rec_conn_field(r);
+	uint32_t tl;
+
+	if (c || !m->tl_conn)
+		return c;
+	tl = mv_rec_tl(r);
+	if (tl && tl < m->tls.n)
+		return m->tl_conn[tl];
+	return 0;
+}
+
+/* Does event <ev> touch dense conn <conn>? */
+int model_rec_touches(const struct model *m, uint32_t ev, uint32_t conn)
+{
+	return conn && model_rec_conn(m, ev) == conn;
+}
+
+/* Build what needs the whole trace: the tasklet -> conn map and the
+ * per-connection summaries. May be called again after more model_add().
+ * Returns 0, or -1 when out of memory. */
+int model_finish(struct model *m)
+{
+	size_t i, ntl = m->tls.n ? m->tls.n : 1;
+	size_t nc = m->conns.n ? m->conns.n : 1;
+
+	free(m->tl_conn);
+	free(m->conn_info);
+	m->tl_conn = calloc(ntl, sizeof(*m->tl_conn));
+	m->conn_info = calloc(nc, sizeof(*m->conn_info));
+	if (!m->tl_conn || !m->conn_info)
+		return -1;
+	m->nconn_info = nc;
+
+	for (i = 0; i < m->nev; i++) {
+		const struct mv_rec *r = &m->ev[i];
+		uint32_t tl = mv_rec_tl(r);
+
+		if (r->type == MV_T_TAKEOVER && r->a) {
+			m->tl_conn[r->b] = r->a;
+			m->tl_conn[r->c] = r->a;
+		} else if (tl && mv_rec_conn_field(r) && !m->tl_conn[tl]) {
+			m->tl_conn[tl] = r->a;
+		}
+	}
+	m->tl_conn[0] = 0;
+
+	for (i = 0; i < nc; i++) {
+		struct mv_conn *ci = &m->conn_info[i];
+
+		ci->id = i < m->conns.n ? m->conns.ids[i] : 0;
+		ci->first = ci->last = MV_NONE;
+		ci->mux = ci->side = 255;
+		ci->tid_new = ci->tid_last = MV_TID_NONE;
+	}
+	for (i = 0; i < m->nev; i++) {
+		const struct mv_rec *r = &m->ev[i];
+		uint32_t c = model_rec_conn(m, (uint32_t)i);
+		struct mv_conn *ci;
+
+		if (!c)
+			continue;
+		ci = &m->conn_info[c];
+		if (ci->first == MV_NONE) {
+			ci->first = (uint32_t)i;
+			ci->tid_last = r->tid;
+		}
+		ci->last = (uint32_t)i;
+		ci->nev++;
+		if (ci->mux == 255 && mv_rec_has_mux(r))
+			ci->mux = (uint8_t)mv_rec_mux(r);
+		if (ci->side == 255 && mv_rec_has_side(r))
+			ci->side = (uint8_t)mv_rec_side(r);
+		switch (r->type) {
+		case MV_T_CONN_NEW:
+			ci->tid_new = r->tid;
+			ci->tid_last = r->tid;
+			break;
+		case MV_T_TAKEOVER:
+			if (mv_rec_bool(r)) {
+				ci->steals++;
+				ci->tid_last = r->tid;
+			}
+			break;
+		case MV_T_FLAG_SET:
+			ci->usr1_sets++;
+			break;
+		}
+	}
+	m->finished = 1;
+	return 0;
+}
+
+/* Bytes held by the model's arrays (used part, not capacity). */
+size_t model_memory(const struct model *m)
+{
+	size_t sz = m->nev * sizeof(*m->ev) +
+		    (m->nev / MV_BLOCK + 1) * sizeof(*m->blk);
+	int t;
+
+	for (t = 0; t < m->nlanes; t++) {
+		const struct mv_lane *l = &m->lanes[t];
+
+		sz += l->nev * 4 + (l->nev / MV_BLOCK + 1) * 4 +
+		      l->nlocks * 4 + l->nsteals * 4;
+	}
+	sz += m->nflags * sizeof(*m->flags) + m->nbig * sizeof(*m->big);
+	sz += m->conns.cap * 12 + m->conns.n * 8;
+	sz += m->tls.cap * 12 + m->tls.n * 8;
+	if (m->finished)
+		sz += m->tls.n * 4 + m->nconn_info * sizeof(*m->conn_info);
+	return sz;
+}
+
+/* ---- queries ---- */
+
+/* 64-bit id of dense conn <dense>. */
+uint64_t model_conn_id(const struct model *m, uint32_t dense)
+{
+	return dense < m->conns.n ? m->conns.ids[dense] : 0;
+}
+
+/* 64-bit id of dense tasklet <dense>. */
+uint64_t model_tl_id(const struct model *m, uint32_t dense)
+{
+	return dense < m->tls.n ? m->tls.ids[dense] : 0;
+}
+
+/* Dense index of conn <id>, MV_NONE if the trace never names it. */
+uint32_t model_conn_find(const struct model *m, uint64_t id)
+{
+	return idmap_find(&m->conns, id);
+}
+
+static uint64_t big_lookup(const struct model *m, uint32_t ev)
+{
+	size_t lo = 0, hi = m->nbig;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (m->big[mid].ev < ev)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < m->nbig && m->big[lo].ev == ev)
+		return m->big[lo].val;
+	return MV_SAT32;
+}
+
+/* wait_ns of a lock_acquire or hold_ns of a lock_release <ev>. */
+uint64_t model_rec_ns(const struct model *m, uint32_t ev)
+{
+	uint32_t v = m->ev[ev].b;
+
+	return v == MV_SAT32 ? big_lookup(m, ev) : v;
+}
+
+static int unclamp(unsigned int v, unsigned int bad)
+{
+	return v == bad ? -1 : (int)v;
+}
+
+/* Expand record <ev> back into the contract's fields (strings of run_start
+ * and names point into the model). */
+void model_decode(const struct model *m, uint32_t ev, struct mv_event *e)
+{
+	const struct mv_rec *r = &m->ev[ev];
+
+	memset(e, 0, sizeof(*e));
+	e->type = r->type;
+	e->ts = r->ts;
+	e->tid = r->tid == MV_TID_NONE ? -1 : r->tid;
+	e->vtid = r->tid < m->nlanes ? m->lanes[r->tid].vtid : -1;
+	e->mux = unclamp(mv_rec_mux(r), 3);
+	e->side = unclamp(mv_rec_side(r), 3);
+	e->path = mv_rec_bool(r);
+	e->ok = mv_rec_bool(r);
+	e->remote = mv_rec_bool(r);
+	e->trylock = mv_rec_trylock(r);
+	e->site = unclamp(mv_rec_site(r), 15);
+	e->list = unclamp(mv_rec_list(r), 7);
+	e->reason = unclamp(mv_rec_reason(r), 7);
+	switch (r->type) {
+	case MV_T_RUN_START:
+		e->mode = m->run.mode;
+		e->bug = m->run.bug;
+		e->scenario = m->run.scenario;
+		e->nbthread = m->run.nbthread;
+		e->seed = m->run.seed;
+		e->usr1_bit = m->run.usr1_bit;
+		break;
+	case MV_T_RUN_END:
+		e->requests_ok = m->run.requests_ok;
+		e->requests_err = m->run.requests_err;
+		e->takeovers = m->run.takeovers;
+		break;
+	case MV_T_WAKEUP:
+		e->owner = (int)r->a;
+		e->tl = model_tl_id(m, r->b);
+		break;
+	case MV_T_IO_CB:
+		e->conn = model_conn_id(m, r->a);
+		e->tl = model_tl_id(m, r->b);
+		e->state = r->c;
+		break;
+	case MV_T_IO_CB_STOLEN:
+		e->tl = model_tl_id(m, r->b);
+		break;
+	case MV_T_FLAG_SET:
+	case MV_T_FLAG_CLEAR:
+		e->conn = model_conn_id(m, r->a);
+		e->tl = model_tl_id(m, r->b);
+		e->old_state = m->flags[r->c].old_state;
+		e->new_state = m->flags[r->c].new_state;
+		break;
+	case MV_T_LOCK_ACQ:
+	case MV_T_LOCK_REL:
+		e->lock = (int)r->a;
+		e->ns = model_rec_ns(m, ev);
+		break;
+	case MV_T_TAKEOVER:
+		e->conn = model_conn_id(m, r->a);
+		e->old_tl = model_tl_id(m, r->b);
+		e->new_tl = model_tl_id(m, r->c);
+		e->from_tid = unclamp(mv_rec_from(r), 255);
+		break;
+	case MV_T_IDLE_INSERT:
+	case MV_T_IDLE_REMOVE:
+		e->conn = model_conn_id(m, r->a);
+		e->srv = (int)r->c;
+		break;
+	case MV_T_STREAM_ATTACH:
+	case MV_T_STREAM_DETACH:
+		e->conn = model_conn_id(m, r->a);
+		e->stream = (uint64_t)r->b << 32 | r->c;
+		break;
+	case MV_T_CONN_NEW:
+		e->conn = model_conn_id(m, r->a);
+		e->srv = (int)r->c;
+		break;
+	case MV_T_CONN_FREE:
+		e->conn = model_conn_id(m, r->a);
+		break;
+	case MV_T_OTHER:
+		e->name = r->a < m->nnames ? m->names[r->a].name : "?";
+		break;
+	case MV_T_DISCARDED:
+		e->count = (uint64_t)r->b << 32 | r->c;
+		break;
+	}
+}
+
+/* First event with ts >= <ts> (m->nev if none). */
+uint32_t model_lower_bound(const struct model *m, uint64_t ts)
+{
+	size_t lo = 0, hi = m->nev;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (m->ev[mid].ts < ts)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (uint32_t)lo;
+}
+
+/* First position in lane <l> whose event has ts >= <ts>. */
+size_t lane_lower_bound(const struct model *m, const struct mv_lane *l,
+			uint64_t ts)
+{
+	size_t lo = 0, hi = l->nev;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (m->ev[l->ev[mid]].ts < ts)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Kinds present in lane positions [<lo>, <hi>): whole blocks from the
+ * summary, the ragged ends one by one. */
+unsigned int lane_kinds(const struct model *m, const struct mv_lane *l,
+			size_t lo, size_t hi)
+{
+	unsigned int k = 0;
+
+	while (lo < hi && lo % MV_BLOCK)
+		k |= mv_rec_kinds(&m->ev[l->ev[lo++]]);
+	while (lo + MV_BLOCK <= hi) {
+		k |= l->blk[lo / MV_BLOCK];
+		lo += MV_BLOCK;
+	}
+	while (lo < hi)
+		k |= mv_rec_kinds(&m->ev[l->ev[lo++]]);
+	return k;
+}
+
+static int rec_matches(const struct model *m, uint32_t i, unsigned int kinds,
+		       int tid)
+{
+	const struct mv_rec *r = &m->ev[i];
+
+	if (!(mv_rec_kinds(r) & kinds))
+		return 0;
+	if (tid < 0 || r->tid == tid)
+		return 1;
+	/* a steal also belongs to its victim's lane */
+	return r->type == MV_T_TAKEOVER && mv_rec_from(r) == tid;
+}
+
+/* Next (<dir> > 0) or previous event strictly after/before <from> whose
+ * kind is in <kinds>, on thread <tid> (-1: any). MV_NONE if none. Whole
+ * blocks without a wanted kind are skipped through the summary. */
+uint32_t model_find_kind(const struct model *m, uint32_t from, int dir,
+			 unsigned int kinds, int tid)
+{
+	int64_t i = (int64_t)from + (dir > 0 ? 1 : -1);
+
+	if (from == MV_NONE)
+		i = dir > 0 ? 0 : (int64_t)m->nev - 1;
+	while (i >= 0 && i < (int64_t)m->nev) {
+		if (!(m->blk[i / MV_BLOCK] & kinds)) {
+			/* skip to the next/previous block */
+			if (dir > 0)
+				i = (i / MV_BLOCK + 1) * MV_BLOCK;
+			else
+				i = (i / MV_BLOCK) * MV_BLOCK - 1;
+			continue;
+		}
+		if (rec_matches(m, (uint32_t)i, kinds, tid))
+			return (uint32_t)i;
+		i += dir > 0 ? 1 : -1;
+	}
+	return MV_NONE;
+}
+
+/* Life of dense conn <conn> up to event <upto> (inclusive; MV_NONE = the
+ * whole trace): one step per state change, at most <max> stored in
+ * <steps>. Returns the number of steps (may exceed <max>). Needs
+ * model_finish() for the events of stolen tasklets. */
+int model_conn_life(const struct model *m, uint32_t conn,
+		    struct mv_life_step *steps, int max, uint32_t upto)
+{
+	const struct mv_conn *ci;
+	enum mv_conn_state cur = MV_CS_UNKNOWN;
+	uint32_t i, end;
+	int n = 0;
+
+	if (!conn || !m->finished || conn >= m->nconn_info)
+		return 0;
+	ci = &m->conn_info[conn];
+	if (ci->first == MV_NONE)
+		return 0;
+	end = upto == MV_NONE || upto > ci->last ? ci->last : upto;
+	for (i = ci->first; i <= end && i != MV_NONE; i++) {
+		const struct mv_rec *r = &m->ev[i];
+		enum mv_conn_state s = cur;
+		int other = -1, list = -1;
+
+		if (model_rec_conn(m, i) != conn)
+			continue;
+		switch (r->type) {
+		case MV_T_CONN_NEW:
+			s = MV_CS_NEW;
+			break;
+		case MV_T_STREAM_ATTACH:
+		case MV_T_FLAG_CLEAR:
+			s = MV_CS_ACTIVE;
+			break;
+		case MV_T_FLAG_SET:
+			s = MV_CS_USR1;
+			break;
+		case MV_T_IDLE_INSERT:
+			s = MV_CS_IDLE;
+			list = mv_rec_list(r);
+			break;
+		case MV_T_IDLE_REMOVE:
+			if (mv_rec_reason(r) != REASON_STEAL &&
+			    mv_rec_reason(r) != REASON_CLOSE)
+				s = MV_CS_ACTIVE;
+			break;
+		case MV_T_TAKEOVER:
+			if (!mv_rec_bool(r))
+				break;
+			s = MV_CS_STOLEN;
+			other = mv_rec_from(r);
+			break;
+		case MV_T_CONN_FREE:
+			s = MV_CS_FREED;
+			break;
+		default:
+			if (cur == MV_CS_UNKNOWN && r->type == MV_T_IO_CB)
+				s = MV_CS_ACTIVE;
+			break;
+		}
+		if (s == cur && s != MV_CS_STOLEN && s != MV_CS_IDLE)
+			continue;
+		if (s == cur && s == MV_CS_STOLEN && r->type != MV_T_TAKEOVER)
+			continue;
+		if (s == cur && s == MV_CS_IDLE && r->type != MV_T_IDLE_INSERT)
+			continue;
+		if (n < max) {
+			steps[n].state = s;
+			steps[n].ev = i;
+			steps[n].tid = r->tid == MV_TID_NONE ? -1 : r->tid;
+			steps[n].other = other;
+			steps[n].list = list;
+		}
+		n++;
+		cur = s;
+	}
+	return n;
+}

@@ -1,0 +1,940 @@
+/*
+ * reader.c - libbabeltrace2 graph: src.ctf.fs (one per trace) -> muxer ->
+ * our simple sink -> model_add().
+ *
+ * Event classes are resolved once: for each class we cache its type and
+ * the index of every contract field in its payload, so decoding an event
+ * is a few borrow-by-index calls. Everything kept is copied (names,
+ * strings): bt2 objects die with their messages.
+ */
+#include <babeltrace2/babeltrace.h>
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fmt.h"
+#include "model.h"
+#include "reader.h"
+
+/* payload fields of the contract, by name */
+enum fid {
+	FLD_TID, FLD_TL, FLD_CONN, FLD_MUX, FLD_SIDE, FLD_STATE, FLD_PATH, FLD_OLD_STATE,
+	FLD_NEW_STATE, FLD_LOCK, FLD_SITE, FLD_TRYLOCK, FLD_OK, FLD_WAIT_NS, FLD_HOLD_NS,
+	FLD_FROM_TID, FLD_OLD_TL, FLD_NEW_TL, FLD_SRV, FLD_LIST, FLD_REASON, FLD_STREAM,
+	FLD_OWNER, FLD_REMOTE, FLD_MODE, FLD_BUG, FLD_NBTHREAD, FLD_SEED, FLD_SCENARIO,
+	FLD_USR1_BIT, FLD_REQ_OK, FLD_REQ_ERR, FLD_TAKEOVERS,
+	FLD_COUNT
+};
+
+static const char *const fnames[FLD_COUNT] = {
+	"tid", "tl", "conn", "mux", "side", "state", "path", "old_state",
+	"new_state", "lock", "site", "trylock", "ok", "wait_ns", "hold_ns",
+	"from_tid", "old_tl", "new_tl", "srv", "list", "reason", "stream",
+	"owner", "remote", "mode", "bug", "nbthread", "seed", "scenario",
+	"usr1_bit", "requests_ok", "requests_err", "takeovers",
+};
+
+enum fkind { FK_SIGNED, FK_UNSIGNED, FK_STRING, FK_OTHER };
+
+struct cls {
+	const bt_event_class *ec;	/* key (borrowed) */
+	int type;			/* enum mv_type, MV_T_NONE = foreign */
+	char *name;			/* copied */
+	int nf;
+	uint8_t fid[FLD_COUNT];		/* fields present */
+	uint8_t fkind[FLD_COUNT];
+	uint64_t fidx[FLD_COUNT];
+	int64_t vtid_idx;		/* in the common context, -1 none */
+	enum fkind vtid_kind;
+};
+
+struct reader {
+	struct model *m;
+	char *path;
+	char **dirs;
+	int ndirs, dcap;
+	bt_graph *graph;
+	const bt_plugin *ctf, *utils;
+	int ended;
+	enum reader_err err;
+	char msg[1024];
+	struct cls **cls;		/* open addressing on ec pointer */
+	size_t ccap, ncls;
+	struct cls *last;
+	uint64_t muxlab_events;
+	uint64_t raw_min, raw_max, raw_cur;
+	int have_range;
+};
+
+static void set_err(struct reader *r, enum reader_err e, const char *fmt,
+		    ...) __attribute__((format(printf, 3, 4)));
+
+static void set_err(struct reader *r, enum reader_err e, const char *fmt,
+		    ...)
+{
+	va_list ap;
+
+	if (r->err)
+		return;		/* keep the first, most precise, reason */
+	r->err = e;
+	va_start(ap, fmt);
+	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+	va_end(ap);
+}
+
+/* The causes of the current bt2 error, most specific last, one line. */
+static void bt_error_text(char *buf, size_t len)
+{
+	const bt_error *err = bt_current_thread_take_error();
+	uint64_t i, n;
+	size_t o = 0;
+
+	buf[0] = 0;
+	if (!err)
+		return;
+	n = bt_error_get_cause_count(err);
+	/* cause 0 is the most recent (outermost); the last ones say what
+	 * was wrong in the data */
+	for (i = n; i-- > 0 && o + 1 < len;) {
+		const bt_error_cause *c = bt_error_borrow_cause_by_index(err,
+									 i);
+		const char *msg = bt_error_cause_get_message(c);
+
+		if (!msg || !*msg || strstr(buf, msg))
+			continue;
+		o += snprintf(buf + o, len - o, "%s%s", o ? "; " : "", msg);
+		if (n - i >= 3)
+			break;
+	}
+	bt_error_release(err);
+	/* messages may hold newlines */
+	for (o = 0; buf[o]; o++)
+		if (buf[o] == '\n')
+			buf[o] = ' ';
+}
+
+/* ---- finding the trace directories ---- */
+
+static int add_dir(struct reader *r, const char *d)
+{
+	if (r->ndirs == r->dcap) {
+		int ncap = r->dcap ? r->dcap * 2 : 8;
+		char **nd = realloc(r->dirs, ncap * sizeof(*nd));
+
+		if (!nd)
+			return -1;
+		r->dirs = nd;
+		r->dcap = ncap;
+	}
+	r->dirs[r->ndirs] = strdup(d);
+	return r->dirs[r->ndirs++] ? 0 : -1;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* every directory under <d> holding a `metadata` file */
+static int walk(struct reader *r, const char *d, int depth)
+{
+	struct dirent *de;
+	char **subs = NULL;
+	int nsubs = 0, scap = 0, has_meta = 0, i, rc = 0;
+	DIR *dir;
+
+	if (depth > 16)
+		return 0;
+	dir = opendir(d);
+	if (!dir)
+		return 0;
+	while ((de = readdir(dir))) {
+		char p[4096];
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", d, de->d_name);
+		if (lstat(p, &st) < 0)
+			continue;
+		if (S_ISREG(st.st_mode) && strcmp(de->d_name, "metadata") == 0)
+			has_meta = 1;
+		if (S_ISDIR(st.st_mode)) {
+			if (nsubs == scap) {
+				char **ns;
+
+				scap = scap ? scap * 2 : 8;
+				ns = realloc(subs, scap * sizeof(*ns));
+				if (!ns) {
+					rc = -1;
+					break;
+				}
+				subs = ns;
+			}
+			subs[nsubs] = strdup(p);
+			if (!subs[nsubs]) {
+				rc = -1;
+				break;
+			}
+			nsubs++;
+		}
+	}
+	closedir(dir);
+	if (!rc && has_meta)
+		rc = add_dir(r, d);
+	if (subs)
+		qsort(subs, nsubs, sizeof(*subs), cmp_str);
+	for (i = 0; i < nsubs; i++) {
+		if (!rc && !has_meta)
+			rc = walk(r, subs[i], depth + 1);
+		free(subs[i]);
+	}
+	free(subs);
+	return rc;
+}
+
+/* ---- progress: packet time ranges from the LTTng index files ---- */
+
+static uint64_t be64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void scan_index(struct reader *r, const char *tdir)
+{
+	char p[4096];
+	struct dirent *de;
+	DIR *dir;
+
+	snprintf(p, sizeof(p), "%s/index", tdir);
+	dir = opendir(p);
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		unsigned char hdr[16], ent[72];
+		char f[4352];
+		uint32_t elen;
+		FILE *fp;
+		size_t n = strlen(de->d_name);
+
+		if (n < 4 || strcmp(de->d_name + n - 4, ".idx"))
+			continue;
+		snprintf(f, sizeof(f), "%s/%s", p, de->d_name);
+		fp = fopen(f, "rb");
+		if (!fp)
+			continue;
+		if (fread(hdr, 1, 16, fp) != 16 || be64(hdr) >> 32 !=
+		    0xC1F1DCC1u) {
+			fclose(fp);
+			continue;
+		}
+		elen = (uint32_t)hdr[12] << 24 | hdr[13] << 16 |
+		       hdr[14] << 8 | hdr[15];
+		if (elen < 40 || elen > sizeof(ent)) {
+			fclose(fp);
+			continue;
+		}
+		while (fread(ent, 1, elen, fp) == elen) {
+			uint64_t b = be64(ent + 24), e = be64(ent + 32);
+
+			if (!r->have_range || b < r->raw_min)
+				r->raw_min = b;
+			if (!r->have_range || e > r->raw_max)
+				r->raw_max = e;
+			r->have_range = 1;
+		}
+		fclose(fp);
+	}
+	closedir(dir);
+}
+
+/* ---- event classes ---- */
+
+static size_t ptr_hash(const void *p, size_t cap)
+{
+	uintptr_t v = (uintptr_t)p;
+
+	v ^= v >> 17;
+	v *= 0x9e3779b97f4a7c15ULL;
+	return (size_t)(v >> 20) & (cap - 1);
+}
+
+static int cls_insert(struct reader *r, struct cls *c)
+{
+	size_t j;
+
+	if ((r->ncls + 1) * 2 > r->ccap) {
+		size_t ncap = r->ccap ? r->ccap * 2 : 64, i;
+		struct cls **nt = calloc(ncap, sizeof(*nt));
+
+		if (!nt)
+			return -1;
+		for (i = 0; i < r->ccap; i++) {
+			if (!r->cls[i])
+				continue;
+			j = ptr_hash(r->cls[i]->ec, ncap);
+			while (nt[j])
+				j = (j + 1) & (ncap - 1);
+			nt[j] = r->cls[i];
+		}
+		free(r->cls);
+		r->cls = nt;
+		r->ccap = ncap;
+	}
+	j = ptr_hash(c->ec, r->ccap);
+	while (r->cls[j])
+		j = (j + 1) & (r->ccap - 1);
+	r->cls[j] = c;
+	r->ncls++;
+	return 0;
+}
+
+static int64_t member_index(const bt_field_class *fc, const char *name,
+			    enum fkind *kind)
+{
+	uint64_t i, n;
+
+	if (!fc || bt_field_class_get_type(fc) != BT_FIELD_CLASS_TYPE_STRUCTURE)
+		return -1;
+	n = bt_field_class_structure_get_member_count(fc);
+	for (i = 0; i < n; i++) {
+		const bt_field_class_structure_member *mb =
+			bt_field_class_structure_borrow_member_by_index_const(
+				fc, i);
+		const bt_field_class *mfc;
+		bt_field_class_type t;
+
+		if (strcmp(bt_field_class_structure_member_get_name(mb), name))
+			continue;
+		mfc = bt_field_class_structure_member_borrow_field_class_const(
+			mb);
+		t = bt_field_class_get_type(mfc);
+		if (kind) {
+			if (bt_field_class_type_is(t,
+				BT_FIELD_CLASS_TYPE_SIGNED_INTEGER))
+				*kind = FK_SIGNED;
+			else if (bt_field_class_type_is(t,
+				BT_FIELD_CLASS_TYPE_UNSIGNED_INTEGER))
+				*kind = FK_UNSIGNED;
+			else if (t == BT_FIELD_CLASS_TYPE_STRING)
+				*kind = FK_STRING;
+			else
+				*kind = FK_OTHER;
+		}
+		return (int64_t)i;
+	}
+	return -1;
+}
+
+static struct cls *cls_lookup(struct reader *r, const bt_event_class *ec)
+{
+	const bt_stream_class *sc;
+	const bt_field_class *pfc;
+	const char *name;
+	struct cls *c;
+	size_t j;
+	int f;
+
+	if (r->last && r->last->ec == ec)
+		return r->last;
+	if (r->ccap) {
+		j = ptr_hash(ec, r->ccap);
+		while (r->cls[j]) {
+			if (r->cls[j]->ec == ec)
+				return r->last = r->cls[j];
+			j = (j + 1) & (r->ccap - 1);
+		}
+	}
+
+	/* first event of this class: resolve everything once */
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->ec = ec;
+	name = bt_event_class_get_name(ec);
+	c->name = strdup(name ? name : "?");
+	if (!c->name || cls_insert(r, c) < 0) {
+		free(c->name);
+		free(c);
+		return NULL;
+	}
+	if (strncmp(c->name, "muxlab:", 7) == 0)
+		c->type = mv_type_from_name(c->name + 7);
+	else
+		c->type = MV_T_NONE;
+	pfc = bt_event_class_borrow_payload_field_class_const(ec);
+	for (f = 0; f < FLD_COUNT; f++) {
+		enum fkind k = FK_OTHER;
+		int64_t idx = member_index(pfc, fnames[f], &k);
+
+		if (idx < 0 || k == FK_OTHER)
+			continue;
+		c->fid[c->nf] = (uint8_t)f;
+		c->fkind[c->nf] = (uint8_t)k;
+		c->fidx[c->nf] = (uint64_t)idx;
+		c->nf++;
+	}
+	sc = bt_event_class_borrow_stream_class_const(ec);
+	c->vtid_idx = member_index(
+		bt_stream_class_borrow_event_common_context_field_class_const(sc),
+		"vtid", &c->vtid_kind);
+	return r->last = c;
+}
+
+static void set_field(struct mv_event *e, int f, uint64_t u, int64_t s,
+		      const char *str)
+{
+	switch (f) {
+	case FLD_TID: e->tid = (int)s; break;
+	case FLD_TL: e->tl = u; break;
+	case FLD_CONN: e->conn = u; break;
+	case FLD_MUX: e->mux = (int)s; break;
+	case FLD_SIDE: e->side = (int)s; break;
+	case FLD_STATE: e->state = (unsigned int)u; break;
+	case FLD_PATH: e->path = (int)s; break;
+	case FLD_OLD_STATE: e->old_state = (unsigned int)u; break;
+	case FLD_NEW_STATE: e->new_state = (unsigned int)u; break;
+	case FLD_LOCK: e->lock = (int)s; break;
+	case FLD_SITE: e->site = (int)s; break;
+	case FLD_TRYLOCK: e->trylock = (int)s; break;
+	case FLD_OK: e->ok = (int)s; break;
+	case FLD_WAIT_NS: e->ns = u; break;
+	case FLD_HOLD_NS: e->ns = u; break;
+	case FLD_FROM_TID: e->from_tid = (int)s; break;
+	case FLD_OLD_TL: e->old_tl = u; break;
+	case FLD_NEW_TL: e->new_tl = u; break;
+	case FLD_SRV: e->srv = (int)s; break;
+	case FLD_LIST: e->list = (int)s; break;
+	case FLD_REASON: e->reason = (int)s; break;
+	case FLD_STREAM: e->stream = u; break;
+	case FLD_OWNER: e->owner = (int)s; break;
+	case FLD_REMOTE: e->remote = (int)s; break;
+	case FLD_MODE: e->mode = (int)s; break;
+	case FLD_BUG: e->bug = str; break;
+	case FLD_NBTHREAD: e->nbthread = (int)s; break;
+	case FLD_SEED: e->seed = u; break;
+	case FLD_SCENARIO: e->scenario = str; break;
+	case FLD_USR1_BIT: e->usr1_bit = (unsigned int)u; break;
+	case FLD_REQ_OK: e->requests_ok = u; break;
+	case FLD_REQ_ERR: e->requests_err = u; break;
+	case FLD_TAKEOVERS: e->takeovers = u; break;
+	}
+}
+
+static int handle_event(struct reader *r, const bt_message *msg)
+{
+	const bt_event *ev = bt_message_event_borrow_event_const(msg);
+	struct cls *c = cls_lookup(r, bt_event_borrow_class_const(ev));
+	const bt_field *pl, *ctx;
+	struct mv_event e;
+	int64_t ns = 0;
+	int i;
+
+	if (!c) {
+		set_err(r, RERR_NOMEM, "out of memory");
+		return -1;
+	}
+	if (c->type == MV_T_NONE) {
+		if (model_add_name(r->m, c->name) < 0) {
+			set_err(r, RERR_NOMEM, "out of memory");
+			return -1;
+		}
+		return 0;
+	}
+	if (c->vtid_idx < 0) {
+		set_err(r, RERR_NOVTID, "the trace was recorded without the "
+			"vtid context, so its threads cannot be told apart "
+			"by LTTng.\n  fix: record again with `lttng "
+			"add-context -u -t vtid` after `lttng enable-event` "
+			"and before `lttng start`");
+		return -1;
+	}
+
+	memset(&e, 0, sizeof(e));
+	e.type = c->type;
+	e.tid = -1;
+	e.vtid = -1;
+	if (bt_message_event_borrow_stream_class_default_clock_class_const(
+		    msg)) {
+		const bt_clock_snapshot *cs =
+			bt_message_event_borrow_default_clock_snapshot_const(
+				msg);
+
+		if (bt_clock_snapshot_get_ns_from_origin(cs, &ns) !=
+		    BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK)
+			ns = 0;
+		r->raw_cur = bt_clock_snapshot_get_value(cs);
+	}
+	e.ts = ns > 0 ? (uint64_t)ns : 0;
+	ctx = bt_event_borrow_common_context_field_const(ev);
+	if (ctx) {
+		const bt_field *f = bt_field_structure_borrow_member_field_by_index_const(
+			ctx, (uint64_t)c->vtid_idx);
+
+		if (c->vtid_kind == FK_SIGNED)
+			e.vtid = (int)bt_field_integer_signed_get_value(f);
+		else if (c->vtid_kind == FK_UNSIGNED)
+			e.vtid = (int)bt_field_integer_unsigned_get_value(f);
+	}
+	pl = bt_event_borrow_payload_field_const(ev);
+	for (i = 0; pl && i < c->nf; i++) {
+		const bt_field *f =
+			bt_field_structure_borrow_member_field_by_index_const(
+				pl, c->fidx[i]);
+
+		switch (c->fkind[i]) {
+		case FK_SIGNED: {
+			int64_t v = bt_field_integer_signed_get_value(f);
+
+			set_field(&e, c->fid[i], (uint64_t)v, v, NULL);
+			break;
+		}
+		case FK_UNSIGNED: {
+			uint64_t v = bt_field_integer_unsigned_get_value(f);
+
+			set_field(&e, c->fid[i], v, (int64_t)v, NULL);
+			break;
+		}
+		case FK_STRING:
+			set_field(&e, c->fid[i], 0, 0,
+				  bt_field_string_get_value(f));
+			break;
+		}
+	}
+	if (c->type == MV_T_OTHER)
+		e.name = c->name;
+	r->muxlab_events++;
+	if (model_add(r->m, &e) < 0) {
+		set_err(r, RERR_NOMEM, "out of memory after %zu events",
+			r->m->nev);
+		return -1;
+	}
+	return 0;
+}
+
+static int handle_discarded(struct reader *r, const bt_message *msg,
+			    int packets)
+{
+	const bt_stream_class *sc;
+	struct mv_event e;
+	uint64_t n = 0;
+	int64_t ns = 0;
+
+	memset(&e, 0, sizeof(e));
+	e.type = MV_T_DISCARDED;
+	e.tid = -1;
+	e.vtid = -1;
+	if (packets) {
+		const bt_stream *s =
+			bt_message_discarded_packets_borrow_stream_const(msg);
+
+		sc = bt_stream_borrow_class_const(s);
+		if (bt_message_discarded_packets_get_count(msg, &n) !=
+		    BT_PROPERTY_AVAILABILITY_AVAILABLE)
+			n = 1;
+		e.packets = n ? n : 1;
+		if (bt_stream_class_discarded_packets_have_default_clock_snapshots(sc))
+			bt_clock_snapshot_get_ns_from_origin(
+				bt_message_discarded_packets_borrow_beginning_default_clock_snapshot_const(msg),
+				&ns);
+	} else {
+		const bt_stream *s =
+			bt_message_discarded_events_borrow_stream_const(msg);
+
+		sc = bt_stream_borrow_class_const(s);
+		if (bt_message_discarded_events_get_count(msg, &n) !=
+		    BT_PROPERTY_AVAILABILITY_AVAILABLE)
+			n = 0;
+		e.count = n;
+		if (bt_stream_class_discarded_events_have_default_clock_snapshots(sc))
+			bt_clock_snapshot_get_ns_from_origin(
+				bt_message_discarded_events_borrow_beginning_default_clock_snapshot_const(msg),
+				&ns);
+	}
+	e.ts = ns > 0 ? (uint64_t)ns : r->m->t_last;
+	if (model_add(r->m, &e) < 0) {
+		set_err(r, RERR_NOMEM, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static bt_graph_simple_sink_component_consume_func_status
+sink_consume(bt_message_iterator *it, void *data)
+{
+	struct reader *r = data;
+	bt_message_array_const msgs;
+	uint64_t count, i;
+	int rc = 0;
+
+	switch (bt_message_iterator_next(it, &msgs, &count)) {
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_OK:
+		break;
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_END:
+		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_END;
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_AGAIN:
+		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_AGAIN;
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_MEMORY_ERROR:
+		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_MEMORY_ERROR;
+	default:
+		return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR;
+	}
+	for (i = 0; i < count; i++) {
+		const bt_message *msg = msgs[i];
+
+		if (!rc) {
+			switch (bt_message_get_type(msg)) {
+			case BT_MESSAGE_TYPE_EVENT:
+				rc = handle_event(r, msg);
+				break;
+			case BT_MESSAGE_TYPE_DISCARDED_EVENTS:
+				rc = handle_discarded(r, msg, 0);
+				break;
+			case BT_MESSAGE_TYPE_DISCARDED_PACKETS:
+				rc = handle_discarded(r, msg, 1);
+				break;
+			default:
+				break;
+			}
+		}
+		bt_message_put_ref(msg);
+	}
+	return rc ? BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_ERROR :
+		    BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK;
+}
+
+static const bt_plugin *find_plugin(struct reader *r, const char *name)
+{
+	const bt_plugin *p = NULL;
+
+	if (bt_plugin_find(name, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE, BT_TRUE,
+			   &p) != BT_PLUGIN_FIND_STATUS_OK) {
+		set_err(r, RERR_OPEN, "the babeltrace2 `%s` plugin is not "
+			"installed.\n  fix: apt-get install babeltrace2", name);
+		return NULL;
+	}
+	return p;
+}
+
+static int build_graph(struct reader *r)
+{
+	const bt_component_class_filter *mux_cls;
+	const bt_component_class_source *src_cls;
+	const bt_component_filter *mux = NULL;
+	const bt_component_sink *sink = NULL;
+	uint64_t mux_in = 0;
+	char cause[600];
+	int t;
+
+	r->ctf = find_plugin(r, "ctf");
+	r->utils = r->ctf ? find_plugin(r, "utils") : NULL;
+	if (!r->ctf || !r->utils)
+		return -1;
+	r->graph = bt_graph_create(0);
+	if (!r->graph) {
+		set_err(r, RERR_NOMEM, "out of memory");
+		return -1;
+	}
+	mux_cls = bt_plugin_borrow_filter_component_class_by_name_const(
+		r->utils, "muxer");
+	src_cls = bt_plugin_borrow_source_component_class_by_name_const(
+		r->ctf, "fs");
+	if (!mux_cls || !src_cls ||
+	    bt_graph_add_filter_component(r->graph, mux_cls, "muxer", NULL,
+					  BT_LOGGING_LEVEL_NONE, &mux) !=
+	    BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
+		bt_error_text(cause, sizeof(cause));
+		set_err(r, RERR_OPEN, "cannot set up the babeltrace2 graph: "
+			"%s", cause);
+		return -1;
+	}
+	for (t = 0; t < r->ndirs; t++) {
+		const bt_component_source *src = NULL;
+		bt_value *params = bt_value_map_create();
+		bt_value *inputs = NULL;
+		bt_graph_add_component_status st;
+		uint64_t p, np;
+		char name[32];
+
+		if (!params || bt_value_map_insert_empty_array_entry(
+			    params, "inputs", &inputs) !=
+		    BT_VALUE_MAP_INSERT_ENTRY_STATUS_OK ||
+		    bt_value_array_append_string_element(inputs, r->dirs[t]) !=
+		    BT_VALUE_ARRAY_APPEND_ELEMENT_STATUS_OK) {
+			BT_VALUE_PUT_REF_AND_RESET(params);
+			set_err(r, RERR_NOMEM, "out of memory");
+			return -1;
+		}
+		snprintf(name, sizeof(name), "src%d", t);
+		st = bt_graph_add_source_component(r->graph, src_cls, name,
+						   params,
+						   BT_LOGGING_LEVEL_NONE,
+						   &src);
+		BT_VALUE_PUT_REF_AND_RESET(params);
+		if (st != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
+			bt_error_text(cause, sizeof(cause));
+			set_err(r, RERR_OPEN, "cannot open the trace in %s: "
+				"its metadata or stream files are corrupt "
+				"(%s).\n  fix: record the trace again",
+				r->dirs[t], cause);
+			return -1;
+		}
+		np = bt_component_source_get_output_port_count(src);
+		for (p = 0; p < np; p++) {
+			const bt_port_output *op =
+				bt_component_source_borrow_output_port_by_index_const(
+					src, p);
+			const bt_port_input *ip =
+				bt_component_filter_borrow_input_port_by_index_const(
+					mux, mux_in++);
+
+			if (bt_graph_connect_ports(r->graph, op, ip, NULL) !=
+			    BT_GRAPH_CONNECT_PORTS_STATUS_OK) {
+				bt_error_text(cause, sizeof(cause));
+				set_err(r, RERR_OPEN, "cannot connect %s: %s",
+					r->dirs[t], cause);
+				return -1;
+			}
+		}
+		scan_index(r, r->dirs[t]);
+	}
+	if (bt_graph_add_simple_sink_component(r->graph, "muxview", NULL,
+					       sink_consume, NULL, r, &sink) !=
+	    BT_GRAPH_ADD_COMPONENT_STATUS_OK ||
+	    bt_graph_connect_ports(r->graph,
+		bt_component_filter_borrow_output_port_by_index_const(mux, 0),
+		bt_component_sink_borrow_input_port_by_index_const(sink, 0),
+		NULL) != BT_GRAPH_CONNECT_PORTS_STATUS_OK) {
+		bt_error_text(cause, sizeof(cause));
+		set_err(r, RERR_OPEN, "cannot set up the babeltrace2 graph: "
+			"%s", cause);
+		return -1;
+	}
+	return 0;
+}
+
+/* Open the trace(s) under <path> and prepare to load them into <m>
+ * (which must be initialised). Never returns NULL unless out of memory;
+ * check reader_error() for RERR_NOENT / RERR_NOTRACE / RERR_OPEN. */
+struct reader *reader_open(const char *path, struct model *m)
+{
+	struct reader *r = calloc(1, sizeof(*r));
+	struct stat st;
+
+	if (!r)
+		return NULL;
+	r->m = m;
+	r->path = strdup(path);
+	/* bt2 and its plugins log to stderr; we report errors ourselves */
+	bt_logging_set_global_level(BT_LOGGING_LEVEL_NONE);
+	if (stat(path, &st) < 0) {
+		set_err(r, RERR_NOENT, "%s: %s.\n  fix: give the directory "
+			"of a recorded trace (the --output of `lttng "
+			"create`)", path, strerror(errno));
+		return r;
+	}
+	if (S_ISREG(st.st_mode)) {
+		/* the metadata file itself: use its directory */
+		char *d = strdup(path), *s = d ? strrchr(d, '/') : NULL;
+
+		if (d && strcmp(s ? s + 1 : d, "metadata") == 0)
+			add_dir(r, s ? (*s = 0, d) : ".");
+		free(d);
+	} else if (walk(r, path, 0) < 0) {
+		set_err(r, RERR_NOMEM, "out of memory");
+		return r;
+	}
+	if (!r->ndirs) {
+		set_err(r, RERR_NOTRACE, "%s: no CTF trace here (no "
+			"`metadata` file in it or below).\n  fix: record "
+			"one: lttng create S --output=DIR; lttng "
+			"enable-channel -u --subbuf-size=8M --num-subbuf=8 "
+			"ch; lttng enable-event -u -c ch 'muxlab:*'; lttng "
+			"add-context -u -c ch -t vtid; lttng start; <run>; "
+			"lttng destroy", path);
+		return r;
+	}
+	build_graph(r);
+	return r;
+}
+
+static void check_end(struct reader *r)
+{
+	struct model *m = r->m;
+	char names[256];
+	size_t i, o = 0;
+
+	if (r->muxlab_events || m->discarded)
+		return;
+	if (!m->events_total) {
+		set_err(r, RERR_EMPTY, "%s: the trace holds no event.\n  fix:"
+			" start the session (`lttng start`) before the "
+			"program runs, and enable `muxlab:*`", r->path);
+		return;
+	}
+	names[0] = 0;
+	for (i = 0; i < m->nnames && i < 4 && o + 1 < sizeof(names); i++)
+		o += snprintf(names + o, sizeof(names) - o, "%s%s",
+			      i ? ", " : "", m->names[i].name);
+	set_err(r, RERR_FOREIGN, "%s: not a muxlab trace: none of its %"
+		PRIu64 " events comes from the muxlab provider (it holds %s%s)."
+		"\n  fix: trace the muxlab engine with `lttng enable-event -u "
+		"'muxlab:*'`", r->path, m->events_total, names,
+		m->nnames > 4 ? ", ..." : "");
+}
+
+/* Run the graph for about <seconds> of wall time. Returns 1 if there is
+ * more to read, 0 at the end (the model is then finished), -1 on error
+ * (see reader_error()). */
+int reader_step(struct reader *r, double seconds)
+{
+	struct timespec t0, t1;
+	unsigned int n = 0;
+	char cause[600];
+
+	if (r->err)
+		return -1;
+	if (r->ended)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		bt_graph_run_once_status s = bt_graph_run_once(r->graph);
+
+		if (s == BT_GRAPH_RUN_ONCE_STATUS_END)
+			break;
+		if (s == BT_GRAPH_RUN_ONCE_STATUS_AGAIN)
+			continue;
+		if (s != BT_GRAPH_RUN_ONCE_STATUS_OK) {
+			bt_error_text(cause, sizeof(cause));
+			set_err(r, RERR_DECODE, "%s: the trace is truncated "
+				"or corrupt: decoding failed after %zu "
+				"events (%s).\n  fix: record the trace again; "
+				"a trace copied while still being written is "
+				"incomplete", r->path, r->m->nev, cause);
+			return -1;
+		}
+		if (++n % 256 == 0) {
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			if ((double)(t1.tv_sec - t0.tv_sec) +
+			    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9 >= seconds)
+				return 1;
+		}
+	}
+	r->ended = 1;
+	check_end(r);
+	if (r->err)
+		return -1;
+	if (model_finish(r->m) < 0) {
+		set_err(r, RERR_NOMEM, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* Fraction of the trace read so far (0..1), or -1 if unknown (no LTTng
+ * index files). Based on packet timestamps, so roughly linear in time. */
+double reader_progress(const struct reader *r)
+{
+	double f;
+
+	if (r->ended)
+		return 1.0;
+	if (!r->have_range || r->raw_max <= r->raw_min)
+		return -1.0;
+	if (r->raw_cur <= r->raw_min)
+		return 0.0;
+	f = (double)(r->raw_cur - r->raw_min) /
+	    (double)(r->raw_max - r->raw_min);
+	return f > 1.0 ? 1.0 : f;
+}
+
+/* The error, RERR_NONE if none. */
+enum reader_err reader_error(const struct reader *r)
+{
+	return r ? r->err : RERR_NOMEM;
+}
+
+/* One message naming the problem and its fix. */
+const char *reader_message(const struct reader *r)
+{
+	return r ? r->msg : "out of memory";
+}
+
+/* Number of trace directories (src.ctf.fs components). */
+int reader_ntraces(const struct reader *r)
+{
+	return r->ndirs;
+}
+
+/* Destroy the graph (before the plugins) and free <r>; NULL is fine. */
+void reader_close(struct reader *r)
+{
+	size_t i;
+	int t;
+
+	if (!r)
+		return;
+	BT_GRAPH_PUT_REF_AND_RESET(r->graph);
+	BT_PLUGIN_PUT_REF_AND_RESET(r->ctf);
+	BT_PLUGIN_PUT_REF_AND_RESET(r->utils);
+	for (i = 0; i < r->ccap; i++) {
+		if (r->cls[i]) {
+			free(r->cls[i]->name);
+			free(r->cls[i]);
+		}
+	}
+	free(r->cls);
+	for (t = 0; t < r->ndirs; t++)
+		free(r->dirs[t]);
+	free(r->dirs);
+	free(r->path);
+	free(r);
+}
+
+/* Load the whole trace under <path> into <m>, with a progress bar on
+ * stderr when <progress> and stderr is a terminal. Returns 0, or the
+ * enum reader_err with its message in <msg>. */
+int reader_load(const char *path, struct model *m, int progress, char *msg,
+		size_t len)
+{
+	struct reader *r = reader_open(path, m);
+	int rc, shown = 0;
+
+	if (!r) {
+		snprintf(msg, len, "out of memory");
+		return RERR_NOMEM;
+	}
+	progress = progress && isatty(2);
+	while ((rc = reader_step(r, 0.1)) > 0) {
+		double f = reader_progress(r);
+		char c[32];
+		int k, w = 30;
+
+		if (!progress)
+			continue;
+		fprintf(stderr, "\rloading %s [", path);
+		for (k = 0; k < w; k++)
+			fputc(f >= 0 && k < (int)(f * w) ? '#' : '.', stderr);
+		fprintf(stderr, "] %3d%% %s events ", f >= 0 ? (int)(f * 100)
+			: 0, fmt_count(c, sizeof(c), m->nev));
+		shown = 1;
+	}
+	if (shown)
+		fprintf(stderr, "\r\033[K");
+	rc = rc < 0 ? (int)reader_error(r) : 0;
+	snprintf(msg, len, "%s", rc ? reader_message(r) : "");
+	reader_close(r);
+	return rc;
+}

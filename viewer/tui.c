@@ -1,0 +1,299 @@
+/*
+ * tui.c - the interactive viewer: a single-threaded poll()/getch() loop.
+ *
+ * The trace loads in slices of ~30 ms between two looks at the keyboard,
+ * so the first frame is painted before the first event is decoded and
+ * the lanes fill in while the load goes on. Every exit path (quit, error,
+ * SIGINT/SIGTERM/SIGHUP, a crash) goes through endwin() so the terminal
+ * is left as it was found.
+ */
+#include <curses.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "model.h"
+#include "screen.h"
+#include "tui.h"
+
+static volatile sig_atomic_t got_signal;
+static volatile sig_atomic_t curses_on;
+
+static void end_curses(void)
+{
+	if (curses_on) {
+		curses_on = 0;
+		endwin();
+	}
+}
+
+static void on_stop_signal(int sig)
+{
+	got_signal = sig;
+}
+
+static void on_fatal_signal(int sig)
+{
+	/* not async-signal-safe, but the process is dying anyway and a
+	 * terminal left in raw mode is worse */
+	end_curses();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void setup_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	sa.sa_handler = on_fatal_signal;
+	sa.sa_flags = SA_RESETHAND;
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGFPE, &sa, NULL);
+	sigaction(SIGABRT, &sa, NULL);
+	sigaction(SIGILL, &sa, NULL);
+	atexit(end_curses);
+}
+
+static int style_attr[ST_COUNT];
+
+static void setup_styles(int mono)
+{
+	static const struct {
+		short fg, bg;
+		int attr;	/* with colours */
+		int mattr;	/* monochrome */
+	} st[ST_COUNT] = {
+		[ST_NORMAL] = { -1, -1, 0, 0 },
+		[ST_HEADER] = { COLOR_WHITE, COLOR_BLUE, 0, A_REVERSE },
+		[ST_AXIS] = { COLOR_CYAN, -1, 0, A_DIM },
+		[ST_LABEL] = { -1, -1, 0, 0 },
+		[ST_SELLABEL] = { COLOR_YELLOW, -1, A_BOLD, A_BOLD | A_REVERSE },
+		[ST_FAST] = { COLOR_GREEN, -1, 0, 0 },
+		[ST_LOCKED] = { COLOR_RED, -1, A_BOLD, A_BOLD },
+		[ST_WAIT] = { COLOR_YELLOW, -1, 0, 0 },
+		[ST_HOLD] = { COLOR_MAGENTA, -1, 0, A_DIM },
+		[ST_FLAG_SET] = { COLOR_CYAN, -1, A_BOLD, A_BOLD },
+		[ST_FLAG_CLEAR] = { COLOR_CYAN, -1, 0, 0 },
+		[ST_STEAL] = { COLOR_WHITE, COLOR_RED, A_BOLD, A_BOLD },
+		[ST_STOLEN] = { COLOR_RED, -1, 0, A_BOLD },
+		[ST_IDLE] = { COLOR_BLUE, -1, A_BOLD, 0 },
+		[ST_DISCARD] = { COLOR_WHITE, COLOR_RED, A_BOLD, A_BOLD },
+		[ST_OTHER] = { -1, -1, A_DIM, A_DIM },
+		[ST_TRYFAIL] = { COLOR_YELLOW, -1, 0, 0 },
+		[ST_FOLLOW] = { COLOR_BLACK, COLOR_YELLOW, 0, A_BOLD },
+		[ST_MARK] = { COLOR_YELLOW, -1, A_BOLD, A_BOLD },
+		[ST_MSG] = { -1, -1, 0, 0 },
+		[ST_WARN] = { COLOR_YELLOW, -1, A_BOLD, A_BOLD },
+	};
+	int i, colours = !mono && has_colors();
+
+	if (colours) {
+		start_color();
+		if (use_default_colors() == ERR) {
+			/* no "-1 = terminal default": use white on black */
+			colours = 2;
+		}
+	}
+	for (i = 0; i < ST_COUNT; i++) {
+		if (colours) {
+			short fg = st[i].fg, bg = st[i].bg;
+
+			if (colours == 2) {
+				fg = fg < 0 ? COLOR_WHITE : fg;
+				bg = bg < 0 ? COLOR_BLACK : bg;
+			}
+			init_pair((short)(i + 1), fg, bg);
+			style_attr[i] = (int)COLOR_PAIR(i + 1) | st[i].attr;
+		} else {
+			style_attr[i] = st[i].mattr;
+		}
+	}
+}
+
+static void blit(const struct screen *s)
+{
+	int x, y;
+
+	for (y = 0; y < s->rows && y < LINES; y++) {
+		move(y, 0);
+		for (x = 0; x < s->cols && x < COLS; x++) {
+			const struct scr_cell *c =
+				&s->cells[(size_t)y * s->cols + x];
+			int a = style_attr[c->style];
+
+			if (c->attr & SA_BOLD)
+				a |= A_BOLD;
+			if (c->attr & SA_UNDER)
+				a |= A_UNDERLINE;
+			if (c->attr & SA_REV)
+				a |= A_REVERSE;
+			/* the last cell of the last line scrolls on some
+			 * terminals: leave it blank */
+			if (y == LINES - 1 && x == COLS - 1)
+				break;
+			addch((chtype)(unsigned char)(c->ch ? c->ch : ' ') |
+			      (chtype)a);
+		}
+	}
+	refresh();
+}
+
+static int map_key(int k)
+{
+	switch (k) {
+	case KEY_UP: return VK_UP;
+	case KEY_DOWN: return VK_DOWN;
+	case KEY_LEFT: return VK_LEFT;
+	case KEY_RIGHT: return VK_RIGHT;
+	case KEY_SLEFT: return VK_SLEFT;
+	case KEY_SRIGHT: return VK_SRIGHT;
+	case KEY_PPAGE: return VK_PGUP;
+	case KEY_NPAGE: return VK_PGDN;
+	case KEY_HOME: return VK_HOME;
+	case KEY_END: return VK_END;
+	case KEY_ENTER: case '\n': case '\r': return VK_ENTER;
+	case 27: return VK_ESC;
+	case KEY_BACKSPACE: case 127: case 8: return VK_BACKSPACE;
+	case '\t': return VK_TAB;
+	case KEY_BTAB: return VK_BTAB;
+	}
+	return k;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int resize_screen(struct screen *s)
+{
+	screen_free(s);
+	return screen_init(s, COLS > 0 ? COLS : 80, LINES > 0 ? LINES : 24);
+}
+
+/* Run the viewer on model <m>, loading it from <r> (already opened, no
+ * error yet) as it goes. <name> is shown in the header. Returns 0 when
+ * the user quits, 2 on a load error (message in <err>), 130 + signal-ish
+ * on a signal (the terminal is restored in every case). */
+int tui_run(struct reader *r, struct model *m, const char *name,
+	    const struct tui_opts *o, char *err, size_t errlen)
+{
+	struct screen scr;
+	struct view v;
+	int loading = 1, touched = 0, rc = 0, dirty = 1;
+	double last_paint = 0, last_tick = now_s();
+
+	err[0] = 0;
+	setup_signals();
+	if (!getenv("ESCDELAY"))
+		setenv("ESCDELAY", "25", 1);
+	if (!initscr()) {
+		snprintf(err, errlen, "cannot initialise the terminal");
+		return 2;
+	}
+	curses_on = 1;
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	curs_set(0);
+	setup_styles(o->mono || getenv("NO_COLOR"));
+	if (screen_init(&scr, COLS, LINES) < 0) {
+		end_curses();
+		snprintf(err, errlen, "out of memory");
+		return 2;
+	}
+	view_init(&v, m, name);
+	v.loading = 1;
+
+	while (!v.quit && !got_signal) {
+		struct pollfd pfd = { .fd = 0, .events = POLLIN };
+		double t;
+		int k;
+
+		if (loading) {
+			int st = reader_step(r, 0.03);
+
+			v.progress = reader_progress(r);
+			if (st < 0) {
+				snprintf(err, errlen, "%s", reader_message(r));
+				rc = 2;
+				break;
+			}
+			if (!touched) {
+				view_fit(&v, m);
+				if (v.cursor == MV_NONE && m->nev)
+					v.cursor = 0;
+			}
+			if (st == 0) {
+				loading = 0;
+				v.loading = 0;
+				if (!touched) {
+					view_init(&v, m, name);
+					/* --at, --follow...; a bad one leaves
+					 * its message in v.msg */
+					if (o->ready)
+						o->ready(&v, m, o->ready_arg);
+				}
+			}
+			dirty = 1;
+		}
+		t = now_s();
+		if (v.playing) {
+			view_tick(&v, m, t - last_tick);
+			dirty = 1;
+		}
+		last_tick = t;
+		if (dirty && (!loading || t - last_paint > 0.1)) {
+			screen_render(&scr, m, &v);
+			blit(&scr);
+			last_paint = t;
+			dirty = 0;
+		}
+		if (!loading && poll(&pfd, 1, v.playing ? 40 : 500) < 0 &&
+		    errno != EINTR)
+			break;
+		while ((k = getch()) != ERR) {
+			if (k == KEY_RESIZE) {
+				if (resize_screen(&scr) < 0) {
+					snprintf(err, errlen, "out of memory");
+					rc = 2;
+					v.quit = 1;
+				}
+				clear();
+			} else if (k == 12) {	/* ^L */
+				clearok(curscr, TRUE);
+			} else {
+				if (loading && (k == 'q' || k == 27)) {
+					v.quit = 1;
+					break;
+				}
+				touched = 1;
+				view_key(&v, m, map_key(k));
+			}
+			dirty = 1;
+		}
+	}
+	end_curses();
+	screen_free(&scr);
+	if (got_signal && !rc)
+		rc = 128 + got_signal;
+	return rc;
+}

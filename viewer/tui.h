@@ -1,0 +1,24 @@
+/*
+ * tui.h - the interactive curses viewer.
+ */
+#ifndef MUXVIEW_TUI_H
+#define MUXVIEW_TUI_H
+
+#include "model-t.h"
+#include "reader.h"
+#include "view.h"
+
+/* called once the trace is fully loaded, to apply --at and friends */
+typedef int (*tui_ready_fn)(struct view *v, const struct model *m,
+			    void *arg);
+
+struct tui_opts {
+	int mono;		/* no colours (also when NO_COLOR is set) */
+	tui_ready_fn ready;
+	void *ready_arg;
+};
+
+int tui_run(struct reader *r, struct model *m, const char *name,
+	    const struct tui_opts *o, char *err, size_t errlen);
+
+#endif /* MUXVIEW_TUI_H */

@@ -1,0 +1,80 @@
+/*
+ * view.h - the viewer's navigation state and what each key does to it.
+ *
+ * A struct view is everything the screen shows besides the trace: the
+ * time window, the cursor (an event index), the selected lane, playback,
+ * follow/filter/markers, the prompt being typed. view_key() applies one
+ * key; nothing here touches a terminal, so the UI's behaviour is tested
+ * without one and `--dump` renders exactly what the UI would show.
+ */
+#ifndef MUXVIEW_VIEW_H
+#define MUXVIEW_VIEW_H
+
+#include <stdint.h>
+
+#include "model-t.h"
+
+/* keys besides plain characters (the UI maps ncurses codes to these) */
+enum view_keycode {
+	VK_UP = 0x1000, VK_DOWN, VK_LEFT, VK_RIGHT, VK_PGUP, VK_PGDN,
+	VK_HOME, VK_END, VK_ENTER, VK_ESC, VK_BACKSPACE, VK_TAB, VK_BTAB,
+	VK_SLEFT, VK_SRIGHT,
+};
+
+enum view_pane {
+	PANE_DETAIL = 0,	/* the event under the cursor */
+	PANE_IOCB,		/* io_cb fast/locked per thread */
+	PANE_LOCKS,		/* locks and steals per thread */
+	PANE_LIFE,		/* the life of the cursor's connection */
+	PANE_COUNT
+};
+
+enum view_prompt {
+	PROMPT_NONE = 0,
+	PROMPT_SEEK,		/* g: a time */
+	PROMPT_SEARCH,		/* / */
+	PROMPT_FILTER,		/* f */
+};
+
+struct view {
+	const char *name;	/* trace name shown in the header */
+	uint64_t t0, span;	/* time window [t0, t0+span), ns, span >= 1 */
+	uint32_t cursor;	/* event index, MV_NONE when none */
+	int lane;		/* selected lane */
+	int lane_top;		/* first lane on screen */
+	int lanes_shown;	/* set by the renderer */
+	int playing;
+	uint64_t speed;		/* trace ns per wall second */
+	uint64_t play_t;	/* playback head */
+	double play_frac;	/* sub-ns remainder of the head */
+	enum view_pane pane;
+	uint32_t follow;	/* dense conn followed, 0 = none */
+	unsigned int mux_mask;	/* shown muxes (bit per mux), 0 = all */
+	unsigned int side_mask;	/* shown sides, 0 = all */
+	uint32_t fconn;		/* dense conn filter, 0 = none */
+	int have_a, have_b;
+	uint64_t mark_a, mark_b;
+	char search[64];
+	int help;
+	enum view_prompt prompt;
+	char input[64];
+	int input_len;
+	char msg[200];		/* status line, cleared by the next key */
+	int quit;
+	int loading;		/* still indexing (set by the UI) */
+	double progress;	/* loading fraction, -1 unknown */
+};
+
+void view_init(struct view *v, const struct model *m, const char *name);
+void view_fit(struct view *v, const struct model *m);
+int view_key(struct view *v, const struct model *m, int key);
+void view_tick(struct view *v, const struct model *m, double wall_s);
+void view_goto(struct view *v, const struct model *m, uint32_t ev,
+	       int center);
+int view_seek(struct view *v, const struct model *m, uint64_t rel_ns);
+int view_filter(struct view *v, const struct model *m, const char *spec);
+int view_passes(const struct view *v, const struct model *m, uint32_t ev);
+int view_filtering(const struct view *v);
+uint64_t view_trace_span(const struct model *m);
+
+#endif /* MUXVIEW_VIEW_H */
