@@ -85,7 +85,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmuxlab.a
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  CC      $<"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< \
-		$(BUILD)/libmuxlab.a $(PKG_LIBS) -lm
+		-Wl,--whole-archive $(BUILD)/libmuxlab.a -Wl,--no-whole-archive \
+		$(PKG_LIBS) -lm
 
 unit: $(UNIT_BINS)
 

@@ -235,7 +235,7 @@ static int h1_store_target(struct h1_pstate *ps, const char *t, size_t tlen,
 	struct hstr slash;
 	size_t skip, a;
 
-	if (h1_span_is(method, mlen, "connect"))
+	if (mlen == 7 && memcmp(method, "CONNECT", 7) == 0)
 		return -501;	/* authority-form and tunnels: unsupported */
 	if (t[0] == '/')
 		return http_msg_str(msg, t, tlen, &msg->uri) < 0 ? -414 : 0;

@@ -894,6 +894,10 @@ int h2_hblock_feed(struct h2_hblock *hb, const struct h2_fh *fh,
 		hb->stream_err = err->code;
 	hb->sid = fh->sid;
 	hb->end_stream = !!(fh->flags & H2_F_END_STREAM);
+	/* always give the buffer an area, so that b_head() of an empty
+	 * block is a real pointer */
+	if (b_reserve(&hb->buf, 0, 64, H2_MAX_HBLOCK) < 0)
+		return CONN_ERR(INTERNAL_ERROR);
 	if (h2_hblock_add(hb, frag, flen, err) < 0)
 		return -1;
 	if (!(fh->flags & H2_F_END_HEADERS))
@@ -1130,24 +1134,46 @@ static void h2_dec_bad(struct h2_dec *d, int why)
 		d->result = why;
 }
 
+/* RFC 9113 8.2.1 forbids controls, space, upper case and non-ASCII in
+ * names; HTTP semantics (RFC 9110 5.1) make a name a token. Requiring the
+ * token form means every field we accept can be written as HTTP/1.1. */
 static int h2_is_name_char(uint8_t c)
 {
-	/* RFC 9113 8.2.1: no upper case, no controls, space or DEL, no
-	 * non-ASCII; ':' only as the pseudo-header prefix */
-	return c > 0x20 && c < 0x7f && !(c >= 'A' && c <= 'Z') && c != ':';
+	if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+		return 1;
+	return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
+/* RFC 9113 8.2.1: no NUL, CR, LF, no leading or trailing SP/HTAB. The
+ * other controls are refused too (RFC 9110 5.5 calls them invalid), for
+ * the same reason: the message may go on over HTTP/1.1. */
 static int h2_value_ok(const uint8_t *v, size_t len)
 {
 	size_t i;
 
 	for (i = 0; i < len; i++) {
-		if (v[i] == 0 || v[i] == '\r' || v[i] == '\n')
+		if ((v[i] < 0x20 && v[i] != '\t') || v[i] == 0x7f)
 			return 0;
 	}
 	if (len && (v[0] == ' ' || v[0] == '\t' || v[len - 1] == ' ' ||
 		    v[len - 1] == '\t'))
 		return 0;
+	return 1;
+}
+
+/* :method is a token, :path and :authority visible ASCII */
+static int h2_pseudo_value_ok(unsigned int bit, const char *v, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		uint8_t c = (uint8_t)v[i];
+
+		if (bit == H2_PS_METHOD ? !h2_is_name_char(c) &&
+					  !(c >= 'A' && c <= 'Z') :
+					  (c <= 0x20 || c >= 0x7f))
+			return 0;
+	}
 	return 1;
 }
 
@@ -1205,6 +1231,12 @@ static void h2_dec_pseudo(struct h2_dec *d, const nghttp2_nv *nv)
 		if (!nv->valuelen)
 			goto bad;		/* 8.3.1: :path not empty */
 	}
+	if (!h2_pseudo_value_ok(bit, v, nv->valuelen))
+		goto bad;
+	/* 8.5: CONNECT opens a tunnel, which the lab does not do */
+	if (bit == H2_PS_METHOD && nv->valuelen == 7 &&
+	    !memcmp(v, "CONNECT", 7))
+		goto bad;
 	if (http_msg_str(msg, v, nv->valuelen, dst) < 0)
 		h2_dec_bad(d, H2_HPACK_TOO_LARGE);
 	return;
@@ -1305,9 +1337,11 @@ static void h2_join_cookies(struct h2_dec *d)
 			msg->hdr[j++] = *h;
 			continue;
 		}
+		if (!h->v.len)
+			continue;	/* an empty crumb adds nothing */
 		if ((!first && b_putblk(&tmp, "; ", 2, HTTP_MAX_HDR_SIZE) < 0) ||
-		    (h->v.len && b_putblk(&tmp, hstr_ptr(msg, h->v), h->v.len,
-					  HTTP_MAX_HDR_SIZE) < 0))
+		    b_putblk(&tmp, hstr_ptr(msg, h->v), h->v.len,
+			     HTTP_MAX_HDR_SIZE) < 0)
 			h2_dec_bad(d, H2_HPACK_TOO_LARGE);
 		first = 0;
 	}
@@ -1416,8 +1450,10 @@ int h2_hpack_decode(struct h2_hpack *hp, const uint8_t *block, size_t len,
 					     block, len, 1);
 		if (ret < 0)
 			return H2_HPACK_COMPRESSION;
-		block += ret;
-		len -= (size_t)ret;
+		if (ret) {
+			block += ret;
+			len -= (size_t)ret;
+		}
 		if (flags & NGHTTP2_HD_INFLATE_EMIT)
 			h2_dec_field(&d, &nv);
 		if (flags & NGHTTP2_HD_INFLATE_FINAL) {

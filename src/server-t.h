@@ -41,6 +41,12 @@ struct srv_per_thread {
 	struct list idle_conns;		/* never served a full request */
 	struct list safe_conns;		/* served one: known reusable */
 	struct list avail_conns;	/* streams left + room: owner only */
+	/* lengths of idle_conns / safe_conns, changed under the thread's
+	 * lock with the lists, read WITHOUT it by the admission's balance
+	 * rule (HAProxy reads eb_is_empty() unlocked there; reading the
+	 * list heads while a stealer deletes would be a data race) */
+	int _Atomic nb_idle;
+	int _Atomic nb_safe;
 } THREAD_ALIGNED;
 
 /* http-reuse */

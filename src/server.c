@@ -210,6 +210,18 @@ static inline int conn_srv_puid(const struct connection *conn)
 	return conn->target ? conn->target->puid : -1;
 }
 
+/* The length counter of <srv>'s list <which> of thread <thr>, or NULL for
+ * the lists that have none. */
+static inline int _Atomic *srv_list_len(struct server *srv,
+					enum conn_list which, int thr)
+{
+	if (which == LIST_IDLE)
+		return &srv->per_thr[thr].nb_idle;
+	if (which == LIST_SAFE)
+		return &srv->per_thr[thr].nb_safe;
+	return NULL;
+}
+
 /*
  * _conn_delete_from_tree - take a conn out of its idle/safe/available list
  * @conn:   the connection (in no list: nothing happens)
@@ -226,6 +238,7 @@ static inline int conn_srv_puid(const struct connection *conn)
 void _conn_delete_from_tree(struct connection *conn, enum remove_reason reason)
 {
 	struct conn_hash_node *node = &conn->hash_node;
+	int _Atomic *len;
 
 	if (node->in == LIST_NONE)
 		return;
@@ -234,6 +247,9 @@ void _conn_delete_from_tree(struct connection *conn, enum remove_reason reason)
 	else
 		BUG_ON(!idle_lock_held(node->thr));
 	list_delete(&node->list);
+	len = srv_list_len(conn->target, node->in, node->thr);
+	if (len)
+		atomic_fetch_sub_explicit(len, 1, memory_order_relaxed);
 	TRACE(idle_remove, tid, conn->id, conn->mux->id, conn_srv_puid(conn),
 	      node->in, reason);
 	node->in = LIST_NONE;
@@ -285,10 +301,13 @@ void _srv_insert_conn(struct server *srv, struct connection *conn,
 	}
 	if (which != LIST_AVAIL)
 		BUG_ON(!idle_lock_held(thr));
-	BUG_ON(node->in != LIST_NONE);
+	BUG_ON(node->in != LIST_NONE || conn->target != srv);
 	list_append(head, &node->list);
 	node->in = which;
 	node->thr = thr;
+	if (which != LIST_AVAIL)
+		atomic_fetch_add_explicit(srv_list_len(srv, which, thr), 1,
+					  memory_order_relaxed);
 	TRACE(idle_insert, tid, conn->id, conn->mux->id, srv->puid, which);
 }
 
@@ -423,9 +442,9 @@ static void srv_register_purge(struct server *srv)
 
 /* May <conn> enter an idle list of the calling thread? Every rule of
  * HAProxy's srv_add_to_idle_list() at the seed, in its order, plus the
- * lab's "not while stopping". Reads the lists and counters without the
- * lock: they are hints, the pool-max-conn limit is enforced again with an
- * atomic increment by the caller. */
+ * lab's "not while stopping". Reads counters and list lengths without
+ * the lock (as HAProxy does): they are hints, and the pool-max-conn limit
+ * is enforced again by the caller's atomic increment. */
 static int srv_may_pool(struct server *srv, struct connection *conn,
 			int is_safe)
 {
@@ -455,8 +474,9 @@ static int srv_may_pool(struct server *srv, struct connection *conn,
 	 * empty, and its idle list too unless this one is safe); beyond that
 	 * only while FDs are plentiful and the pool does not exceed the
 	 * recent need plus pool-low-conn. */
-	if (!(list_isempty(&pt->safe_conns) &&
-	      (is_safe || list_isempty(&pt->idle_conns)))) {
+	if (!(!atomic_load_explicit(&pt->nb_safe, memory_order_relaxed) &&
+	      (is_safe || !atomic_load_explicit(&pt->nb_idle,
+						memory_order_relaxed)))) {
 		used = atomic_load(&srv->curr_used_conns);
 		idle = atomic_load(&srv->curr_idle_conns);
 		if (used_fds >= pool_low_count() ||

@@ -41,7 +41,7 @@ show_tail() {
 
 # run_binary NAME PATH: a unit test, pass = exit 0
 run_binary() {
-	local name=$1 path=$2 log=$logs/$1.log rc t0
+	local name=$1 path=$2 log=$logs/${1//\//_}.log rc t0
 	t0=$(date +%s)
 	timeout -k 5 120 "$path" >"$log" 2>&1
 	rc=$?
@@ -58,7 +58,7 @@ run_binary() {
 
 # run_script NAME PATH: counts its PASS/FAIL lines
 run_script() {
-	local name=$1 path=$2 log=$logs/$1.log rc t0 to np nf
+	local name=$1 path=$2 log=$logs/${1//\//_}.log rc t0 to np nf
 	to=$(script_timeout "$path")
 	t0=$(date +%s)
 	echo "---- $name (timeout ${to}s)"

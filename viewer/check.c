@@ -273,13 +273,27 @@ static void check_lock(struct ctx *c, uint32_t i)
 		if (!mv_rec_bool(r))
 			return;		/* failed trylock: no release */
 		c->res->checked[5]++;
-		if (t->nheld)
+		for (k = t->nheld - 1; k >= 0; k--)
+			if (c->m->ev[t->held[k]].a == r->a)
+				break;
+		if (k >= 0) {
+			/* the same lock again: its release is missing. Say
+			 * so once and forget the old acquire, rather than
+			 * blaming every later acquire for it */
+			violation(c, 5, i, t->held[k], "thread %d takes lock "
+				  "%d again: no lock_release since #%" PRIu32,
+				  r->tid, (int)r->a, t->held[k]);
+			memmove(t->held + k, t->held + k + 1,
+				(t->nheld - k - 1) * sizeof(t->held[0]));
+			t->nheld--;
+		} else if (t->nheld) {
 			violation(c, 5, i, t->held[t->nheld - 1],
 				  "thread %d takes lock %d while holding "
 				  "lock %d (since #%" PRIu32 ")", r->tid,
 				  (int)r->a,
 				  (int)c->m->ev[t->held[t->nheld - 1]].a,
 				  t->held[t->nheld - 1]);
+		}
 		if (t->nheld == HELD_MAX) {
 			memmove(t->held, t->held + 1,
 				(HELD_MAX - 1) * sizeof(t->held[0]));

@@ -130,9 +130,9 @@ enum mv_kind {
 	MV_K_DISCARD = 0,	/* events lost here */
 	MV_K_STEAL,		/* takeover ok=1 (stealer and victim lanes) */
 	MV_K_STOLEN,		/* io_cb_stolen: old tasklet freed */
+	MV_K_LOCKED,		/* io_cb path=locked */
 	MV_K_FLAG_SET,
 	MV_K_FLAG_CLEAR,
-	MV_K_LOCKED,		/* io_cb path=locked */
 	MV_K_STEAL_FAIL,	/* takeover ok=0 */
 	MV_K_IDLE_IN,
 	MV_K_IDLE_OUT,
@@ -244,6 +244,7 @@ struct mv_idmap {
 	size_t n;
 	uint64_t *ids;		/* dense index -> id */
 	size_t ids_cap;
+	int oom;		/* an allocation failed */
 };
 
 struct mv_big {			/* exact value of a saturated field */

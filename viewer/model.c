@@ -97,7 +97,7 @@ static uint32_t idmap_get(struct mv_idmap *im, uint64_t id)
 	if (!im->n) {
 		/* dense 0 is reserved for id 0 ("none") */
 		if (grow(&im->ids, &im->ids_cap, 1, sizeof(*im->ids)) < 0)
-			return MV_NONE;
+			goto oom;
 		im->ids[0] = 0;
 		im->n = 1;
 	}
@@ -105,7 +105,7 @@ static uint32_t idmap_get(struct mv_idmap *im, uint64_t id)
 		return 0;
 	if ((im->n + 1) * 2 > im->cap &&
 	    idmap_rehash(im, im->cap ? im->cap * 2 : 1024) < 0)
-		return MV_NONE;
+		goto oom;
 	j = id_hash(id) & (im->cap - 1);
 	while (im->vals[j]) {
 		if (im->keys[j] == id)
@@ -113,11 +113,14 @@ static uint32_t idmap_get(struct mv_idmap *im, uint64_t id)
 		j = (j + 1) & (im->cap - 1);
 	}
 	if (grow(&im->ids, &im->ids_cap, im->n + 1, sizeof(*im->ids)) < 0)
-		return MV_NONE;
+		goto oom;
 	im->ids[im->n] = id;
 	im->keys[j] = id;
 	im->vals[j] = (uint32_t)im->n + 1;
 	return (uint32_t)im->n++;
+oom:
+	im->oom = 1;
+	return 0;
 }
 
 static void idmap_free(struct mv_idmap *im)
@@ -628,7 +631,7 @@ int model_add(struct model *m, const struct mv_event *e)
 	default:
 		return -1;
 	}
-	if (r.a == MV_NONE || r.b == MV_NONE)
+	if (m->conns.oom || m->tls.oom)
 		return -1;	/* an id map ran out of memory */
 	r.bits = (uint16_t)bits;
 

@@ -111,6 +111,7 @@ static int apply_opts(struct view *v, const struct model *m, void *arg)
 			return -1;
 		}
 		v->span = ns;
+		v->speed = ns / 10 ? ns / 10 : 1;
 	}
 	if (o->at) {
 		if (fmt_parse_time(o->at, &ns) < 0) {

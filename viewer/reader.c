@@ -100,17 +100,18 @@ static void bt_error_text(char *buf, size_t len)
 	if (!err)
 		return;
 	n = bt_error_get_cause_count(err);
-	/* cause 0 is the most recent (outermost); the last ones say what
-	 * was wrong in the data */
-	for (i = n; i-- > 0 && o + 1 < len;) {
+	/* cause 0 is the root: what was wrong in the data. The outer
+	 * causes only say which component failed, with addresses. */
+	for (i = 0; i < n && o + 1 < len; i++) {
 		const bt_error_cause *c = bt_error_borrow_cause_by_index(err,
 									 i);
 		const char *msg = bt_error_cause_get_message(c);
 
-		if (!msg || !*msg || strstr(buf, msg))
+		if (!msg || !*msg || strstr(buf, msg) ||
+		    strstr(msg, "comp-addr=") || strstr(msg, "status="))
 			continue;
 		o += snprintf(buf + o, len - o, "%s%s", o ? "; " : "", msg);
-		if (n - i >= 3)
+		if (o > 160)
 			break;
 	}
 	bt_error_release(err);
@@ -454,11 +455,11 @@ static int handle_event(struct reader *r, const bt_message *msg)
 		return 0;
 	}
 	if (c->vtid_idx < 0) {
-		set_err(r, RERR_NOVTID, "the trace was recorded without the "
-			"vtid context, so its threads cannot be told apart "
-			"by LTTng.\n  fix: record again with `lttng "
+		set_err(r, RERR_NOVTID, "%s: the trace was recorded without "
+			"the vtid context, so its threads cannot be told "
+			"apart by LTTng.\n  fix: record again with `lttng "
 			"add-context -u -t vtid` after `lttng enable-event` "
-			"and before `lttng start`");
+			"and before `lttng start`", r->path);
 		return -1;
 	}
 
@@ -686,7 +687,7 @@ static int build_graph(struct reader *r)
 		if (st != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
 			bt_error_text(cause, sizeof(cause));
 			set_err(r, RERR_OPEN, "cannot open the trace in %s: "
-				"its metadata or stream files are corrupt "
+				"its metadata or stream files are truncated or corrupt "
 				"(%s).\n  fix: record the trace again",
 				r->dirs[t], cause);
 			return -1;

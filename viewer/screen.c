@@ -193,29 +193,26 @@ static void draw_header(struct screen *s, const struct model *m,
 	}
 
 	/* second row: window, cursor, markers, follow, filter */
-	x = printf_at(s, 0, 1, ST_HEADER, 0, "win +%s..+%s",
+	x = printf_at(s, 0, 1, ST_HEADER, 0, "window +%s wide %s",
 		      fmt_time(a, sizeof(a), v->t0 > m->t_first ?
 			       v->t0 - m->t_first : 0),
-		      fmt_time(b, sizeof(b), v->t0 + v->span > m->t_first ?
-			       v->t0 + v->span - m->t_first : 0));
-	x = printf_at(s, x, 1, ST_HEADER, 0, " (%s)",
 		      fmt_dur(c, sizeof(c), v->span));
 	if (v->cursor != MV_NONE)
 		x = printf_at(s, x, 1, ST_HEADER, SA_BOLD, "  cursor +%s",
 			      fmt_time(d, sizeof(d), m->ev[v->cursor].ts -
 				       m->t_first));
-	if (v->have_a)
-		x = printf_at(s, x, 1, ST_MARK, 0, "  A+%s",
-			      fmt_time(a, sizeof(a), v->mark_a - m->t_first));
-	if (v->have_b)
-		x = printf_at(s, x, 1, ST_MARK, 0, " B+%s",
-			      fmt_time(b, sizeof(b), v->mark_b - m->t_first));
+	/* the markers themselves are on the axis: only the delta here */
 	if (v->have_a && v->have_b)
-		x = printf_at(s, x, 1, ST_MARK, SA_BOLD, " B-A=%s%s",
+		x = printf_at(s, x, 1, ST_MARK, SA_BOLD, "  A>B=%s%s",
 			      v->mark_b < v->mark_a ? "-" : "",
 			      fmt_dur(c, sizeof(c), v->mark_b > v->mark_a ?
 				      v->mark_b - v->mark_a :
 				      v->mark_a - v->mark_b));
+	else if (v->have_a || v->have_b)
+		x = printf_at(s, x, 1, ST_MARK, 0, "  %c+%s",
+			      v->have_a ? 'A' : 'B',
+			      fmt_time(a, sizeof(a), (v->have_a ? v->mark_a :
+						      v->mark_b) - m->t_first));
 	if (v->follow)
 		x = printf_at(s, x, 1, ST_FOLLOW, SA_BOLD, "  follow conn %"
 			      PRIu64, model_conn_id(m, v->follow));
@@ -645,6 +642,9 @@ static int life_text(const struct model *m, uint32_t conn, uint32_t upto,
 	return n;
 }
 
+static void draw_life(struct screen *s, const struct model *m,
+		      const struct view *v, int y0, int rows);
+
 static void draw_detail(struct screen *s, const struct model *m,
 			const struct view *v, int y0, int rows)
 {
@@ -669,9 +669,19 @@ static void draw_detail(struct screen *s, const struct model *m,
 	wrap_text(s, y0 + 1, used, line, 2);
 	conn = model_rec_conn(m, v->cursor);
 	if (rows > 2 && conn && m->finished) {
-		life_text(m, conn, v->cursor, line, sizeof(line));
-		fill_row(s, y0 + rows - 1, ST_NORMAL);
-		puts_at(s, 0, y0 + rows - 1, line, ST_FOLLOW, 0);
+		int n = life_text(m, conn, v->cursor, line, sizeof(line));
+		int y = y0 + 1 + used;
+
+		/* the text may leave rows free: the life as a list there */
+		while (y > y0 + 1 && at(s, 2, y - 1)->ch == ' ' &&
+		       at(s, 3, y - 1)->ch == ' ')
+			y--;
+		if (rows - (y - y0) >= 4 && n > 0) {
+			draw_life(s, m, v, y, rows - (y - y0));
+		} else {
+			fill_row(s, y0 + rows - 1, ST_NORMAL);
+			puts_at(s, 0, y0 + rows - 1, line, ST_FOLLOW, 0);
+		}
 	}
 }
 
@@ -874,6 +884,11 @@ void screen_render(struct screen *s, const struct model *m, struct view *v)
 		 m->nlanes + 1 > 10 ? 10 : m->nlanes + 1 < 4 ? 4 :
 		 m->nlanes + 1;
 	lanes_h = s->rows - LANES_ROW - 2 - pane_h;
+	/* few threads: the pane gets the rows the lanes do not need */
+	if (m->nlanes >= 1 && lanes_h > m->nlanes) {
+		pane_h += lanes_h - m->nlanes;
+		lanes_h = m->nlanes;
+	}
 	if (lanes_h < 1) {
 		pane_h -= 1 - lanes_h;
 		lanes_h = 1;

@@ -10,7 +10,8 @@
  * a connection that has room (lg_conn_kick), written by the handler, and
  * finished by the handler with lg_req_done(). Its latency runs from its
  * creation to its last response byte. Every request finishes exactly once
- * (OK, or one error kind), is retried at most once, or is still in flight
+ * (OK, or one error kind), is retried a few times at most (LG_MAX_RETRIES)
+ * when the server provably did not process it, or is still in flight
  * when the run ends ("unfinished"): the totals always add up.
  *
  * Everything runs on the main thread; the only other context is the
@@ -38,7 +39,7 @@ struct lg_cfg lg_cfg;
 /* A request waiting for a connection. */
 struct lg_pending {
 	uint64_t start;		/* creation time, us */
-	int retried;		/* already retried once */
+	int retried;		/* times it was already retried */
 };
 
 /* The whole run. One instance, owned by the main thread. */
@@ -203,12 +204,14 @@ void lg_req_done(struct lg_conn *c, uint64_t start, enum lg_result res,
 
 /*
  * Queue a request again after its connection died without it being
- * processed. Loadgen thread. A second failure is final.
+ * processed. Loadgen thread. After LG_MAX_RETRIES the failure is final, so
+ * that a server refusing everything cannot keep a request alive forever.
  */
 void lg_req_retry(struct lg_conn *c, uint64_t start, int retried,
 		  enum lg_result why)
 {
-	if (retried || lg.stopping || lg_pq_push(start, 1, 1) < 0) {
+	if (retried >= LG_MAX_RETRIES || lg.stopping ||
+	    lg_pq_push(start, retried + 1, 1) < 0) {
 		lg_req_done(c, start, why, 0, 0);
 		return;
 	}
@@ -238,14 +241,15 @@ void lg_conn_set_deadline(struct lg_conn *c, uint64_t deadline)
 		peer_timer_disarm(&lg.loop, &c->to_t);
 }
 
+/* Wait for the connect, or read always and write when there is output. */
 static void lg_conn_update_events(struct lg_conn *c)
 {
-	uint32_t ev = EPOLLIN;
+	uint32_t ev;
 
-	if (c->state == LC_CONNECTING || b_data(&c->out))
-		ev |= EPOLLOUT;
 	if (c->state == LC_CONNECTING)
 		ev = EPOLLOUT;
+	else
+		ev = EPOLLIN | (b_data(&c->out) ? EPOLLOUT : 0);
 	if (peer_loop_mod(&lg.loop, &c->pfd, ev) < 0)
 		lg_conn_close(c, LG_ERR_RESET, 0);
 }
@@ -642,8 +646,8 @@ static void lg_report(void)
 		       lg_cfg.rate, (unsigned long long)lg_cfg.phases_ms,
 		       (unsigned long long)lg_cfg.seed, secs,
 		       lg.interrupted ? "true" : "false");
-		printf("\"requests_ok\":%llu,\"errors\":%llu,\"errors_by_kind\":{",
-		       (unsigned long long)sum.res[LG_OK],
+		printf("\"requests_ok\":%llu,\"errors\":%llu,"
+		       "\"errors_by_kind\":{", (unsigned long long)sum.res[LG_OK],
 		       (unsigned long long)errors);
 		for (i = LG_OK + 1; i < LG_RESULT_COUNT; i++)
 			printf("%s\"%s\":%llu", i > 1 ? "," : "",
@@ -669,16 +673,17 @@ static void lg_report(void)
 		       (unsigned long long)sum.body_bytes);
 		for (i = 0; i < lg_cfg.nb_targets; i++) {
 			const struct lg_target *t = &lg_cfg.targets[i];
+			const struct lg_stats *ts = &t->st;
 
 			printf("%s{\"addr\":\"%s\",\"weight\":%u,"
 			       "\"connections\":%d,\"ok\":%llu,\"errors\":%llu,"
 			       "\"reconnects\":%llu,\"p99_us\":%llu}",
 			       i ? "," : "", t->addr_str, t->weight,
-			       t->nb_conns, (unsigned long long)t->st.res[LG_OK],
-			       (unsigned long long)lg_errors(&t->st),
-			       (unsigned long long)t->st.reconnects,
-			       (unsigned long long)peer_hist_quantile(&t->st.lat,
-								      0.99));
+			       t->nb_conns, (unsigned long long)ts->res[LG_OK],
+			       (unsigned long long)lg_errors(ts),
+			       (unsigned long long)ts->reconnects,
+			       (unsigned long long)
+			       peer_hist_quantile(&ts->lat, 0.99));
 		}
 		printf("]}\n");
 		fflush(stdout);
@@ -758,8 +763,8 @@ static void usage(FILE *f)
 "  --quiet                  no progress line, no connect warnings\n"
 "  --help                   this text\n"
 "\n"
-"Exit status: 0 if every request succeeded, 1 if some failed or none\n"
-"succeeded, 2 on a usage error.\n");
+"Exit status: 0 if every request succeeded, 1 if some failed (or none\n"
+"succeeded in a run that was not interrupted), 2 on a usage error.\n");
 }
 
 enum {
@@ -1077,7 +1082,8 @@ int main(int argc, char **argv)
 		peer_timer_arm(&lg.loop, &lg.arrival_t, lg.next_arrival);
 	}
 	if (!lg_cfg.quiet && !lg_cfg.json && isatty(2))
-		peer_timer_arm(&lg.loop, &lg.progress_t, lg.start_us + US_PER_S);
+		peer_timer_arm(&lg.loop, &lg.progress_t,
+			       lg.start_us + US_PER_S);
 
 	/* every slot connects now, working or not: in phase mode the idle
 	 * ones hold keep-alive connections to their engine thread */
@@ -1115,5 +1121,9 @@ int main(int argc, char **argv)
 	free(lg.conns);
 	free(lg.pq);
 	peer_loop_destroy(&lg.loop);
-	return (lg_errors(&sum) || !sum.res[LG_OK]) ? 1 : 0;
+	/* a run cut short by a signal before anything finished is not a
+	 * failure; a complete run that achieved nothing is */
+	if (lg_errors(&sum))
+		return 1;
+	return (sum.res[LG_OK] || lg.interrupted) ? 0 : 1;
 }

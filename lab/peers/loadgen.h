@@ -37,6 +37,7 @@
 #define LG_IN_MAX	(2 * 1024 * 1024)
 #define LG_OUT_MAX	(1024 * 1024)
 #define LG_BACKOFF_MS	100	/* after a failed connect */
+#define LG_MAX_RETRIES	4	/* resends of one unprocessed request */
 
 enum lg_proto_id {
 	LG_PROTO_H1 = 0,
@@ -108,7 +109,8 @@ struct lg_conn {
  *               state, queue any preface. 0 or -1.
  *   capacity()  how many more requests may be sent right now.
  *   send()      queue one request that started at <start> (us); <retried>
- *               is passed back to lg_req_retry(). 0 or -1.
+ *               (how often it was resent) is passed back to
+ *               lg_req_retry(). 0 or -1.
  *   process()   parse <in>, finishing requests with lg_req_done(). Returns
  *               0, or -1 to drop the connection (it finished or failed its
  *               requests first).
@@ -164,9 +166,9 @@ void lg_req_done(struct lg_conn *c, uint64_t start, enum lg_result res,
 		 int status, uint64_t body);
 
 /* Put a request that the server provably did not process (nothing came
- * back on a reused connection, or h2 GOAWAY said so) back at the head of
- * the queue, keeping its start time. A request is retried at most once:
- * when <retried> is set already this fails it with <why> instead. */
+ * back on a reused connection, h2 GOAWAY or REFUSED_STREAM said so) back
+ * at the head of the queue, keeping its start time. <retried> is how often
+ * it was resent already; after LG_MAX_RETRIES it fails with <why>. */
 void lg_req_retry(struct lg_conn *c, uint64_t start, int retried,
 		  enum lg_result why);
 

@@ -17,7 +17,7 @@
  * of the response, the request is sent again on a new connection: the
  * server closed an idle keep-alive connection at the moment we reused it,
  * the race every HTTP client has to live with (RFC 9112 9.3.1). It is
- * counted in "retries", and retried once only.
+ * counted in "retries" (LG_MAX_RETRIES times at most).
  */
 #include <stdlib.h>
 #include <string.h>

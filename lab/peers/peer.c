@@ -69,7 +69,8 @@ static void heap_down(struct peer_loop *loop, int i)
 
 		if (c >= n)
 			break;
-		if (c + 1 < n && loop->heap[c + 1]->expire < loop->heap[c]->expire)
+		if (c + 1 < n &&
+		    loop->heap[c + 1]->expire < loop->heap[c]->expire)
 			c++;
 		if (t->expire <= loop->heap[c]->expire)
 			break;

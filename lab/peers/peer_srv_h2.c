@@ -206,8 +206,9 @@ static int h2s_on_headers(struct srv_conn *c)
 	uint32_t sid = hb->sid;
 	int ret;
 
+	/* client streams are odd (5.1.1) */
 	if (!(sid & 1))
-		return h2s_conn_error(c, H2_ERR_PROTOCOL_ERROR);	/* 5.1.1 */
+		return h2s_conn_error(c, H2_ERR_PROTOCOL_ERROR);
 
 	/* the block is decoded whatever happens next: the HPACK dynamic
 	 * table must see every block */
@@ -358,8 +359,9 @@ static int h2s_on_frame(struct srv_conn *c, const struct h2_fh *fh,
 	uint8_t opaque[8];
 	uint32_t v;
 
+	/* the client's preface ends with a SETTINGS frame (3.4) */
 	if (!s->got_settings && fh->type != H2_FT_SETTINGS)
-		return h2s_conn_error(c, H2_ERR_PROTOCOL_ERROR);	/* 3.4 */
+		return h2s_conn_error(c, H2_ERR_PROTOCOL_ERROR);
 
 	switch (fh->type) {
 	case H2_FT_DATA:
@@ -478,8 +480,9 @@ static int h2s_send_slice(struct srv_conn *c, struct h2s_stream *st)
 		return 0;
 	n = (size_t)MIN(left, (uint64_t)MIN(win, H2S_SLICE));
 	end = n == left;
-	if (h2_emit_data(&c->out, st->id, (const uint8_t *)peer_body_at(st->sent),
-			 n, end, s->peer.max_frame_size) < 0)
+	if (h2_emit_data(&c->out, st->id,
+			 (const uint8_t *)peer_body_at(st->sent), n, end,
+			 s->peer.max_frame_size) < 0)
 		return -1;
 	s->swin -= (int32_t)n;
 	st->swin -= (int32_t)n;
@@ -505,6 +508,8 @@ static int h2s_process(struct srv_conn *c)
 	int ret, flen, progress;
 
 	if (!s->preface_ok && !s->dead) {
+		if (!b_data(&c->in))
+			return 0;
 		ret = h2_check_preface((const uint8_t *)b_head(&c->in),
 				       b_data(&c->in));
 		if (ret < 0) {

@@ -118,7 +118,8 @@ else
 fi
 
 # keep-alive: curl reuses one connection for several URLs
-out=$(curl -s -m 10 -o /dev/null -w '%{http_code}%{num_connects} ' \
+out=$(curl -s -m 10 -o /dev/null -o /dev/null -o /dev/null \
+	-w '%{http_code}%{num_connects} ' \
 	"http://127.0.0.1:$fe_peer/a" "http://127.0.0.1:$fe_peer/b" \
 	"http://127.0.0.1:$fe_peer/size/10")
 [ "$out" = "2001 2000 2000 " ] && pass "keep-alive: 3 requests, 1 connection" ||

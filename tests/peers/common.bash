@@ -91,11 +91,12 @@ stop_server() {
 }
 
 # free_port: a loopback port nobody listens on (for nginx, which needs one
-# up front). Random in 20000..59999, checked with a connect attempt.
+# up front). Random in 10000..32767, below Linux's ephemeral range so that
+# no outgoing connection holds it, and checked with a connect attempt.
 free_port() {
 	local p i
 	for ((i = 0; i < 50; i++)); do
-		p=$((20000 + RANDOM % 40000))
+		p=$((10000 + RANDOM % 22768))
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p"
 			return 0

@@ -5,7 +5,8 @@
  * FastCGI side of peer-server is tested with this program: it asks
  * FCGI_GET_VALUES, sends requests one at a time or several at once on one
  * connection, checks every answer, and can wait to see whether the
- * application closes an idle connection. It uses the engine's record codec
+ * application closes an idle connection. It works against php-fpm too
+ * (--docroot and --path name the script). It uses the engine's record codec
  * (src/fcgi.c) for both directions, so it also exercises the client half of
  * that codec. Blocking sockets and poll(): every wait is bounded by
  * --timeout.
@@ -46,6 +47,7 @@ static struct {
 	uint64_t requests;
 	uint64_t parallel;
 	char path[1024];
+	const char *docroot;
 	uint64_t body;
 	int keep_conn;
 	int64_t expect_status;
@@ -196,8 +198,8 @@ out:
 /* Queue one request with id <id>. */
 static int emit_request(struct buffer *out, uint16_t id)
 {
-	static const struct fcgi_params_ctx ctx = {
-		.docroot = "/srv", .server_port = 80,
+	const struct fcgi_params_ctx ctx = {
+		.docroot = opt.docroot, .server_port = 80,
 		.remote_addr = "127.0.0.1", .remote_port = 40000,
 		.software = PROG,
 	};
@@ -262,13 +264,15 @@ static void check_answer(uint16_t id, struct creq *r)
 /*
  * Send <n> requests at once on <fd> and read every answer. Returns 0 if
  * the connection can be used again, 1 if the server closed it, -1 after a
- * failure (the connection is unusable).
+ * failure (the connection is unusable), 2 if a reused connection was
+ * closed before any answer (the application closed it meanwhile, e.g.
+ * after --max-requests): send the wave again on a new connection.
  */
-static int do_wave(int fd, struct buffer *in, unsigned int n)
+static int do_wave(int fd, struct buffer *in, unsigned int n, int reused)
 {
 	struct buffer out = BUF_NULL;
 	unsigned int left = n, i;
-	int ret = -1;
+	int ret = -1, got_any = 0;
 
 	for (i = 1; i <= n; i++) {
 		http_msg_reset(&creqs[i].rsp, 1);
@@ -291,6 +295,10 @@ static int do_wave(int fd, struct buffer *in, unsigned int n)
 		int size, got;
 
 		got = next_record(fd, in, &h, &content, &size);
+		if (got == 0 && !got_any && reused) {
+			ret = 2;
+			goto out;
+		}
 		if (got <= 0) {
 			fprintf(stderr, PROG ": %s with %u answer(s) "
 				"missing\n", got ? "failure" : "server closed",
@@ -298,6 +306,7 @@ static int do_wave(int fd, struct buffer *in, unsigned int n)
 			res.errors += left;
 			goto out;
 		}
+		got_any = 1;
 		r = h.id >= 1 && h.id <= n ? &creqs[h.id] : NULL;
 		if (!r || !r->active) {
 			fprintf(stderr, PROG ": record type %u for unknown "
@@ -378,7 +387,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: " PROG " --target ADDR:PORT [--get-values] [--requests N]\n"
-"       [--parallel M] [--path P] [--body BYTES] [--no-keep-conn]\n"
+"       [--parallel M] [--path P] [--docroot DIR] [--body BYTES]\n"
+"       [--no-keep-conn]\n"
 "       [--expect-status N] [--expect-size N] [--check-body]\n"
 "       [--idle-wait MS] [--timeout MS] [--verbose]\n");
 }
@@ -391,6 +401,7 @@ int main(int argc, char **argv)
 		{ "requests", required_argument, NULL, 'n' },
 		{ "parallel", required_argument, NULL, 'm' },
 		{ "path", required_argument, NULL, 'p' },
+		{ "docroot", required_argument, NULL, 'd' },
 		{ "body", required_argument, NULL, 'b' },
 		{ "no-keep-conn", no_argument, NULL, 'k' },
 		{ "expect-status", required_argument, NULL, 's' },
@@ -404,7 +415,7 @@ int main(int argc, char **argv)
 	};
 	struct buffer in = BUF_NULL;
 	uint64_t done = 0, v;
-	int fd = -1, o, i;
+	int fd = -1, o, i, reused = 0, retried = 0;
 
 	opt.requests = 0;
 	opt.parallel = 1;
@@ -413,6 +424,7 @@ int main(int argc, char **argv)
 	opt.expect_size = -1;
 	opt.timeout_ms = 5000;
 	strcpy(opt.path, "/");
+	opt.docroot = "/srv";
 
 	while ((o = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
 		switch (o) {
@@ -444,6 +456,9 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			strcpy(opt.path, optarg);
+			break;
+		case 'd':
+			opt.docroot = optarg;
 			break;
 		case 'b':
 			if (peer_parse_num(PROG, "body", optarg, 0,
@@ -514,12 +529,22 @@ int main(int argc, char **argv)
 				break;
 			}
 		}
-		r = do_wave(fd, &in, n);
-		done += n;
+		r = do_wave(fd, &in, n, reused);
 		if (r != 0) {
 			close(fd);
 			fd = -1;
 		}
+		reused = r == 0;
+		if (r == 2 && !retried) {
+			retried = 1;
+			continue;
+		}
+		if (r == 2) {
+			fprintf(stderr, PROG ": server closed again\n");
+			res.errors += n;
+		}
+		retried = 0;
+		done += n;
 	}
 	if (opt.idle_wait_ms && fd >= 0)
 		do_idle_wait(fd, &in);

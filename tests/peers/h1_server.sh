@@ -125,14 +125,14 @@ idle_close() {	# idle_close PORT REQUEST -> prints "elapsed_ms bytes"
 	echo "$((t1 - t0)) $(wc -c <"$tmp/idle.out")"
 }
 read -r ms bytes < <(idle_close "$S" 'GET / HTTP/1.1\r\nHost: x\r\n\r\n')
-if grep -q '^HTTP/1.1 200' "$tmp/idle.out" && [ "$ms" -ge 350 ] &&
+if grep -q '^HTTP/1.1 200' "$tmp/idle.out" && [ "$ms" -ge 300 ] &&
    [ "$ms" -lt 2500 ]; then
 	pass "h1/idle-close: closed ${ms} ms after the response (timeout 400)"
 else
 	fail "h1/idle-close: EOF after ${ms} ms, $bytes bytes"
 fi
 read -r ms bytes < <(idle_close "$S" '')
-if [ "$bytes" = 0 ] && [ "$ms" -ge 350 ] && [ "$ms" -lt 2500 ]; then
+if [ "$bytes" = 0 ] && [ "$ms" -ge 300 ] && [ "$ms" -lt 2500 ]; then
 	pass "h1/idle-close-fresh: a connection with no request closed at ${ms} ms"
 else
 	fail "h1/idle-close-fresh: EOF after ${ms} ms, $bytes bytes"

@@ -223,14 +223,9 @@ if [ -n "${H2:-}" ]; then
 fi
 
 # --- against nginx (a real server, so not only our own peer is tested)
-if have nginx; then
-	np1=$(free_port)
-	np2=$(free_port)
-	mkdir -p "$tmp/nginx/logs" "$tmp/www"
-	head -c 10000 /dev/zero | tr '\0' 'n' >"$tmp/www/file"
-	# nginx workers run as nobody: they must be able to read the file
-	chmod 755 "$tmp" "$tmp/www"
-	chmod 644 "$tmp/www/file"
+# start_nginx: write the config for ports $np1/$np2 and start nginx;
+# 0 once both ports answer
+start_nginx() {
 	cat >"$tmp/nginx/nginx.conf" <<-EOF
 	daemon off;
 	worker_processes 1;
@@ -256,11 +251,31 @@ if have nginx; then
 		}
 	}
 	EOF
-	nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/error.log" \
-		>"$tmp/nginx/out" 2>&1 &
+	nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" \
+		-e "$tmp/nginx/error.log" >"$tmp/nginx/out" 2>&1 &
 	npid=$!
 	started_pids+=("$npid")
-	if wait_port "$np1" && wait_port "$np2"; then
+	wait_port "$np1" && wait_port "$np2"
+}
+
+if have nginx; then
+	mkdir -p "$tmp/nginx/logs" "$tmp/www"
+	head -c 10000 /dev/zero | tr '\0' 'n' >"$tmp/www/file"
+	# nginx workers run as nobody: they must be able to read the file
+	chmod 755 "$tmp" "$tmp/www"
+	chmod 644 "$tmp/www/file"
+	started=0
+	for try in 1 2 3; do
+		np1=$(free_port)
+		np2=$(free_port)
+		[ "$np1" = "$np2" ] && continue
+		if start_nginx; then
+			started=1
+			break
+		fi
+		stop_pid "$npid"	# a port was taken meanwhile: new ports
+	done
+	if [ $started = 1 ]; then
 		lg n1 --proto h1 --target "127.0.0.1:$np1" --connections 4 \
 			--duration 1.5
 		if all_ok n1 100; then

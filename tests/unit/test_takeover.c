@@ -389,6 +389,7 @@ struct cs_op {
 	struct stream s;
 	int ret;
 	int fd_mine;		/* the conn's fd belongs to this thread */
+	unsigned int flags;	/* conn->flags, read on its thread */
 	int pooled;		/* srv_add_to_idle_list() result */
 };
 
@@ -397,7 +398,10 @@ static void op_connect(void *arg)
 	struct cs_op *o = arg;
 
 	o->ret = connect_server(&o->s);
-	o->fd_mine = o->ret == 0 && fd_is_mine(o->s.bconn->fd);
+	if (o->ret < 0)
+		return;
+	o->fd_mine = fd_is_mine(o->s.bconn->fd);
+	o->flags = o->s.bconn->flags;
 }
 
 /* What a mux detach does: the stream leaves, the conn is offered. */
@@ -433,7 +437,7 @@ static int connect_reuse_and_steal(void)
 	      a.fd_mine, "new conn not set up on thread 0");
 	first = a.s.bconn;
 	CHECK(first->target == srv && first->side == SIDE_BACK &&
-	      !(first->flags & CO_FL_PRIVATE) &&
+	      !(a.flags & CO_FL_PRIVATE) &&
 	      fake_ctx(first)->used == 1, "new conn state");
 	CHECK(atomic_load(&srv->curr_used_conns) == 1, "used %d",
 	      atomic_load(&srv->curr_used_conns));
@@ -489,7 +493,7 @@ static int connect_reuse_never(void)
 	b.s.be = &be;
 	b.s.flags = SF_NOT_FIRST;
 	CHECK(run_on(0, op_connect, &b) == 0 && b.ret == 0, "connect");
-	CHECK(b.s.bconn && (b.s.bconn->flags & CO_FL_PRIVATE),
+	CHECK(b.s.bconn && (b.flags & CO_FL_PRIVATE),
 	      "not a new private conn");
 	CHECK(atomic_load(&srv->curr_idle_conns) == 1 &&
 	      atomic_load(&srv->curr_used_conns) == 0,

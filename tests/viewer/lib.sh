@@ -12,7 +12,11 @@ top=$(cd "$here/../.." && pwd)
 : "${MUXVIEW:=$top/viewer/muxview}"
 : "${GENTRACE:=$top/viewer/gentrace}"
 : "${TESTBIN:=$top/viewer}"
-: "${MUXVIEW_TRACES:=${TMPDIR:-/tmp}/muxview-traces-$(id -u)-$$}"
+if [ -z "${MUXVIEW_TRACES:-}" ]; then
+	# not run from run.sh: our own trace cache, removed at exit
+	MUXVIEW_TRACES=${TMPDIR:-/tmp}/muxview-traces-$(id -u)-$$
+	_own_traces=1
+fi
 export MUXVIEW GENTRACE TESTBIN MUXVIEW_TRACES
 mkdir -p "$MUXVIEW_TRACES"
 
@@ -30,6 +34,9 @@ cleanup_lttng() {
 	if [ -n "$_started_sessiond" ]; then
 		kill "$_started_sessiond" 2>/dev/null
 	fi
+	if [ -n "${_own_traces:-}" ]; then
+		rm -rf "$MUXVIEW_TRACES"
+	fi
 }
 trap cleanup_lttng EXIT
 
@@ -44,14 +51,16 @@ need_lttng() {
 	return 0
 }
 
-# record_trace DIR [--ctx none] [--events PAT] -- gentrace args
+# record_trace DIR [--ctx none] [--events PAT] [--tiny] -- gentrace args
+# (--tiny: 2 x 4 KiB sub-buffers, so that the tracer discards events)
 record_trace() {
-	local dir=$1 ctx=vtid pat='muxlab:*' s
+	local dir=$1 ctx=vtid pat='muxlab:*' sub=8M nsub=8 s
 	shift
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--ctx) ctx=$2; shift 2 ;;
 		--events) pat=$2; shift 2 ;;
+		--tiny) sub=4096 nsub=2; shift ;;
 		--) shift; break ;;
 		*) break ;;
 		esac
@@ -61,8 +70,8 @@ record_trace() {
 	rm -rf "$dir"
 	{
 		lttng create "$s" --output="$dir" &&
-		lttng enable-channel -u -s "$s" --subbuf-size=8M \
-			--num-subbuf=8 ch &&
+		lttng enable-channel -u -s "$s" --subbuf-size=$sub \
+			--num-subbuf=$nsub ch &&
 		lttng enable-event -u -s "$s" -c ch "$pat" &&
 		if [ "$ctx" = vtid ]; then
 			lttng add-context -u -s "$s" -c ch -t vtid

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# tests/viewer/run.sh - run every muxview test; prints the PASS/FAIL lines
+# of each and "N passed, N failed" at the end. Exit 1 if any failed.
+#
+# Environment: MUXVIEW, GENTRACE, TESTBIN (where test_* live): default to
+# the standalone build in viewer/ (make -C viewer).
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+trap 'rm -rf "$MUXVIEW_TRACES"; cleanup_lttng' EXIT
+
+out=$(mktemp)
+for t in "$TESTBIN"/test_model "$TESTBIN"/test_view "$here"/t_*.sh; do
+	if [ ! -x "$t" ] && [ "${t%.sh}" = "$t" ]; then
+		echo "FAIL $(basename "$t"): not built (make -C viewer)"
+		continue
+	fi
+	timeout 120 "$t" 2>&1 || [ $? -ne 124 ] || echo "FAIL $(basename "$t"): timed out"
+done | tee "$out"
+p=$(grep -c '^PASS ' "$out")
+f=$(grep -c '^FAIL ' "$out")
+rm -f "$out"
+echo "$p passed, $f failed"
+[ "$f" -eq 0 ]

@@ -1,0 +1,372 @@
+/*
+ * test_model.c - unit tests of the viewer's model, checker, statistics
+ * and formatting, on synthetic event streams (no lttng, no terminal).
+ *
+ * Prints one "PASS name" / "FAIL name: reason" line per case; exits 1 if
+ * any case failed.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "fmt.h"
+#include "model.h"
+#include "stats.h"
+#include "synth.h"
+
+static int failures;
+
+#define CHECK(name, cond, ...) do {					\
+	if (cond) {							\
+		printf("PASS %s\n", name);				\
+	} else {							\
+		printf("FAIL %s: ", name);				\
+		printf(__VA_ARGS__);					\
+		printf("\n");						\
+		failures++;						\
+	}								\
+} while (0)
+
+static void build(struct model *m, int bug, int legacy)
+{
+	model_init(m);
+	synth_fail = 0;
+	synth_scenario(m, bug, legacy);
+	model_finish(m);
+}
+
+static void test_records(void)
+{
+	struct model m;
+	struct mv_event e;
+	uint32_t i, acq = MV_NONE;
+	int ok = 1;
+
+	build(&m, 0, 0);
+	CHECK("model.build", !synth_fail && m.nev > 30 && m.nlanes == 2,
+	      "nev=%zu lanes=%d", m.nev, m.nlanes);
+	CHECK("model.record_size", sizeof(struct mv_rec) == 24,
+	      "sizeof(struct mv_rec) = %zu", sizeof(struct mv_rec));
+	CHECK("model.run", m.run.have_start && m.run.mode == MODE_USR1 &&
+	      m.run.seed == 42 && !strcmp(m.run.scenario, "synth") &&
+	      m.run.have_end && m.run.takeovers == 1, "run info wrong");
+
+	/* every record decodes back to what was added */
+	for (i = 0; i < m.nev; i++) {
+		model_decode(&m, i, &e);
+		if (e.type == MV_T_TAKEOVER &&
+		    (e.conn != 11 || e.from_tid != 0 || e.old_tl != 101 ||
+		     e.new_tl != 102 || !e.ok || e.mux != MUX_H2))
+			ok = 0;
+		if (e.type == MV_T_FLAG_SET &&
+		    (e.old_state != TASK_F_TASKLET ||
+		     e.new_state != (TASK_F_TASKLET | TASK_F_USR1) ||
+		     e.tl != 101 || e.conn != 11))
+			ok = 0;
+		if (e.type == MV_T_IDLE_INSERT &&
+		    (e.list != LIST_SAFE || e.srv != 1 || e.conn != 11))
+			ok = 0;
+		if (e.type == MV_T_STREAM_ATTACH && e.stream != 500 &&
+		    e.stream != 600)
+			ok = 0;
+		if (e.type == MV_T_LOCK_ACQ && e.site == SITE_STEAL_SCAN &&
+		    !e.trylock)
+			ok = 0;
+		if (e.type == MV_T_LOCK_ACQ && e.ok && acq == MV_NONE)
+			acq = i;
+	}
+	CHECK("model.decode_roundtrip", ok, "a decoded field differs");
+	CHECK("model.lock_pairing", acq != MV_NONE && m.ev[acq].c != MV_NONE &&
+	      m.ev[m.ev[acq].c].type == MV_T_LOCK_REL &&
+	      m.ev[m.ev[acq].c].c == acq, "acquire %u not paired", acq);
+	CHECK("model.steal_on_both_lanes", m.lanes[0].nsteals == 1 &&
+	      m.lanes[1].nsteals == 1 && m.lanes[1].st.steal_in == 1 &&
+	      m.lanes[0].st.steal_out == 1, "steals %zu/%zu",
+	      m.lanes[0].nsteals, m.lanes[1].nsteals);
+	CHECK("model.vtid", m.lanes[0].vtid == 1000 && m.lanes[1].vtid == 1001,
+	      "vtids %d %d", m.lanes[0].vtid, m.lanes[1].vtid);
+	model_free(&m);
+}
+
+static void test_big_values(void)
+{
+	struct model m;
+	struct mv_event e;
+
+	model_init(&m);
+	s_lock(&m, 0, 0, SITE_PURGE, 0, 1, 6000000000ULL);	/* 6 s */
+	s_unlock(&m, 0, 0, SITE_PURGE, 5000000000ULL);
+	s_lock(&m, 0, 0, SITE_PURGE, 0, 1, 7);
+	model_decode(&m, 0, &e);
+	CHECK("model.wait_ns_64bit", e.ns == 6000000000ULL, "got %" PRIu64,
+	      e.ns);
+	model_decode(&m, 1, &e);
+	CHECK("model.hold_ns_64bit", e.ns == 5000000000ULL, "got %" PRIu64,
+	      e.ns);
+	model_decode(&m, 2, &e);
+	CHECK("model.small_ns", e.ns == 7, "got %" PRIu64, e.ns);
+	CHECK("model.stats_wait", m.lanes[0].st.wait_max == 6000000000ULL &&
+	      m.lanes[0].st.wait_ns == 6000000007ULL, "wait stats wrong");
+	model_free(&m);
+}
+
+static void test_ids_and_life(void)
+{
+	struct mv_life_step st[16];
+	struct model m;
+	uint32_t c11, stolen_io = MV_NONE, i;
+	int n, k;
+	static const enum mv_conn_state want[] = {
+		MV_CS_NEW, MV_CS_ACTIVE, MV_CS_USR1, MV_CS_IDLE,
+		MV_CS_STOLEN, MV_CS_ACTIVE, MV_CS_FREED,
+	};
+
+	build(&m, 0, 0);
+	c11 = model_conn_find(&m, 11);
+	CHECK("model.conn_remap", c11 != MV_NONE && c11 != 0 &&
+	      model_conn_id(&m, c11) == 11 && model_conn_find(&m, 999) ==
+	      MV_NONE, "dense id %u", c11);
+	for (i = 0; i < m.nev; i++)
+		if (m.ev[i].type == MV_T_IO_CB && m.ev[i].a == 0)
+			stolen_io = i;
+	CHECK("model.stolen_io_cb_maps_to_conn", stolen_io != MV_NONE &&
+	      model_rec_conn(&m, stolen_io) == c11,
+	      "io_cb with conn=0 of tasklet 101 not mapped to conn 11");
+	CHECK("model.conn_summary", m.conn_info[c11].steals == 1 &&
+	      m.conn_info[c11].tid_new == 0 && m.conn_info[c11].tid_last == 1
+	      && m.conn_info[c11].mux == MUX_H2 &&
+	      m.conn_info[c11].side == SIDE_BACK, "steals=%u new=%u last=%u",
+	      m.conn_info[c11].steals, m.conn_info[c11].tid_new,
+	      m.conn_info[c11].tid_last);
+	n = model_conn_life(&m, c11, st, 16, MV_NONE);
+	for (k = 0; k < n && k < 7; k++)
+		if (st[k].state != want[k])
+			break;
+	CHECK("model.conn_life", n == 7 && k == 7 && st[4].tid == 1 &&
+	      st[4].other == 0 && st[3].list == LIST_SAFE,
+	      "n=%d, first mismatch at step %d (%s)", n, k,
+	      k < n ? mv_cs_name(st[k].state) : "-");
+	n = model_conn_life(&m, c11, st, 16, st[3].ev);
+	CHECK("model.conn_life_upto", n == 4 && st[3].state == MV_CS_IDLE,
+	      "n=%d", n);
+	model_free(&m);
+}
+
+static void test_find(void)
+{
+	struct model m;
+	uint32_t e, f;
+
+	build(&m, 0, 0);
+	e = model_find_kind(&m, MV_NONE, 1, MV_KBIT(MV_K_STEAL), -1);
+	CHECK("model.find_next_steal", e != MV_NONE &&
+	      m.ev[e].type == MV_T_TAKEOVER, "got %u", e);
+	f = model_find_kind(&m, e, 1, MV_KBIT(MV_K_STEAL), -1);
+	CHECK("model.find_no_second_steal", f == MV_NONE, "got %u", f);
+	f = model_find_kind(&m, e, 1, MV_KBIT(MV_K_STEAL), 0);
+	CHECK("model.find_steal_victim_lane",
+	      model_find_kind(&m, MV_NONE, 1, MV_KBIT(MV_K_STEAL), 0) == e,
+	      "the victim's lane does not find its steal");
+	f = model_find_kind(&m, (uint32_t)m.nev - 1, -1,
+			    MV_KBIT(MV_K_FLAG_SET), -1);
+	CHECK("model.find_prev_flag", f != MV_NONE &&
+	      m.ev[f].type == MV_T_FLAG_SET, "got %u", f);
+	CHECK("model.lower_bound", model_lower_bound(&m, m.ev[5].ts) == 5 &&
+	      model_lower_bound(&m, m.t_last + 1) == m.nev, "bad bound");
+	CHECK("model.lane_kinds", lane_kinds(&m, &m.lanes[1], 0,
+					     m.lanes[1].nev) &
+	      MV_KBIT(MV_K_STEAL), "lane 1 lacks its steal kind");
+	model_free(&m);
+}
+
+static void test_check(void)
+{
+	struct check_result r;
+	struct model m;
+	char name[64];
+	int bug, inv, others;
+
+	build(&m, 0, 0);
+	check_run(&m, &r);
+	CHECK("check.clean_usr1", r.total == 0 && check_exit_status(&r) == 0 &&
+	      r.checked[4] == 1 && r.checked[1] == 2,
+	      "%" PRIu64 " violations (first: %s)", r.total,
+	      r.nv ? r.v[0].what : "-");
+	check_free(&r);
+	model_free(&m);
+
+	build(&m, 0, 1);
+	check_run(&m, &r);
+	CHECK("check.clean_legacy", r.total == 0 && !r.applies[1] &&
+	      r.applies[6] && check_exit_status(&r) == 0,
+	      "%" PRIu64 " violations (first: %s)", r.total,
+	      r.nv ? r.v[0].what : "-");
+	check_free(&r);
+	model_free(&m);
+
+	/* each planted bug must fail its invariant, and only it */
+	for (bug = 1; bug <= 6; bug++) {
+		build(&m, bug, bug == 6);
+		check_run(&m, &r);
+		others = 0;
+		for (inv = 1; inv <= CHECK_NINV; inv++)
+			if (inv != bug && r.count[inv])
+				others++;
+		snprintf(name, sizeof(name), "check.violates_inv%d", bug);
+		CHECK(name, r.count[bug] >= 1 && !others &&
+		      check_exit_status(&r) == 1,
+		      "count[%d]=%" PRIu64 ", %d other invariants failed "
+		      "(first: inv%d %s)", bug, r.count[bug], others,
+		      r.nv ? r.v[0].inv : 0, r.nv ? r.v[0].what : "-");
+		snprintf(name, sizeof(name), "check.report_inv%d", bug);
+		CHECK(name, r.nv >= 1 && r.v[0].ev < m.nev && r.v[0].what[0],
+		      "no violation record");
+		check_free(&r);
+		model_free(&m);
+	}
+
+	/* a stolen tasklet running on the wrong thread */
+	model_init(&m);
+	s_run_start(&m, MODE_USR1, 2);
+	s_takeover(&m, 1, 11, MUX_H1, 0, 101, 102, 1);
+	s_io_cb(&m, 1, 101, 0, MUX_H1, SIDE_BACK, USR1_ST, PATH_LOCKED);
+	s_lock(&m, 1, 1, SITE_IO_CB, 0, 1, 0);
+	s_stolen(&m, 1, 101, MUX_H1);
+	s_unlock(&m, 1, 1, SITE_IO_CB, 0);
+	model_finish(&m);
+	check_run(&m, &r);
+	CHECK("check.inv4_wrong_thread", r.count[4] >= 1 && r.total ==
+	      r.count[4], "count[4]=%" PRIu64, r.count[4]);
+	check_free(&r);
+	model_free(&m);
+
+	/* two locks at once */
+	model_init(&m);
+	s_run_start(&m, MODE_LEGACY, 2);
+	s_lock(&m, 0, 0, SITE_BACKEND_GET, 0, 1, 0);
+	s_lock(&m, 0, 1, SITE_STEAL_SCAN, 1, 1, 0);
+	s_unlock(&m, 0, 1, SITE_STEAL_SCAN, 0);
+	s_unlock(&m, 0, 0, SITE_BACKEND_GET, 0);
+	model_finish(&m);
+	check_run(&m, &r);
+	CHECK("check.inv5_two_locks", r.count[5] == 1, "count[5]=%" PRIu64,
+	      r.count[5]);
+	check_free(&r);
+	model_free(&m);
+
+	/* events lost: inconclusive, whatever else */
+	build(&m, 0, 0);
+	s_discarded(&m, 12);
+	model_finish(&m);
+	check_run(&m, &r);
+	CHECK("check.discarded_inconclusive", check_exit_status(&r) == 2 &&
+	      m.discarded == 12, "status %d", check_exit_status(&r));
+	check_free(&r);
+	model_free(&m);
+
+	/* no run_start: only invariant 5, inconclusive when clean */
+	model_init(&m);
+	s_lock(&m, 0, 0, SITE_IO_CB, 0, 1, 0);
+	s_unlock(&m, 0, 0, SITE_IO_CB, 0);
+	model_finish(&m);
+	check_run(&m, &r);
+	CHECK("check.no_run_start", check_exit_status(&r) == 2 &&
+	      !r.applies[1] && r.applies[5], "status %d",
+	      check_exit_status(&r));
+	check_free(&r);
+	s_lock(&m, 0, 0, SITE_IO_CB, 0, 1, 0);	/* never released */
+	model_finish(&m);
+	check_run(&m, &r);
+	CHECK("check.no_run_start_violation", check_exit_status(&r) == 1 &&
+	      r.count[5] == 1, "status %d", check_exit_status(&r));
+	check_free(&r);
+	model_free(&m);
+}
+
+static void test_stats(void)
+{
+	const struct stats_row *row;
+	struct stats_table t;
+	struct model m;
+
+	build(&m, 0, 0);
+	stats_build(&m, &t);
+	row = stats_find(&t, "io_cb fast");
+	CHECK("stats.io_cb_fast", row && row->v[0] == 3 && row->v[1] == 1 &&
+	      row->v[2] == 4, "row %s", row ? "wrong" : "missing");
+	row = stats_find(&t, "io_cb locked");
+	CHECK("stats.io_cb_locked", row && row->v[0] == 1 && row->v[2] == 1,
+	      "row %s", row ? "wrong" : "missing");
+	row = stats_find(&t, "trylock failures");
+	CHECK("stats.trylock", row && row->v[1] == 1, "wrong");
+	row = stats_find(&t, "back h2 locked");
+	CHECK("stats.by_side_mux", row && row->v[0] == 1, "wrong");
+	row = stats_find(&t, "lock hold total (us)");
+	CHECK("stats.hold", row && row->v[2] == 30 + 40 + 30 + 300 + 60,
+	      "hold %" PRIu64, row ? row->v[2] : 0);
+	stats_free(&t);
+	CHECK("stats.type_count", m.type_count[MV_T_IO_CB] == 5 &&
+	      m.events_total == m.nev, "io_cb %" PRIu64,
+	      m.type_count[MV_T_IO_CB]);
+	model_add_name(&m, "other:thing");
+	CHECK("stats.foreign_name", m.nnames == 1 && m.events_total ==
+	      m.nev + 1, "names %zu", m.nnames);
+	model_free(&m);
+}
+
+static void test_fmt(void)
+{
+	char buf[256];
+	uint64_t ns = 0;
+	struct model m;
+	uint32_t i;
+
+	CHECK("fmt.state", !strcmp(mv_show_state(buf, sizeof(buf), 0x10040),
+				   "USR1|IN_LIST"), "got %s", buf);
+	CHECK("fmt.state_unknown", !strcmp(mv_show_state(buf, sizeof(buf),
+							 0x80000040),
+					   "IN_LIST|0x80000000"), "got %s",
+	      buf);
+	CHECK("fmt.state_zero", !strcmp(mv_show_state(buf, sizeof(buf), 0),
+					"0"), "got %s", buf);
+	CHECK("fmt.time_s", fmt_parse_time("1.25", &ns) == 0 &&
+	      ns == 1250000000ULL, "got %" PRIu64, ns);
+	CHECK("fmt.time_ms", fmt_parse_time("1250ms", &ns) == 0 &&
+	      ns == 1250000000ULL, "got %" PRIu64, ns);
+	CHECK("fmt.time_us", fmt_parse_time("+40us", &ns) == 0 &&
+	      ns == 40000, "got %" PRIu64, ns);
+	CHECK("fmt.time_ns", fmt_parse_time("7ns", &ns) == 0 && ns == 7,
+	      "got %" PRIu64, ns);
+	CHECK("fmt.time_s_unit", fmt_parse_time("0.000000001s", &ns) == 0 &&
+	      ns == 1, "got %" PRIu64, ns);
+	CHECK("fmt.time_bad", fmt_parse_time("abc", &ns) < 0 &&
+	      fmt_parse_time("1.2x", &ns) < 0 && fmt_parse_time("", &ns) < 0,
+	      "accepted garbage");
+	CHECK("fmt.time_print", !strcmp(fmt_time(buf, sizeof(buf),
+						 1250000001ULL),
+					"1.250000001"), "got %s", buf);
+
+	build(&m, 0, 0);
+	for (i = 0; i < m.nev; i++)
+		if (m.ev[i].type == MV_T_IO_CB && m.ev[i].c == USR1_ST)
+			break;
+	fmt_event(&m, i, buf, sizeof(buf));
+	CHECK("fmt.event_io_cb", strstr(buf, "state=0x18040 "
+					"USR1|TASKLET|IN_LIST") &&
+	      strstr(buf, "path=locked") && strstr(buf, "conn=0") &&
+	      strstr(buf, "tl=101"), "got %s", buf);
+	model_free(&m);
+}
+
+int main(void)
+{
+	test_records();
+	test_big_values();
+	test_ids_and_life();
+	test_find();
+	test_check();
+	test_stats();
+	test_fmt();
+	return failures ? 1 : 0;
+}
