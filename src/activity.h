@@ -13,7 +13,9 @@ extern struct activity activity[MAX_THREADS];
 /* this thread's counters */
 #define ACT	(activity[tid])
 
-/* Sum all threads into <sum>. */
+/* Sum all threads into <sum>: exact after threads_join(), an estimate
+ * while threads run (benign race, not reported by ThreadSanitizer). Read
+ * counters through it rather than activity[i].x when threads may run. */
 void activity_sum(struct activity *sum);
 
 /* Print the end-of-run summary to <f> (one block, stable format that

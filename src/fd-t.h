@@ -29,7 +29,8 @@ struct fdtab {
 	unsigned int _Atomic state;	/* FD_EV_* */
 	void *owner;			/* connection or listener */
 	void (*iocb)(int fd);		/* called on the owner thread */
-	int polled_on;			/* epoll of this thread has it, -1 */
+	int polled_on;			/* epoll of this thread has it, -1
+					 * (meaningful while own != 0) */
 };
 
 #endif /* MUXLAB_FD_T_H */

@@ -51,6 +51,7 @@
 #include "thread.h"
 
 #define POLL_EVENTS	200	/* events fetched per epoll_wait() */
+#define FD_MAX_TABLE	(1 << 20) /* largest fd table (40 MB of virtual) */
 #define FD_EPOLL_EVENTS	(EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
 
 /* One per thread. epfd and evfd are read by other threads (takeover,
@@ -80,16 +81,19 @@ static inline int poller_epfd(int thr)
 /*
  * fd_init - allocate the fd table
  *
- * @max: how many fds the run expects to need (0 if unknown)
+ * @max: how many fds the run may use (0: as many as the system allows)
  *
- * Raises the soft RLIMIT_NOFILE to the hard one and sizes the table to
- * cover every fd number the process can get. Warns if that is below <max>.
- * Returns 0, or -1 with a message on stderr. Context: main thread, before
- * threads_start().
+ * Raises the soft RLIMIT_NOFILE to the hard one (at most FD_MAX_TABLE),
+ * sizes the table to <max> or that limit, whichever is lower, and sets the
+ * soft limit to the table size, so that the kernel never hands out an fd
+ * number the table cannot hold (accept()/socket() fail with EMFILE
+ * instead, like HAProxy with its maxsock). Returns 0, or -1 with a message
+ * on stderr. Context: main thread, before threads_start().
  */
 int fd_init(int max)
 {
 	struct rlimit rl;
+	rlim_t lim;
 	int i;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
@@ -97,27 +101,34 @@ int fd_init(int max)
 			strerror(errno));
 		return -1;
 	}
-	if (rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-			getrlimit(RLIMIT_NOFILE, &rl);
+	lim = rl.rlim_max;
+	if (lim == RLIM_INFINITY || lim > FD_MAX_TABLE)
+		lim = FD_MAX_TABLE;
+	if (max > 0 && (rlim_t)max < lim)
+		lim = max;
+	if (rl.rlim_cur != lim) {
+		rl.rlim_cur = lim;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0 ||
+		    getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+			fprintf(stderr, "muxlab: setrlimit(NOFILE, %lu): %s\n",
+				(unsigned long)lim, strerror(errno));
+			return -1;
+		}
 	}
-	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (1u << 24))
-		rl.rlim_cur = 1u << 24;
 	if (max > 0 && (rlim_t)max > rl.rlim_cur)
 		fprintf(stderr, "muxlab: warning: %d fds wanted, the limit "
 			"is %lu\n", max, (unsigned long)rl.rlim_cur);
 
 	free(fdtab);
-	maxfd = (int)rl.rlim_cur;
+	maxfd = (int)MIN(rl.rlim_cur, (rlim_t)FD_MAX_TABLE);
+	/* calloc: untouched pages stay virtual; an entry is only meaningful
+	 * while its <own> is not 0 */
 	fdtab = calloc(maxfd, sizeof(*fdtab));
 	if (!fdtab) {
 		fprintf(stderr, "muxlab: no memory for %d fds\n", maxfd);
 		maxfd = 0;
 		return -1;
 	}
-	for (i = 0; i < maxfd; i++)
-		fdtab[i].polled_on = -1;
 	for (i = 0; i < MAX_THREADS; i++) {
 		atomic_store(&pollers[i].epfd, -1);
 		atomic_store(&pollers[i].evfd, -1);
@@ -241,6 +252,13 @@ int fd_insert(int fd, void *owner, void (*iocb)(int fd))
 		return -1;
 
 	f = &fdtab[fd];
+	/* This number may have just been closed by another thread, whose
+	 * fd_delete() reset the entry then released own = 0. The kernel
+	 * orders that close() before the socket()/accept() that returned
+	 * the number to us, but only the kernel knows: this acquire pairs
+	 * with that release, so the reset happens-before our writes for the
+	 * memory model too (and for ThreadSanitizer). */
+	(void)atomic_load_explicit(&f->own, memory_order_acquire);
 	__atomic_store_n(&f->owner, owner, __ATOMIC_RELAXED);
 	f->iocb = iocb;
 	f->polled_on = tid;

@@ -14,7 +14,10 @@
 extern struct fdtab *fdtab;	/* indexed by fd */
 extern int maxfd;
 
-int fd_init(int max);			/* main thread, before threads */
+/* Size the table for <max> fds (0 = the system limit, at most 1M) and set
+ * the soft RLIMIT_NOFILE to that size, so no fd number ever exceeds it.
+ * 0 or -1. Main thread, before the threads start. */
+int fd_init(int max);
 void fd_deinit(void);			/* main thread, after the join */
 int fd_init_thread(void);		/* create this thread's epoll */
 void fd_deinit_thread(void);

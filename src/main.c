@@ -90,6 +90,7 @@ static struct {
 	int quiet;
 	int check_only;
 	int no_load;		/* --no-load: skip "#@lab load" */
+	int no_peers;		/* --no-peers: skip "#@lab peer" */
 } opt = { .mode = -1, .duration = -1 };
 
 static struct child peers[LAB_MAX_PEERS];
@@ -148,6 +149,9 @@ static void usage(FILE *f)
 "  --quiet            no activity report, no peer chatter\n"
 "  --no-load          start the '#@lab peer' servers but not the '#@lab\n"
 "                     load' generators (drive it with curl, wrk...)\n"
+"  --no-peers         do not start the '#@lab peer' servers either (they\n"
+"                     are already running, e.g. shared with haproxy in\n"
+"                     lab/bench); implies --no-load\n"
 "  -c                 check the scenario and exit\n"
 "  --help, --version\n"
 "\n"
@@ -175,7 +179,7 @@ static void list_bugs(void)
 static int parse_options(int argc, char **argv)
 {
 	enum { O_MODE = 256, O_BUG, O_LIST_BUGS, O_DURATION, O_SEED,
-	       O_QUIET, O_NO_LOAD, O_HELP, O_VERSION };
+	       O_QUIET, O_NO_LOAD, O_NO_PEERS, O_HELP, O_VERSION };
 	static const struct option lopts[] = {
 		{ "mode",	required_argument, NULL, O_MODE },
 		{ "bug",	required_argument, NULL, O_BUG },
@@ -184,6 +188,7 @@ static int parse_options(int argc, char **argv)
 		{ "seed",	required_argument, NULL, O_SEED },
 		{ "quiet",	no_argument,	   NULL, O_QUIET },
 		{ "no-load",	no_argument,	   NULL, O_NO_LOAD },
+		{ "no-peers",	no_argument,	   NULL, O_NO_PEERS },
 		{ "help",	no_argument,	   NULL, O_HELP },
 		{ "version",	no_argument,	   NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 }
@@ -205,6 +210,9 @@ static int parse_options(int argc, char **argv)
 			break;
 		case O_NO_LOAD:
 			opt.no_load = 1;
+			break;
+		case O_NO_PEERS:
+			opt.no_peers = opt.no_load = 1;
 			break;
 		case O_MODE:
 			if (strcmp(optarg, "usr1") == 0)
@@ -807,7 +815,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": cannot locate peer-server/loadgen\n");
 		goto out_fd;
 	}
-	if (start_peers(cfg) < 0) {
+	if (!opt.no_peers && start_peers(cfg) < 0) {
 		stop_children(peers, nb_peer_procs);
 		goto out_fd;
 	}

@@ -942,7 +942,8 @@ static void h1_release(struct h1c *h1c)
 		conn_unsubscribe(conn, h1c->wait_event.events,
 				 &h1c->wait_event);
 	if (h1c->task) {
-		h1c->task->context = NULL;
+		/* it frees itself when it runs and finds no context */
+		task_set_context(h1c->task, NULL);
 		task_wakeup(h1c->task, TASK_WOKEN_OTHER);
 		h1c->task = NULL;
 	}

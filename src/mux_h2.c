@@ -853,11 +853,12 @@ static void h2c_frt_handle_headers(struct h2c *h2c)
 	}
 
 	if (id <= h2c->max_id) {
-		/* a stream that is closed (RFC 9113 5.1.1: ids only grow) */
+		/* RFC 9113 5.1.1: a new stream id must be above every id
+		 * the client used; this one is closed (or was skipped) */
 		if (h2c_decode_block(h2c, 0) == H2_HPACK_COMPRESSION)
 			return;
-		h2c_error(h2c, H2_ERR_STREAM_CLOSED,
-			  "HEADERS on a closed stream");
+		h2c_error(h2c, H2_ERR_PROTOCOL_ERROR,
+			  "HEADERS on a closed stream id");
 		return;
 	}
 

@@ -300,12 +300,15 @@ static struct task *process_stream(struct task *t, void *ctx,
 		}
 
 		if ((s->flags & SF_REQ_READY) && !s->be) {
+			/* HAProxy: process_switching_rules() (default
+			 * backend), assign_server(), connect_server() */
 			s->be = s->fe ? s->fe->defbe : NULL;
+			s->srv = s->be ? backend_select(s) : NULL;
 			if (s->be && s->be->timeout_server)
 				task_schedule(t, now_mono_ns() +
 					      (uint64_t)s->be->timeout_server *
 					      1000000ULL);
-			if (!s->be || connect_server(s) < 0) {
+			if (!s->srv || connect_server(s) < 0) {
 				s->err_status = s->err_status ?
 						s->err_status : 503;
 				s->flags |= SF_SRV_ERR;

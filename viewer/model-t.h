@@ -171,11 +171,17 @@ struct mv_thread_stats {
 
 #define MV_BLOCK	64	/* events summarised by one kind mask */
 
-/* One lane: the events of one engine thread, and indexes over them. */
+/*
+ * One lane: the events of one engine thread. A lane keeps no list of its
+ * events (that would cost 4 bytes per event): it keeps, for each block of
+ * MV_BLOCK global events, the kinds of its own events in that block.
+ * Binning and stepping walk the global array and skip the blocks where the
+ * lane has nothing.
+ */
 struct mv_lane {
-	uint32_t *ev;		/* global event indexes, ts order */
-	size_t nev, cap;
-	uint32_t *blk;		/* kind mask of each MV_BLOCK lane events */
+	uint16_t *bmask;	/* kinds of this lane's events per block */
+	size_t nbmask, bcap;	/* blocks covered (later ones are empty) */
+	uint64_t nev;		/* events of this lane */
 	uint32_t *locks;	/* lock_acquire events (span starts) */
 	size_t nlocks, lcap;
 	uint32_t *steals;	/* takeover ok=1 as stealer or victim */
@@ -188,7 +194,6 @@ struct mv_lane {
 
 /* Connection summary, built by model_finish(). */
 struct mv_conn {
-	uint64_t id;
 	uint32_t first, last;	/* first and last event touching it */
 	uint32_t nev;		/* events touching it (incl. its tasklets) */
 	uint8_t mux, side;	/* from the first event carrying them */
@@ -236,14 +241,21 @@ struct mv_name {
 	uint64_t count;
 };
 
-/* Open-addressing map from 64-bit ids to dense 32-bit indexes. */
+/* Open-addressing map from 64-bit ids to dense 32-bit indexes. A slot
+ * holds only the dense index (+1); the id is read back from ids[], so a
+ * slot costs 4 bytes. A small direct-mapped cache catches the ids of the
+ * last events, which repeat. */
+#define MV_IDCACHE	256
+
 struct mv_idmap {
-	uint64_t *keys;
-	uint32_t *vals;		/* dense index + 1, 0 = empty slot */
+	uint32_t *slots;	/* dense index + 1, 0 = empty */
 	size_t cap;		/* power of two */
 	size_t n;
 	uint64_t *ids;		/* dense index -> id */
 	size_t ids_cap;
+	uint64_t cache_id[MV_IDCACHE];
+	uint32_t cache_val[MV_IDCACHE];
+	uint64_t max_id;	/* largest id seen */
 	int oom;		/* an allocation failed */
 };
 
@@ -259,7 +271,7 @@ struct mv_flags {		/* flag_set / flag_clear states */
 struct model {
 	struct mv_rec *ev;		/* every stored event, ts order */
 	size_t nev, cap;
-	uint32_t *blk;			/* kind mask per MV_BLOCK events */
+	uint16_t *blk;			/* kind mask per MV_BLOCK events */
 	struct mv_lane *lanes;		/* indexed by tid */
 	int nlanes;			/* highest tid seen + 1 */
 	struct mv_idmap conns;		/* conn id -> dense */
@@ -280,9 +292,10 @@ struct model {
 	uint64_t bad_tid;		/* events with a tid out of range */
 	uint64_t unordered;		/* events older than their predecessor */
 	uint64_t t_first, t_last;	/* first and last stored timestamp */
+	uint32_t *tl_conn;		/* dense tl -> dense conn (0 = unknown) */
+	size_t tl_conn_n, tl_conn_cap;
 	/* built by model_finish() */
 	int finished;
-	uint32_t *tl_conn;		/* dense tl -> dense conn (0 = unknown) */
 	struct mv_conn *conn_info;	/* dense conn -> summary */
 	size_t nconn_info;
 };

@@ -7,8 +7,11 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "model.h"
+
+#define HUGE_MIN	(4u << 20)	/* arrays from 4 MiB use huge pages */
 
 /* Grow <*p> (elements of <elem> bytes, capacity <*cap>) to hold <need>.
  * Doubling keeps appends amortised O(1); large blocks are mmap'ed by the
@@ -27,6 +30,16 @@ static int grow(void *pp, size_t *cap, size_t need, size_t elem)
 	n = realloc(*p, ncap * elem);
 	if (!n)
 		return -1;
+#ifdef MADV_HUGEPAGE
+	/* one page fault per 2 MiB instead of per 4 KiB: faults are what
+	 * the indexing pass mostly pays for its memory */
+	if (ncap * elem >= HUGE_MIN) {
+		uintptr_t a = ((uintptr_t)n + 4095) & ~(uintptr_t)4095;
+
+		madvise((void *)a, ncap * elem - (a - (uintptr_t)n),
+			MADV_HUGEPAGE);
+	}
+#endif
 	*p = n;
 	*cap = ncap;
 	return 0;
@@ -44,30 +57,20 @@ static uint64_t id_hash(uint64_t k)
 
 static int idmap_rehash(struct mv_idmap *im, size_t ncap)
 {
-	uint64_t *keys = calloc(ncap, sizeof(*keys));
-	uint32_t *vals = calloc(ncap, sizeof(*vals));
+	uint32_t *slots = calloc(ncap, sizeof(*slots));
 	size_t i;
 
-	if (!keys || !vals) {
-		free(keys);
-		free(vals);
+	if (!slots)
 		return -1;
-	}
-	for (i = 0; i < im->cap; i++) {
-		size_t j;
+	for (i = 1; i < im->n; i++) {
+		size_t j = id_hash(im->ids[i]) & (ncap - 1);
 
-		if (!im->vals[i])
-			continue;
-		j = id_hash(im->keys[i]) & (ncap - 1);
-		while (vals[j])
+		while (slots[j])
 			j = (j + 1) & (ncap - 1);
-		keys[j] = im->keys[i];
-		vals[j] = im->vals[i];
+		slots[j] = (uint32_t)i + 1;
 	}
-	free(im->keys);
-	free(im->vals);
-	im->keys = keys;
-	im->vals = vals;
+	free(im->slots);
+	im->slots = slots;
 	im->cap = ncap;
 	return 0;
 }
@@ -81,9 +84,9 @@ static uint32_t idmap_find(const struct mv_idmap *im, uint64_t id)
 	if (!im->cap)
 		return MV_NONE;
 	j = id_hash(id) & (im->cap - 1);
-	while (im->vals[j]) {
-		if (im->keys[j] == id)
-			return im->vals[j] - 1;
+	while (im->slots[j]) {
+		if (im->ids[im->slots[j] - 1] == id)
+			return im->slots[j] - 1;
 		j = (j + 1) & (im->cap - 1);
 	}
 	return MV_NONE;
@@ -92,8 +95,12 @@ static uint32_t idmap_find(const struct mv_idmap *im, uint64_t id)
 /* dense index of <id>, allocated on first sight; id 0 is dense 0 */
 static uint32_t idmap_get(struct mv_idmap *im, uint64_t id)
 {
-	size_t j;
+	size_t c = (size_t)(id ^ id >> 8) & (MV_IDCACHE - 1), j;
 
+	if (id == 0)
+		return 0;
+	if (im->cache_id[c] == id)
+		return im->cache_val[c];
 	if (!im->n) {
 		/* dense 0 is reserved for id 0 ("none") */
 		if (grow(&im->ids, &im->ids_cap, 1, sizeof(*im->ids)) < 0)
@@ -101,23 +108,32 @@ static uint32_t idmap_get(struct mv_idmap *im, uint64_t id)
 		im->ids[0] = 0;
 		im->n = 1;
 	}
-	if (id == 0)
-		return 0;
-	if ((im->n + 1) * 2 > im->cap &&
+	/* load factor up to 3/4: slots are only 4 bytes */
+	if ((im->n + 1) * 4 > im->cap * 3 &&
 	    idmap_rehash(im, im->cap ? im->cap * 2 : 1024) < 0)
 		goto oom;
 	j = id_hash(id) & (im->cap - 1);
-	while (im->vals[j]) {
-		if (im->keys[j] == id)
-			return im->vals[j] - 1;
-		j = (j + 1) & (im->cap - 1);
+	if (id > im->max_id) {
+		/* ids are sequence numbers: a larger one is new, no need
+		 * to compare the ids along the probe sequence */
+		while (im->slots[j])
+			j = (j + 1) & (im->cap - 1);
+		im->max_id = id;
+	} else {
+		while (im->slots[j]) {
+			if (im->ids[im->slots[j] - 1] == id)
+				goto found;
+			j = (j + 1) & (im->cap - 1);
+		}
 	}
 	if (grow(&im->ids, &im->ids_cap, im->n + 1, sizeof(*im->ids)) < 0)
 		goto oom;
 	im->ids[im->n] = id;
-	im->keys[j] = id;
-	im->vals[j] = (uint32_t)im->n + 1;
-	return (uint32_t)im->n++;
+	im->slots[j] = (uint32_t)++im->n;
+found:
+	im->cache_id[c] = id;
+	im->cache_val[c] = im->slots[j] - 1;
+	return im->slots[j] - 1;
 oom:
 	im->oom = 1;
 	return 0;
@@ -125,8 +141,7 @@ oom:
 
 static void idmap_free(struct mv_idmap *im)
 {
-	free(im->keys);
-	free(im->vals);
+	free(im->slots);
 	free(im->ids);
 	memset(im, 0, sizeof(*im));
 }
@@ -259,8 +274,7 @@ void model_free(struct model *m)
 	free(m->ev);
 	free(m->blk);
 	for (t = 0; t < m->nlanes; t++) {
-		free(m->lanes[t].ev);
-		free(m->lanes[t].blk);
+		free(m->lanes[t].bmask);
 		free(m->lanes[t].locks);
 		free(m->lanes[t].steals);
 	}
@@ -468,6 +482,22 @@ static int lane_push(uint32_t **arr, size_t *n, size_t *cap, uint32_t v)
 	return 0;
 }
 
+/* note kinds <k> of event <idx> in lane <l>'s block summary */
+static int lane_mark(struct mv_lane *l, uint32_t idx, unsigned int k)
+{
+	size_t b = idx / MV_BLOCK;
+
+	if (b >= l->nbmask) {
+		if (grow(&l->bmask, &l->bcap, b + 1, sizeof(*l->bmask)) < 0)
+			return -1;
+		memset(l->bmask + l->nbmask, 0,
+		       (b + 1 - l->nbmask) * sizeof(*l->bmask));
+		l->nbmask = b + 1;
+	}
+	l->bmask[b] |= (uint16_t)k;
+	return 0;
+}
+
 /* Append event <e> to <m>. Events must come in timestamp order (an older
  * one is clamped to its predecessor's time and counted in m->unordered).
  * Strings are copied. Returns 0, or -1 when out of memory. */
@@ -485,7 +515,7 @@ int model_add(struct model *m, const struct mv_event *e)
 		return -1;
 	lcap = m->nev / MV_BLOCK + 1;
 	if (m->nev % MV_BLOCK == 0) {
-		uint32_t *nb = realloc(m->blk, lcap * sizeof(*nb));
+		uint16_t *nb = realloc(m->blk, lcap * sizeof(*nb));
 
 		if (!nb)
 			return -1;
@@ -637,8 +667,6 @@ int model_add(struct model *m, const struct mv_event *e)
 
 	/* lanes */
 	if (r.tid < MV_TID_BAD) {
-		size_t lb;
-
 		l = lane_get(m, r.tid);
 		if (!l)
 			return -1;
@@ -648,18 +676,9 @@ int model_add(struct model *m, const struct mv_event *e)
 			else if (l->vtid != e->vtid)
 				l->vtid_multi = 1;
 		}
-		if (lane_push(&l->ev, &l->nev, &l->cap, idx) < 0)
+		if (lane_mark(l, idx, mv_rec_kinds(&r)) < 0)
 			return -1;
-		lb = (l->nev - 1) / MV_BLOCK;
-		if ((l->nev - 1) % MV_BLOCK == 0) {
-			uint32_t *nb = realloc(l->blk, (lb + 1) * sizeof(*nb));
-
-			if (!nb)
-				return -1;
-			l->blk = nb;
-			l->blk[lb] = 0;
-		}
-		l->blk[lb] |= mv_rec_kinds(&r);
+		l->nev++;
 
 		if (r.type == MV_T_LOCK_ACQ) {
 			if (lane_push(&l->locks, &l->nlocks, &l->lcap,
@@ -681,16 +700,37 @@ int model_add(struct model *m, const struct mv_event *e)
 				return -1;
 			v = lane_get(m, e->from_tid);
 			l = &m->lanes[r.tid];	/* lanes may have moved */
+			/* the victim's lane shows the steal too */
 			if (v && v != l &&
-			    lane_push(&v->steals, &v->nsteals, &v->scap,
-				      idx) < 0)
+			    (lane_push(&v->steals, &v->nsteals, &v->scap,
+				       idx) < 0 ||
+			     lane_mark(v, idx, MV_KBIT(MV_K_STEAL)) < 0))
 				return -1;
 		}
 		thread_stats(m, &r, e);
 	}
 
+	/* tasklet -> conn, as soon as an event ties them */
+	if (m->tls.n > m->tl_conn_n) {
+		if (grow(&m->tl_conn, &m->tl_conn_cap, m->tls.n,
+			 sizeof(*m->tl_conn)) < 0)
+			return -1;
+		memset(m->tl_conn + m->tl_conn_n, 0,
+		       (m->tls.n - m->tl_conn_n) * sizeof(*m->tl_conn));
+		m->tl_conn_n = m->tls.n;
+	}
+	if (r.type == MV_T_TAKEOVER && r.a) {
+		m->tl_conn[r.b] = r.a;
+		m->tl_conn[r.c] = r.a;
+	} else if (mv_rec_tl(&r) && mv_rec_conn_field(&r) &&
+		   !m->tl_conn[r.b]) {
+		m->tl_conn[r.b] = r.a;
+	}
+	if (m->tl_conn_n)
+		m->tl_conn[0] = 0;
+
 	m->ev[m->nev++] = r;
-	m->blk[idx / MV_BLOCK] |= mv_rec_kinds(&r);
+	m->blk[idx / MV_BLOCK] |= (uint16_t)mv_rec_kinds(&r);
 	m->type_count[r.type]++;
 	if (r.type != MV_T_DISCARDED)
 		m->events_total++;
@@ -703,17 +743,18 @@ int model_add(struct model *m, const struct mv_event *e)
 
 /* Conn of event <ev>: its conn field, or, for a tasklet event without one
  * (wakeups, io_cb_stolen, the io_cb of a stolen tasklet carrying conn=0),
- * the conn its tasklet belongs to once model_finish() has run. */
+ * the conn its tasklet belongs to (known once an event tied them; a
+ * wakeup before the tasklet's first io_cb is resolved when loaded). */
 uint32_t model_rec_conn(const struct model *m, uint32_t ev)
 {
 	const struct mv_rec *r = &m->ev[ev];
 	uint32_t c = mv_rec_conn_field(r);
 	uint32_t tl;
 
-	if (c || !m->tl_conn)
+	if (c)
 		return c;
 	tl = mv_rec_tl(r);
-	if (tl && tl < m->tls.n)
+	if (tl && tl < m->tl_conn_n)
 		return m->tl_conn[tl];
 	return 0;
 }
@@ -724,39 +765,21 @@ int model_rec_touches(const struct model *m, uint32_t ev, uint32_t conn)
 	return conn && model_rec_conn(m, ev) == conn;
 }
 
-/* Build what needs the whole trace: the tasklet -> conn map and the
- * per-connection summaries. May be called again after more model_add().
+/* Build what needs the whole trace: the per-connection summaries. May be called again after more model_add().
  * Returns 0, or -1 when out of memory. */
 int model_finish(struct model *m)
 {
-	size_t i, ntl = m->tls.n ? m->tls.n : 1;
-	size_t nc = m->conns.n ? m->conns.n : 1;
+	size_t i, nc = m->conns.n ? m->conns.n : 1;
 
-	free(m->tl_conn);
 	free(m->conn_info);
-	m->tl_conn = calloc(ntl, sizeof(*m->tl_conn));
 	m->conn_info = calloc(nc, sizeof(*m->conn_info));
-	if (!m->tl_conn || !m->conn_info)
+	if (!m->conn_info)
 		return -1;
 	m->nconn_info = nc;
-
-	for (i = 0; i < m->nev; i++) {
-		const struct mv_rec *r = &m->ev[i];
-		uint32_t tl = mv_rec_tl(r);
-
-		if (r->type == MV_T_TAKEOVER && r->a) {
-			m->tl_conn[r->b] = r->a;
-			m->tl_conn[r->c] = r->a;
-		} else if (tl && mv_rec_conn_field(r) && !m->tl_conn[tl]) {
-			m->tl_conn[tl] = r->a;
-		}
-	}
-	m->tl_conn[0] = 0;
 
 	for (i = 0; i < nc; i++) {
 		struct mv_conn *ci = &m->conn_info[i];
 
-		ci->id = i < m->conns.n ? m->conns.ids[i] : 0;
 		ci->first = ci->last = MV_NONE;
 		ci->mux = ci->side = 255;
 		ci->tid_new = ci->tid_last = MV_TID_NONE;
@@ -809,12 +832,12 @@ size_t model_memory(const struct model *m)
 	for (t = 0; t < m->nlanes; t++) {
 		const struct mv_lane *l = &m->lanes[t];
 
-		sz += l->nev * 4 + (l->nev / MV_BLOCK + 1) * 4 +
-		      l->nlocks * 4 + l->nsteals * 4;
+		sz += l->nbmask * sizeof(*l->bmask) + l->nlocks * 4 +
+		      l->nsteals * 4;
 	}
 	sz += m->nflags * sizeof(*m->flags) + m->nbig * sizeof(*m->big);
-	sz += m->conns.cap * 12 + m->conns.n * 8;
-	sz += m->tls.cap * 12 + m->tls.n * 8;
+	sz += m->conns.cap * 4 + m->conns.n * 8;
+	sz += m->tls.cap * 4 + m->tls.n * 8;
 	if (m->finished)
 		sz += m->tls.n * 4 + m->nconn_info * sizeof(*m->conn_info);
 	return sz;
@@ -976,39 +999,59 @@ uint32_t model_lower_bound(const struct model *m, uint64_t ts)
 	return (uint32_t)lo;
 }
 
-/* First position in lane <l> whose event has ts >= <ts>. */
-size_t lane_lower_bound(const struct model *m, const struct mv_lane *l,
-			uint64_t ts)
+/* Kinds of lane <tid>'s events among global events [<lo>, <hi>): whole
+ * blocks from the lane's summary, the ragged ends one by one. */
+unsigned int lane_kinds(const struct model *m, int tid, uint32_t lo,
+			uint32_t hi)
 {
-	size_t lo = 0, hi = l->nev;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (m->ev[l->ev[mid]].ts < ts)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* Kinds present in lane positions [<lo>, <hi>): whole blocks from the
- * summary, the ragged ends one by one. */
-unsigned int lane_kinds(const struct model *m, const struct mv_lane *l,
-			size_t lo, size_t hi)
-{
+	const struct mv_lane *l = &m->lanes[tid];
 	unsigned int k = 0;
 
-	while (lo < hi && lo % MV_BLOCK)
-		k |= mv_rec_kinds(&m->ev[l->ev[lo++]]);
+	while (lo < hi && lo % MV_BLOCK) {
+		if (m->ev[lo].tid == tid)
+			k |= mv_rec_kinds(&m->ev[lo]);
+		lo++;
+	}
 	while (lo + MV_BLOCK <= hi) {
-		k |= l->blk[lo / MV_BLOCK];
+		if (lo / MV_BLOCK < l->nbmask)
+			k |= l->bmask[lo / MV_BLOCK];
 		lo += MV_BLOCK;
 	}
-	while (lo < hi)
-		k |= mv_rec_kinds(&m->ev[l->ev[lo++]]);
+	for (; lo < hi; lo++)
+		if (m->ev[lo].tid == tid)
+			k |= mv_rec_kinds(&m->ev[lo]);
 	return k;
+}
+
+/* Next (<dir> > 0) or previous event of thread <tid> strictly after or
+ * before event <from> (MV_NONE: from an end), MV_NONE if none. Blocks
+ * where the lane has no event are skipped. */
+uint32_t model_lane_step(const struct model *m, uint32_t from, int dir,
+			 int tid)
+{
+	const struct mv_lane *l;
+	int64_t i = (int64_t)from + (dir > 0 ? 1 : -1);
+
+	if (tid < 0 || tid >= m->nlanes)
+		return MV_NONE;
+	l = &m->lanes[tid];
+	if (from == MV_NONE)
+		i = dir > 0 ? 0 : (int64_t)m->nev - 1;
+	while (i >= 0 && i < (int64_t)m->nev) {
+		size_t b = (size_t)i / MV_BLOCK;
+
+		if (b >= l->nbmask || !l->bmask[b]) {
+			if (dir > 0 && b >= l->nbmask)
+				break;
+			i = dir > 0 ? (int64_t)(b + 1) * MV_BLOCK :
+			    (int64_t)b * MV_BLOCK - 1;
+			continue;
+		}
+		if (m->ev[i].tid == tid)
+			return (uint32_t)i;
+		i += dir > 0 ? 1 : -1;
+	}
+	return MV_NONE;
 }
 
 static int rec_matches(const struct model *m, uint32_t i, unsigned int kinds,
@@ -1035,7 +1078,12 @@ uint32_t model_find_kind(const struct model *m, uint32_t from, int dir,
 	if (from == MV_NONE)
 		i = dir > 0 ? 0 : (int64_t)m->nev - 1;
 	while (i >= 0 && i < (int64_t)m->nev) {
-		if (!(m->blk[i / MV_BLOCK] & kinds)) {
+		size_t b = (size_t)i / MV_BLOCK;
+		unsigned int bk = tid < 0 ? m->blk[b] :
+				  tid < m->nlanes && b < m->lanes[tid].nbmask ?
+				  m->lanes[tid].bmask[b] : 0;
+
+		if (!(bk & kinds)) {
 			/* skip to the next/previous block */
 			if (dir > 0)
 				i = (i / MV_BLOCK + 1) * MV_BLOCK;

@@ -35,12 +35,12 @@ int mv_kind_of(const struct mv_rec *r);
 
 /* searching */
 uint32_t model_lower_bound(const struct model *m, uint64_t ts);
-size_t lane_lower_bound(const struct model *m, const struct mv_lane *l,
-			uint64_t ts);
 uint32_t model_find_kind(const struct model *m, uint32_t from, int dir,
 			 unsigned int kinds, int tid);
-unsigned int lane_kinds(const struct model *m, const struct mv_lane *l,
-			size_t lo, size_t hi);
+uint32_t model_lane_step(const struct model *m, uint32_t from, int dir,
+			 int tid);
+unsigned int lane_kinds(const struct model *m, int tid, uint32_t lo,
+			uint32_t hi);
 
 /* connections */
 int model_conn_life(const struct model *m, uint32_t conn,

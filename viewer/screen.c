@@ -333,13 +333,18 @@ static size_t idx_lower_bound(const struct model *m, const uint32_t *a,
 static unsigned int span_kinds(const struct model *m, const struct mv_lane *l,
 			       uint64_t b0, uint64_t b1)
 {
-	unsigned int k = 0;
-	size_t i = locks_lower_bound(m, l, b0);
+	unsigned int k = 0, both = MV_KBIT(MV_K_WAIT) | MV_KBIT(MV_K_HOLD);
+	size_t i = locks_lower_bound(m, l, b0), n = 0;
 
 	/* the span that started before the bin may still run into it */
 	if (i > 0)
 		i--;
-	for (; i < l->nlocks; i++) {
+	for (; i < l->nlocks && k != both; i++) {
+		/* a bin with this many acquisitions is lock-dense: held */
+		if (++n > 64) {
+			k |= MV_KBIT(MV_K_HOLD);
+			break;
+		}
 		const struct mv_rec *a = &m->ev[l->locks[i]];
 		uint64_t w = model_rec_ns(m, l->locks[i]);
 		uint64_t ws = a->ts > w ? a->ts - w : 0;
@@ -352,7 +357,6 @@ static unsigned int span_kinds(const struct model *m, const struct mv_lane *l,
 		    m->ev[a->c].ts >= b0)
 			k |= MV_KBIT(MV_K_HOLD);
 	}
-	/* a wait can also end after the bin: look at the next acquire */
 	return k;
 }
 
@@ -396,14 +400,16 @@ int screen_lane(struct screen *s, const struct model *m,
 	const struct mv_lane *l = &m->lanes[lane];
 	int filtering = view_filtering(v);
 	int c, has_follow = 0;
-	size_t k, *pos = calloc((size_t)w + 1, sizeof(*pos));
+	uint32_t *pos = calloc((size_t)w + 1, sizeof(*pos));
+	size_t k;
 
 	if (!pos)
 		return 0;
 	if (v->follow)
 		ensure_follow(s, m, v->follow);
+	/* global event range of each bin */
 	for (c = 0; c <= w; c++)
-		pos[c] = lane_lower_bound(m, l, bin_t(v, c, w));
+		pos[c] = model_lower_bound(m, bin_t(v, c, w));
 	for (c = 0; c < w; c++) {
 		uint64_t b0 = bin_t(v, c, w), b1 = bin_t(v, c + 1, w);
 		unsigned int kinds = 0, mean;
@@ -411,12 +417,14 @@ int screen_lane(struct screen *s, const struct model *m,
 		int kd;
 
 		if (filtering) {
-			for (k = pos[c]; k < pos[c + 1]; k++)
-				if (view_passes(v, m, l->ev[k]))
-					kinds |= mv_rec_kinds(
-						&m->ev[l->ev[k]]);
+			uint32_t e = pos[c] ? pos[c] - 1 : MV_NONE;
+
+			while ((e = model_lane_step(m, e, 1, lane)) <
+			       pos[c + 1])
+				if (view_passes(v, m, e))
+					kinds |= mv_rec_kinds(&m->ev[e]);
 		} else {
-			kinds = lane_kinds(m, l, pos[c], pos[c + 1]);
+			kinds = lane_kinds(m, lane, pos[c], pos[c + 1]);
 		}
 		if (!filtering || !v->fconn)
 			kinds |= span_kinds(m, l, b0, b1 > b0 ? b1 : b0 + 1);
@@ -617,7 +625,8 @@ static int life_text(const struct model *m, uint32_t conn, uint32_t upto,
 	for (i = 0; i < n && i < 64; i++)
 		if (st[i].ev <= upto)
 			cur = i;
-	o = snprintf(buf, len, "conn %" PRIu64 " (%s %s):", ci->id,
+	o = snprintf(buf, len, "conn %" PRIu64 " (%s %s):",
+		     model_conn_id(m, conn),
 		     ci->mux < MUX_COUNT ? mv_mux_name(ci->mux) : "?",
 		     ci->side < SIDE_COUNT ? mv_side_name(ci->side) : "?");
 	for (i = 0; i < n && i < 64 && o < (int)len; i++) {

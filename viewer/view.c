@@ -144,29 +144,11 @@ static void step(struct view *v, const struct model *m, int dir, int all)
 	if (v->cursor == MV_NONE)
 		v->cursor = 0;
 	if (!all && v->lane < m->nlanes) {
-		const struct mv_lane *l = &m->lanes[v->lane];
-		size_t lo = 0, hi = l->nev;
-		int64_t p;
+		uint32_t e = v->cursor;
 
-		/* lane entries are global indexes, so increasing: find the
-		 * first one after the cursor */
-		while (lo < hi) {
-			size_t mid = (lo + hi) / 2;
-
-			if (l->ev[mid] <= v->cursor)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		p = (int64_t)lo;
-		if (dir < 0) {
-			p--;
-			if (p >= 0 && l->ev[p] == v->cursor)
-				p--;
-		}
-		for (; p >= 0 && p < (int64_t)l->nev; p += dir) {
-			if (view_passes(v, m, l->ev[p])) {
-				view_goto(v, m, l->ev[p], 0);
+		while ((e = model_lane_step(m, e, dir, v->lane)) != MV_NONE) {
+			if (view_passes(v, m, e)) {
+				view_goto(v, m, e, 0);
 				return;
 			}
 		}

@@ -552,10 +552,15 @@ static void lg_phase_cb(struct peer_loop *loop, struct peer_timer *t)
 
 	lg.phase++;
 	lg.active_tgt = (int)(lg.phase % lg_cfg.nb_targets);
-	if (!lg_cfg.quiet && !lg_cfg.json && isatty(2))
-		fprintf(stderr, "\n" PROG ": phase %llu: %s\n",
-			(unsigned long long)lg.phase,
-			lg_cfg.targets[lg.active_tgt].addr_str);
+	if (!lg_cfg.quiet && !lg_cfg.json && isatty(2)) {
+		char msg[96];
+
+		/* over the progress line, which is redrawn below it */
+		snprintf(msg, sizeof(msg), PROG ": phase %llu: %s",
+			 (unsigned long long)lg.phase,
+			 lg_cfg.targets[lg.active_tgt].addr_str);
+		fprintf(stderr, "\r%-72s\n", msg);
+	}
 	peer_timer_arm(loop, t, lg.start_us +
 		       (lg.phase + 1) * lg_cfg.phases_ms * US_PER_MS);
 	for (i = 0; i < lg.nconns; i++)
@@ -1040,6 +1045,7 @@ int main(int argc, char **argv)
 {
 	struct sigaction sa;
 	struct lg_stats sum;
+	long nofile;
 	int i;
 
 	parse_args(argc, argv);
@@ -1050,6 +1056,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	peer_rng_seed(&lg.rng, lg_cfg.seed);
+	nofile = peer_raise_nofile();
+	if (nofile > 0 && lg_cfg.connections + 64 > nofile)
+		fprintf(stderr, PROG ": warning: %d connections but only %ld "
+			"file descriptors (ulimit -n)\n", lg_cfg.connections,
+			nofile);
 
 	if (peer_loop_init(&lg.loop) < 0) {
 		fprintf(stderr, PROG ": event loop: %s\n", strerror(errno));

@@ -145,6 +145,10 @@ int peer_connect(const struct sockaddr_in *sa);
 /* O_NONBLOCK, close-on-exec and TCP_NODELAY on an accepted socket. */
 int peer_sock_setup(int fd);
 
+/* Raise the soft RLIMIT_NOFILE to the hard limit (thousands of test
+ * connections need more than the usual 1024). Returns the new limit. */
+long peer_raise_nofile(void);
+
 /* -------------------------------------------------------- response bodies */
 
 /* The body of every peer-server response is the first N bytes of an endless

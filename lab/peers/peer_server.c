@@ -657,6 +657,7 @@ int main(int argc, char **argv)
 	int ready_fd, lfd, i, sig, r;
 
 	ready_fd = parse_args(argc, argv);
+	peer_raise_nofile();
 	switch (srv_cfg.proto) {
 	case SRV_PROTO_H1:
 		srv_proto = &srv_proto_h1;

@@ -21,7 +21,23 @@ fe_dead=$(free_port $((fe_nginx + 1)))
 fe_h2=$(free_port $((fe_dead + 1)))
 peer=$(free_port 19601)
 nginx_port=$(free_port $((peer + 1)))
-dead=$(free_port $((nginx_port + 1)))
+# The dead backend: a port bound by a socket that never listens, held for
+# the whole test so nobody else can start listening there (connect() gets
+# a reset at once). Without python3, any free port, with a small risk.
+dead=""
+if have python3; then
+	python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True); time.sleep(600)' >"$tmp/dead.port" &
+	dead_holder=$!
+	on_exit 'kill $dead_holder 2>/dev/null'
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		dead=$(cat "$tmp/dead.port" 2>/dev/null)
+		[ -n "$dead" ] && break
+		sleep 0.2
+	done
+fi
+[ -n "$dead" ] || dead=$(free_port $((nginx_port + 1)))
 
 # ------------------------------------------------------------------ nginx
 nginx_pid=""

@@ -28,6 +28,9 @@ run() {
 		pass "tsan $name: no report, exit 0"
 	else
 		fail "tsan $name: $n ThreadSanitizer report(s), exit $rc"
+		# one line per distinct report, then the first one in full
+		grep '^SUMMARY: ThreadSanitizer' "$out" | sort | uniq -c |
+			sed 's/^/    /'
 		grep -m1 -A25 'WARNING: ThreadSanitizer' "$out" | sed 's/^/    /'
 		[ "$n" = 0 ] && tail -15 "$out" | sed 's/^/    /'
 	fi

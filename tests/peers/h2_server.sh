@@ -105,13 +105,13 @@ else
 fi
 
 if have nghttp; then
-	# three streams at once on one connection: ~400 ms, not 1200
+	# three streams at once on one connection: ~1 s, not 3
 	t0=$(now_ms)
-	timeout 10 nghttp -nv "$url/delay/400/a" "$url/delay/400/b" \
-		"$url/delay/400/c" >"$tmp/ng.out" 2>&1
+	timeout 10 nghttp -nv "$url/delay/1000/a" "$url/delay/1000/b" \
+		"$url/delay/1000/c" >"$tmp/ng.out" 2>&1
 	t1=$(now_ms)
 	n=$(grep -c ':status: 200' "$tmp/ng.out")
-	if [ "$n" = 3 ] && [ $((t1 - t0)) -lt 1000 ]; then
+	if [ "$n" = 3 ] && [ $((t1 - t0)) -lt 2500 ]; then
 		pass "h2/multiplexing: 3 delayed streams in $((t1 - t0)) ms"
 	else
 		fail "h2/multiplexing: $n answers in $((t1 - t0)) ms"
@@ -156,14 +156,17 @@ goaway_code=$(od -An -v -tx1 "$tmp/raw.out" | tr -d ' \n' | tail -c 8)
 [ "$goaway_code" = 00000000 ] ||
 	fail "h2/idle-goaway: GOAWAY error code $goaway_code, want NO_ERROR"
 
-# not HTTP/2 at all: dropped at once
-exec 3<>"/dev/tcp/127.0.0.1/$S"
+# not HTTP/2 at all: dropped at once (a long idle timeout tells "at once"
+# from "after the timeout" even on a loaded machine)
+start_server L --proto h2 --keepalive-timeout 10000 ||
+	fail "h2: peer-server L did not start"
+exec 3<>"/dev/tcp/127.0.0.1/$L"
 printf 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' >&3
 t0=$(now_ms)
 timeout 5 cat <&3 >"$tmp/bad.out"
 t1=$(now_ms)
 exec 3<&-
-if [ $((t1 - t0)) -lt 350 ]; then
+if [ $((t1 - t0)) -lt 5000 ]; then
 	pass "h2/bad-preface: HTTP/1.1 on the h2 port is dropped"
 else
 	fail "h2/bad-preface: closed after $((t1 - t0)) ms"

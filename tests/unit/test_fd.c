@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "harness.h"
@@ -363,6 +364,30 @@ static int late_event_ignored(void)
 	return 0;
 }
 
+/* The table covers every fd number the kernel can hand out: the soft
+ * limit is set to the table size, so a socket beyond it fails cleanly. */
+static int table_covers_limit(void)
+{
+	struct rlimit rl;
+	int fds[80], n = 0, i, ok = 1;
+
+	CHECK(fd_init(64) == 0, "fd_init(64) failed");
+	CHECK(maxfd == 64, "maxfd %d, want 64", maxfd);
+	CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur == 64,
+	      "soft limit %lu, want 64", (unsigned long)rl.rlim_cur);
+	while (n < 80 && (fds[n] = socket(AF_UNIX, SOCK_STREAM, 0)) >= 0) {
+		if (fds[n] >= maxfd)
+			ok = 0;
+		n++;
+	}
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	CHECK(ok, "got an fd beyond the table");
+	CHECK(n < 80 && errno == EMFILE, "no EMFILE after %d sockets", n);
+	CHECK(fd_init(0) == 0 && maxfd > 64, "fd_init(0): maxfd %d", maxfd);
+	return 0;
+}
+
 int main(void)
 {
 	test_init();
@@ -370,6 +395,7 @@ int main(void)
 		printf("FAIL fd_init\n");
 		return 1;
 	}
+	RUN(table_covers_limit);
 	RUN(insert_events_delete);
 	RUN(takeover_refused_while_running);
 	RUN(late_event_ignored);

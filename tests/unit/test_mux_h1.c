@@ -620,7 +620,6 @@ static int takeover_across_threads(void)
 	close(fd0);
 	close(fd1);
 	engine_stop();
-	srv->max_idle_conns = want_max_idle;
 	CHECK(conn_live_count() == 0, "%ld conns left", conn_live_count());
 	return 0;
 }

@@ -174,9 +174,16 @@ static void test_find(void)
 	      m.ev[f].type == MV_T_FLAG_SET, "got %u", f);
 	CHECK("model.lower_bound", model_lower_bound(&m, m.ev[5].ts) == 5 &&
 	      model_lower_bound(&m, m.t_last + 1) == m.nev, "bad bound");
-	CHECK("model.lane_kinds", lane_kinds(&m, &m.lanes[1], 0,
-					     m.lanes[1].nev) &
-	      MV_KBIT(MV_K_STEAL), "lane 1 lacks its steal kind");
+	CHECK("model.lane_kinds", (lane_kinds(&m, 1, 0, (uint32_t)m.nev) &
+				   MV_KBIT(MV_K_STEAL)) &&
+	      !(lane_kinds(&m, 1, 0, (uint32_t)m.nev) &
+		MV_KBIT(MV_K_FLAG_SET)), "lane 1 kinds wrong");
+	e = model_lane_step(&m, MV_NONE, 1, 1);
+	f = e != MV_NONE ? model_lane_step(&m, e, 1, 1) : MV_NONE;
+	CHECK("model.lane_step", e != MV_NONE && m.ev[e].tid == 1 &&
+	      f > e && f != MV_NONE && m.ev[f].tid == 1 &&
+	      model_lane_step(&m, f, -1, 1) == e &&
+	      model_lane_step(&m, e, -1, 1) == MV_NONE, "e=%u f=%u", e, f);
 	model_free(&m);
 }
 
