@@ -7,8 +7,15 @@
 #include <string.h>
 #include "buf-t.h"
 
-static inline char *b_head(const struct buffer *b) { return b->area + b->head; }
-static inline char *b_tail(const struct buffer *b) { return b->area + b->head + b->data; }
+/* NULL for a never-allocated buffer: NULL + 0 is undefined behaviour */
+static inline char *b_head(const struct buffer *b)
+{
+	return b->area ? b->area + b->head : NULL;
+}
+static inline char *b_tail(const struct buffer *b)
+{
+	return b->area ? b->area + b->head + b->data : NULL;
+}
 static inline size_t b_data(const struct buffer *b) { return b->data; }
 /* contiguous room after the tail */
 static inline size_t b_room(const struct buffer *b) { return b->size - b->head - b->data; }

@@ -154,12 +154,10 @@ int conn_connect(struct connection *conn, struct server *srv)
 		return -1;
 	if (srv->addr.ss_family == AF_INET || srv->addr.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (fd_insert(fd, conn, conn_sock_iocb) < 0) {
+	if (conn_attach_fd(conn, fd) < 0) {
 		close(fd);
 		return -1;
 	}
-	conn->fd = fd;
-	atomic_fetch_add_explicit(&conn_fds, 1, memory_order_relaxed);
 
 	if (connect(fd, (struct sockaddr *)&srv->addr, srv->addrlen) == 0)
 		return 0;
@@ -171,6 +169,28 @@ int conn_connect(struct connection *conn, struct server *srv)
 	conn->fd = -1;
 	atomic_fetch_sub_explicit(&conn_fds, 1, memory_order_relaxed);
 	return -1;
+}
+
+/*
+ * conn_attach_fd - give socket <fd> to <conn> on the calling thread
+ * @conn: a connection without fd
+ * @fd:   a connected or connecting socket
+ *
+ * Registers the fd in the calling thread's poller with conn_sock_iocb()
+ * and counts it in the connection sockets in use (HAProxy ha_used_fds),
+ * which conn_free() uncounts: every connection socket, front or back, goes
+ * through here so the count cannot drift.
+ *
+ * Return: 0, or -1 (the fd is left open, the caller closes it).
+ * Context: the thread that will own the connection, no lock.
+ */
+int conn_attach_fd(struct connection *conn, int fd)
+{
+	if (fd_insert(fd, conn, conn_sock_iocb) < 0)
+		return -1;
+	conn->fd = fd;
+	atomic_fetch_add_explicit(&conn_fds, 1, memory_order_relaxed);
+	return 0;
 }
 
 /* A pending connect() finished, one way or the other: SO_ERROR says how. */

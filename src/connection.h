@@ -32,6 +32,10 @@ void conn_free(struct connection *conn);
  * is owned by the calling thread. 0 or -1. */
 int conn_connect(struct connection *conn, struct server *srv);
 
+/* Register socket <fd> for <conn> in the calling thread's poller and count
+ * it as a connection socket. 0, or -1 (fd left open for the caller). */
+int conn_attach_fd(struct connection *conn, int fd);
+
 /* Subscribe <es> to <event_type> (SUB_RETRY_*) on <conn>. If the socket is
  * already ready for it, the tasklet is woken at once (HAProxy's
  * conn_subscribe() does the same through the control layer). */

@@ -354,7 +354,7 @@ static void fcgi_pb_addu(struct fcgi_pb *pb, const char *n, uint64_t v)
 {
 	char tmp[24];
 
-	snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)v);
+	tmp[u64_to_dec(tmp, v)] = 0;
 	fcgi_pb_adds(pb, n, tmp);
 }
 

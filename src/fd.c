@@ -511,10 +511,13 @@ int fd_poll(int timeout_ms)
  */
 void fd_poller_wake(int thr)
 {
-	struct poller *p = &pollers[thr];
+	struct poller *p;
 	uint64_t one = 1;
 	int efd;
 
+	if (thr < 0 || thr >= MAX_THREADS)
+		return;
+	p = &pollers[thr];
 	if (!atomic_load_explicit(&p->sleeping, memory_order_seq_cst))
 		return;
 	if (!atomic_exchange_explicit(&p->sleeping, 0, memory_order_seq_cst))

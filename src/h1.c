@@ -933,9 +933,8 @@ static void h1_put_hstr(struct h1_out *o, const struct http_msg *msg,
 static void h1_put_u64(struct h1_out *o, uint64_t v)
 {
 	char tmp[24];
-	int n = snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)v);
 
-	h1_put(o, tmp, (size_t)n);
+	h1_put(o, tmp, u64_to_dec(tmp, v));
 }
 
 /* Stored fields, then framing and connection management, then the body.

@@ -36,7 +36,7 @@ int http_msg_add_body(struct http_msg *msg, const void *p, size_t len);
 /* Pointer to the bytes of <s> in <msg>. */
 static inline const char *hstr_ptr(const struct http_msg *msg, struct hstr s)
 {
-	return msg->store.area + s.off;
+	return msg->store.area ? msg->store.area + s.off : "";
 }
 
 /* Does <s> equal the C string <lit> (case-sensitive)? */
@@ -46,6 +46,23 @@ static inline int hstr_eq(const struct http_msg *msg, struct hstr s,
 	size_t l = strlen(lit);
 
 	return s.len == l && memcmp(hstr_ptr(msg, s), lit, l) == 0;
+}
+
+/* Write <v> in decimal into <out> (at least 21 bytes), no NUL. Returns
+ * the length. Used on every message for Content-Length: no printf on the
+ * data path. */
+static inline size_t u64_to_dec(char *out, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
 }
 
 #endif /* MUXLAB_HTTP_MSG_H */

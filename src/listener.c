@@ -166,12 +166,11 @@ static void listener_new_conn(struct listener *l, int cfd,
 	}
 	conn->px = l->fe;
 	conn->src = *addr;
-	if (fd_insert(cfd, conn, conn_sock_iocb) < 0) {
+	if (conn_attach_fd(conn, cfd) < 0) {
 		close(cfd);
 		conn_free(conn);
 		return;
 	}
-	conn->fd = cfd;
 	conn_set_mux(conn, mux);
 	if (mux->init(conn, l->fe) < 0) {
 		conn_free(conn);	/* closes cfd */

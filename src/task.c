@@ -562,10 +562,13 @@ int sched_run(int budget)
 						memory_order_acq_rel);
 
 		if (old & TASK_F_TASKLET) {
-			if ((old & TASK_KILLED) || !process) {
+			if (old & TASK_KILLED) {
 				__tasklet_release((struct tasklet *)t);
 				continue;
 			}
+			/* woken before its callback was set: its owner still
+			 * holds it, freeing it here would hide a bug */
+			BUG_ON(!process);
 			t->calls++;
 			s->current = t;
 			process(t, ctx, old);
@@ -573,6 +576,8 @@ int sched_run(int budget)
 			continue;
 		}
 
+		/* a task without a callback is freed (HAProxy's deferred
+		 * task_destroy() idiom) */
 		if ((old & TASK_KILLED) || !process) {
 			__task_release(t);
 			continue;

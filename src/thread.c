@@ -238,6 +238,10 @@ int threads_start(const struct thread_hooks *hooks)
 {
 	int i, err, failed;
 
+	if (nb_started) {
+		fprintf(stderr, "muxlab: threads_start: threads still running\n");
+		return -1;
+	}
 	if (nbthread < 1 || nbthread > MAX_THREADS) {
 		fprintf(stderr, "muxlab: nbthread must be 1..%d (got %d)\n",
 			MAX_THREADS, nbthread);

@@ -11,15 +11,20 @@
 
 #include "model.h"
 
-#define HUGE_MIN	(4u << 20)	/* arrays from 4 MiB use huge pages */
+
+#define BIG_ARRAY	(1u << 20)	/* from here: mmap, mremap, munmap */
 
 /* Grow <*p> (elements of <elem> bytes, capacity <*cap>) to hold <need>.
- * Doubling keeps appends amortised O(1); large blocks are mmap'ed by the
- * allocator, so untouched capacity costs no resident memory. */
+ * Doubling keeps appends amortised O(1). Arrays of a MiB and more live
+ * in their own mapping and grow with mremap(), which moves page tables
+ * instead of copying (glibc's realloc copies them whenever its dynamic
+ * mmap threshold has risen), and use huge pages: one page fault per
+ * 2 MiB is most of what the indexing pass pays for its memory. Free
+ * with array_free(). */
 static int grow(void *pp, size_t *cap, size_t need, size_t elem)
 {
 	void **p = pp;
-	size_t ncap;
+	size_t ncap, nb, ob = *cap * elem;
 	void *n;
 
 	if (need <= *cap)
@@ -27,22 +32,42 @@ static int grow(void *pp, size_t *cap, size_t need, size_t elem)
 	ncap = *cap ? *cap : 16;
 	while (ncap < need)
 		ncap *= 2;
-	n = realloc(*p, ncap * elem);
-	if (!n)
-		return -1;
-#ifdef MADV_HUGEPAGE
-	/* one page fault per 2 MiB instead of per 4 KiB: faults are what
-	 * the indexing pass mostly pays for its memory */
-	if (ncap * elem >= HUGE_MIN) {
-		uintptr_t a = ((uintptr_t)n + 4095) & ~(uintptr_t)4095;
-
-		madvise((void *)a, ncap * elem - (a - (uintptr_t)n),
-			MADV_HUGEPAGE);
+	nb = ncap * elem;
+	if (nb < BIG_ARRAY) {
+		n = realloc(*p, nb);
+		if (!n)
+			return -1;
+	} else if (ob < BIG_ARRAY) {
+		n = mmap(NULL, nb, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (n == MAP_FAILED)
+			return -1;
+		if (ob)
+			memcpy(n, *p, ob);
+		free(*p);
+	} else {
+		n = mremap(*p, ob, nb, MREMAP_MAYMOVE);
+		if (n == MAP_FAILED)
+			return -1;
 	}
+#ifdef MADV_HUGEPAGE
+	if (nb >= BIG_ARRAY)
+		madvise(n, nb, MADV_HUGEPAGE);
 #endif
 	*p = n;
 	*cap = ncap;
 	return 0;
+}
+
+/* Free an array grown by grow() to capacity <cap>. */
+static void array_free(void *p, size_t cap, size_t elem)
+{
+	if (!p)
+		return;
+	if (cap * elem >= BIG_ARRAY)
+		munmap(p, cap * elem);
+	else
+		free(p);
 }
 
 /* ---- id maps ---- */
@@ -142,7 +167,7 @@ oom:
 static void idmap_free(struct mv_idmap *im)
 {
 	free(im->slots);
-	free(im->ids);
+	array_free(im->ids, im->ids_cap, sizeof(*im->ids));
 	memset(im, 0, sizeof(*im));
 }
 
@@ -271,25 +296,27 @@ void model_free(struct model *m)
 
 	if (!m)
 		return;
-	free(m->ev);
+	array_free(m->ev, m->cap, sizeof(*m->ev));
 	free(m->blk);
 	for (t = 0; t < m->nlanes; t++) {
-		free(m->lanes[t].bmask);
-		free(m->lanes[t].locks);
-		free(m->lanes[t].steals);
+		struct mv_lane *l = &m->lanes[t];
+
+		array_free(l->bmask, l->bcap, sizeof(*l->bmask));
+		array_free(l->locks, l->lcap, sizeof(*l->locks));
+		array_free(l->steals, l->scap, sizeof(*l->steals));
 	}
 	free(m->lanes);
 	idmap_free(&m->conns);
 	idmap_free(&m->tls);
-	free(m->flags);
-	free(m->big);
-	free(m->discards);
+	array_free(m->flags, m->flags_cap, sizeof(*m->flags));
+	array_free(m->big, m->big_cap, sizeof(*m->big));
+	array_free(m->discards, m->dcap, sizeof(*m->discards));
 	for (i = 0; i < m->nnames; i++)
 		free(m->names[i].name);
-	free(m->names);
+	array_free(m->names, m->names_cap, sizeof(*m->names));
 	free(m->run.bug);
 	free(m->run.scenario);
-	free(m->tl_conn);
+	array_free(m->tl_conn, m->tl_conn_cap, sizeof(*m->tl_conn));
 	free(m->conn_info);
 	model_init(m);
 }

@@ -14,7 +14,7 @@ fail=0
 for f in "$top"/tests/fuzz/fuzz_*.c; do
 	name=$(basename "$f" .c)
 	echo "fuzz: building $name"
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_GNU_SOURCE \
 		-I"$top/src" "$f" $srcs $nghttp2 -o "$out/$name"
 	mkdir -p "$out/corpus-$name"
 	echo "fuzz: running $name for ${secs}s"

@@ -6,7 +6,9 @@
  * Build: gcc -std=gnu11 -O2 -Wall -Wextra -Isrc tests/unit/test_h1.c \
  *        src/h1.c src/http_msg.c src/buf.c -o /tmp/test_h1
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
