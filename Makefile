@@ -125,11 +125,11 @@ MODE ?= usr1
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)sh lab/demo
+	$(Q)lab/demo
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all unit
-	$(Q)sh tests/run.sh
+	$(Q)bash tests/run.sh
 
 record: all
 	$(Q)lab/record --mode $(MODE) $(S)
@@ -138,10 +138,10 @@ view: all
 	$(Q)$(BUILD)/muxview $(T)
 
 bench: all
-	$(Q)sh lab/bench
+	$(Q)lab/bench
 
 stress: all
-	$(Q)sh lab/stress
+	$(Q)lab/stress
 
 fuzz:
 	$(Q)sh tests/fuzz/run.sh $${FUZZ_SECONDS:-60}

@@ -1184,7 +1184,9 @@ static void fcgi_strm_gone(struct stream *s)
  * <orig_tid>, kill the old task, install the new tasklet WITHOUT
  * TASK_F_USR1 and subscribe for RECV.
  *
- * Emits the takeover event (ok=1 or ok=0) once per call. Returns 0 or -1
+ * Emits the takeover event once per call: ok=1 as soon as fd_takeover()
+ * succeeded (before the old tasklet is woken, so that the trace shows the
+ * steal before the old tasklet's io_cb), ok=0 on failure. Returns 0 or -1
  * (nothing changed).
  */
 static int fcgi_takeover(struct connection *conn, int orig_tid)
@@ -1206,6 +1208,12 @@ static int fcgi_takeover(struct connection *conn, int orig_tid)
 
 	if (fd_takeover(conn->fd, conn) != 0)
 		goto fail;
+
+	/* Point of no return: the conn is ours. Say so now, before the old
+	 * tasklet is woken: its io_cb may start (and be traced) on the
+	 * victim thread before we release the victim's lock, and a reader
+	 * of the trace must see the steal first. */
+	conn_trace_takeover(conn, orig_tid, old_tl_id, new_tl->id, 1);
 
 	if (fconn->wait_event.events)
 		conn_unsubscribe(conn, fconn->wait_event.events,
@@ -1236,8 +1244,6 @@ static int fcgi_takeover(struct connection *conn, int orig_tid)
 	new_tl->conn_side = SIDE_BACK;
 	fconn->wait_event.tasklet = new_tl;
 	conn_subscribe(conn, SUB_RETRY_RECV, &fconn->wait_event);
-
-	conn_trace_takeover(conn, orig_tid, old_tl_id, new_tl->id, 1);
 	return 0;
 
  fail:

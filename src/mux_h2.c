@@ -1985,8 +1985,10 @@ static void h2_strm_gone(struct stream *s)
  *     this thread and is armed for the idle timeout;
  *  6. install the new tasklet WITHOUT TASK_F_USR1 and subscribe for RECV.
  *
- * Emits the takeover event (ok=1 or ok=0) once per call; the caller counts
- * it. Returns 0 or -1 (nothing changed).
+ * Emits the takeover event once per call: ok=1 as soon as fd_takeover()
+ * succeeded (before the old tasklet is woken, so that the trace shows the
+ * steal before the old tasklet's io_cb), ok=0 on failure; the caller
+ * counts it. Returns 0 or -1 (nothing changed).
  */
 static int h2_takeover(struct connection *conn, int orig_tid)
 {
@@ -2007,6 +2009,12 @@ static int h2_takeover(struct connection *conn, int orig_tid)
 
 	if (fd_takeover(conn->fd, conn) != 0)
 		goto fail;
+
+	/* Point of no return: the conn is ours. Say so now, before the old
+	 * tasklet is woken: its io_cb may start (and be traced) on the
+	 * victim thread before we release the victim's lock, and a reader
+	 * of the trace must see the steal first. */
+	conn_trace_takeover(conn, orig_tid, old_tl_id, new_tl->id, 1);
 
 	if (h2c->wait_event.events)
 		conn_unsubscribe(conn, h2c->wait_event.events,
@@ -2037,8 +2045,6 @@ static int h2_takeover(struct connection *conn, int orig_tid)
 	new_tl->conn_side = SIDE_BACK;
 	h2c->wait_event.tasklet = new_tl;
 	conn_subscribe(conn, SUB_RETRY_RECV, &h2c->wait_event);
-
-	conn_trace_takeover(conn, orig_tid, old_tl_id, new_tl->id, 1);
 	return 0;
 
  fail:

@@ -18,9 +18,7 @@
  * Doubling keeps appends amortised O(1). Arrays of a MiB and more live
  * in their own mapping and grow with mremap(), which moves page tables
  * instead of copying (glibc's realloc copies them whenever its dynamic
- * mmap threshold has risen), and use huge pages: one page fault per
- * 2 MiB is most of what the indexing pass pays for its memory. Free
- * with array_free(). */
+ * mmap threshold has risen). Free with array_free(). */
 static int grow(void *pp, size_t *cap, size_t need, size_t elem)
 {
 	void **p = pp;
@@ -51,6 +49,7 @@ static int grow(void *pp, size_t *cap, size_t need, size_t elem)
 			return -1;
 	}
 #ifdef MADV_HUGEPAGE
+	/* page faults are dear in a VM: one per 2 MiB instead of per 4 KiB */
 	if (nb >= BIG_ARRAY)
 		madvise(n, nb, MADV_HUGEPAGE);
 #endif

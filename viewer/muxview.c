@@ -8,7 +8,6 @@
  */
 #include <getopt.h>
 #include <inttypes.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,11 +304,6 @@ int main(int argc, char **argv)
 	int c, nmodes = 0, rc;
 	uint64_t tmp;
 	char *end;
-
-	/* A fixed mmap threshold: glibc otherwise raises it when bt2 frees
-	 * its buffers, and the model's big arrays then grow by copying on
-	 * the heap instead of by mremap(). */
-	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 
 	while ((c = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
 		switch (c) {
