@@ -247,8 +247,11 @@ int fd_insert(int fd, void *owner, void (*iocb)(int fd))
 
 	if (fd < 0 || fd >= maxfd || tid < 0)
 		return -1;
+	/* accept4()/socket() callers already ask for SOCK_NONBLOCK: then
+	 * one syscall instead of two per connection */
 	flags = fcntl(fd, F_GETFL);
-	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+	if (flags < 0 || (!(flags & O_NONBLOCK) &&
+			  fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0))
 		return -1;
 
 	f = &fdtab[fd];
@@ -492,8 +495,12 @@ int fd_poll(int timeout_ms)
 		int fd = poll_events[i].data.fd;
 
 		if (fd == efd) {
-			while (read(efd, &junk, sizeof(junk)) > 0)
-				;
+			/* one read resets a (non-semaphore) eventfd to 0: a
+			 * second one would only cost a syscall for EAGAIN */
+			if (read(efd, &junk, sizeof(junk)) < 0) {
+				/* EAGAIN: another waker's kick was already
+				 * consumed, nothing to do */
+			}
 			continue;
 		}
 		fd_update_events(fd, poll_events[i].events);

@@ -8,6 +8,7 @@
 #define MUXLAB_LAB_H
 
 #include "lab-t.h"
+#include "task-t.h"
 #include "trace-t.h"
 #include "compiler.h"
 
@@ -28,7 +29,7 @@ static inline int bug_on_mode(enum bug_id b)
  * stolen. */
 static inline int io_cb_must_lock(unsigned int state)
 {
-	return lab_mode == MODE_LEGACY || (state & 0x00010000 /* TASK_F_USR1 */);
+	return lab_mode == MODE_LEGACY || (state & TASK_F_USR1);
 }
 
 /* Find a bug by name; BUG_COUNT if unknown. */

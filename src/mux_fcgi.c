@@ -1255,7 +1255,7 @@ static int fcgi_takeover(struct connection *conn, int orig_tid)
 }
 
 /* Destroy the connection whose mux context is <ctx> (HAProxy
- * fcgi_destroy()): purge, FD pressure, refused insertion, shutdown.
+ * fcgi_destroy()): purge, refused insertion, failed reuse, shutdown.
  * Owner thread; the caller holds no idle_conns lock. */
 static void fcgi_destroy(void *ctx)
 {

@@ -183,11 +183,11 @@ static inline uint64_t h1_exp(unsigned int ms)
 /* Re-arm the timeout task for the state the connection is in (HAProxy
  * h1_refresh_timeout()). Back: the server timeout (connect timeout while
  * connecting) while a stream is attached, none when idle: an idle H1
- * backend connection dies by purge, FD pressure or the server's close,
- * never by its timeout task. Front: http-keep-alive (else client) between
- * requests, client while a request or a response is on the wire, none
- * while the stream waits for the server (the stream's own timer covers
- * it). */
+ * backend connection dies by purge, the server's close or shutdown (the
+ * lab does not model HAProxy's FD-pressure kill), never by its timeout
+ * task. Front: http-keep-alive (else client) between requests, client
+ * while a request or a response is on the wire, none while the stream
+ * waits for the server (the stream's own timer covers it). */
 static void h1_refresh_timeout(struct h1c *h1c)
 {
 	struct proxy *px = h1c->px;
@@ -1272,7 +1272,7 @@ static int h1_takeover(struct connection *conn, int orig_tid)
 }
 
 /* Destroy the connection whose mux context is <ctx> (HAProxy h1_destroy()):
- * purge, FD pressure, refused insertion, shutdown. Owner thread; the conn
+ * purge, refused insertion, failed reuse, shutdown. Owner thread; the conn
  * must already be out of any list or the caller holds no lock (conn_free()
  * takes this thread's lock). */
 static void h1_destroy(void *ctx)

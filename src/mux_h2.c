@@ -799,6 +799,9 @@ static void h2c_take_scratch(struct h2c *h2c, struct http_msg *dst)
 
 	*dst = h2c->scratch;
 	h2c->scratch = tmp;
+	/* the scratch only ever decodes headers: a body area it inherited
+	 * would be pinned for the life of the connection */
+	b_free(&h2c->scratch.body);
 }
 
 /* Decode the complete field block in h2c->hblock into the scratch
@@ -1924,6 +1927,7 @@ static void h2_detach(struct stream *s)
 	/* We don't want to close right now unless we're removing the last
 	 * stream and the connection cannot serve another one. */
 	if (!h2c->nb_streams) {
+		h2_send(h2c);		/* RST_STREAM or GOAWAY, best effort */
 		h2_release(h2c);
 		return;
 	}
@@ -2056,7 +2060,7 @@ static int h2_takeover(struct connection *conn, int orig_tid)
 }
 
 /* Destroy the connection whose mux context is <ctx> (HAProxy h2_destroy()):
- * purge, FD pressure, refused insertion, shutdown. A GOAWAY is attempted
+ * purge, refused insertion, failed reuse, shutdown. A GOAWAY is attempted
  * on the way out. Owner thread; the caller holds no idle_conns lock. */
 static void h2_destroy(void *ctx)
 {

@@ -298,8 +298,9 @@ struct tasklet *tasklet_new(void)
  * mux tasklet, the victim thread from inside the tasklet's own callback,
  * which must then return NULL). Waking a tasklet after it was freed is a
  * use-after-free, as in HAProxy: callers guarantee it with their own
- * locking (takeover wakes the old tasklet under the victim's lock, and the
- * victim frees it under that same lock).
+ * locking (takeover NULLs the old tasklet's context and wakes it under the
+ * victim's lock, and never touches it again; the victim frees it only
+ * after it saw that NULL context under that same lock).
  */
 void tasklet_free(struct tasklet *tl)
 {

@@ -245,7 +245,7 @@ struct mv_name {
  * holds only the dense index (+1); the id is read back from ids[], so a
  * slot costs 4 bytes. A small direct-mapped cache catches the ids of the
  * last events, which repeat. */
-#define MV_IDCACHE	256
+#define MV_IDCACHE	4096
 
 struct mv_idmap {
 	uint32_t *slots;	/* dense index + 1, 0 = empty */

@@ -12,10 +12,11 @@
 #include "model.h"
 
 
-#define BIG_ARRAY	(1u << 20)	/* from here: mmap, mremap, munmap */
+#define BIG_ARRAY	(64u << 10)	/* from here: mmap, mremap, munmap */
+#define HUGE_ARRAY	(2u << 20)	/* from here: huge pages */
 
 /* Grow <*p> (elements of <elem> bytes, capacity <*cap>) to hold <need>.
- * Doubling keeps appends amortised O(1). Arrays of a MiB and more live
+ * Doubling keeps appends amortised O(1). Arrays of 64 KiB and more live
  * in their own mapping and grow with mremap(), which moves page tables
  * instead of copying (glibc's realloc copies them whenever its dynamic
  * mmap threshold has risen). Free with array_free(). */
@@ -50,12 +51,31 @@ static int grow(void *pp, size_t *cap, size_t need, size_t elem)
 	}
 #ifdef MADV_HUGEPAGE
 	/* page faults are dear in a VM: one per 2 MiB instead of per 4 KiB */
-	if (nb >= BIG_ARRAY)
+	if (nb >= HUGE_ARRAY)
 		madvise(n, nb, MADV_HUGEPAGE);
 #endif
 	*p = n;
 	*cap = ncap;
 	return 0;
+}
+
+/* A zeroed array of <n> elements of <elem> bytes, big ones mapped like
+ * grow()'s. Free with array_free(). */
+static void *array_zalloc(size_t n, size_t elem)
+{
+	void *p;
+
+	if (n * elem < BIG_ARRAY)
+		return calloc(n, elem);
+	p = mmap(NULL, n * elem, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	if (n * elem >= HUGE_ARRAY)
+		madvise(p, n * elem, MADV_HUGEPAGE);
+#endif
+	return p;
 }
 
 /* Free an array grown by grow() to capacity <cap>. */
@@ -81,7 +101,7 @@ static uint64_t id_hash(uint64_t k)
 
 static int idmap_rehash(struct mv_idmap *im, size_t ncap)
 {
-	uint32_t *slots = calloc(ncap, sizeof(*slots));
+	uint32_t *slots = array_zalloc(ncap, sizeof(*slots));
 	size_t i;
 
 	if (!slots)
@@ -93,7 +113,7 @@ static int idmap_rehash(struct mv_idmap *im, size_t ncap)
 			j = (j + 1) & (ncap - 1);
 		slots[j] = (uint32_t)i + 1;
 	}
-	free(im->slots);
+	array_free(im->slots, im->cap, sizeof(*im->slots));
 	im->slots = slots;
 	im->cap = ncap;
 	return 0;
@@ -165,7 +185,7 @@ oom:
 
 static void idmap_free(struct mv_idmap *im)
 {
-	free(im->slots);
+	array_free(im->slots, im->cap, sizeof(*im->slots));
 	array_free(im->ids, im->ids_cap, sizeof(*im->ids));
 	memset(im, 0, sizeof(*im));
 }
@@ -316,7 +336,7 @@ void model_free(struct model *m)
 	free(m->run.bug);
 	free(m->run.scenario);
 	array_free(m->tl_conn, m->tl_conn_cap, sizeof(*m->tl_conn));
-	free(m->conn_info);
+	array_free(m->conn_info, m->nconn_info, sizeof(*m->conn_info));
 	model_init(m);
 }
 
@@ -791,14 +811,15 @@ int model_rec_touches(const struct model *m, uint32_t ev, uint32_t conn)
 	return conn && model_rec_conn(m, ev) == conn;
 }
 
-/* Build what needs the whole trace: the per-connection summaries. May be called again after more model_add().
+/* Build what needs the whole trace: the per-connection summaries. May be
+ * called again after more model_add().
  * Returns 0, or -1 when out of memory. */
 int model_finish(struct model *m)
 {
 	size_t i, nc = m->conns.n ? m->conns.n : 1;
 
-	free(m->conn_info);
-	m->conn_info = calloc(nc, sizeof(*m->conn_info));
+	array_free(m->conn_info, m->nconn_info, sizeof(*m->conn_info));
+	m->conn_info = array_zalloc(nc, sizeof(*m->conn_info));
 	if (!m->conn_info)
 		return -1;
 	m->nconn_info = nc;

@@ -93,6 +93,7 @@ static int load(const char *path, struct model *m)
 	rc = reader_load(path, m, 1, msg, sizeof(msg));
 	if (rc) {
 		fprintf(stderr, "muxview: %s\n", msg);
+		model_free(m);
 		return -1;
 	}
 	return 0;

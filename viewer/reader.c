@@ -25,11 +25,12 @@
 
 /* payload fields of the contract, by name */
 enum fid {
-	FLD_TID, FLD_TL, FLD_CONN, FLD_MUX, FLD_SIDE, FLD_STATE, FLD_PATH, FLD_OLD_STATE,
-	FLD_NEW_STATE, FLD_LOCK, FLD_SITE, FLD_TRYLOCK, FLD_OK, FLD_WAIT_NS, FLD_HOLD_NS,
-	FLD_FROM_TID, FLD_OLD_TL, FLD_NEW_TL, FLD_SRV, FLD_LIST, FLD_REASON, FLD_STREAM,
-	FLD_OWNER, FLD_REMOTE, FLD_MODE, FLD_BUG, FLD_NBTHREAD, FLD_SEED, FLD_SCENARIO,
-	FLD_USR1_BIT, FLD_REQ_OK, FLD_REQ_ERR, FLD_TAKEOVERS,
+	FLD_TID, FLD_TL, FLD_CONN, FLD_MUX, FLD_SIDE, FLD_STATE, FLD_PATH,
+	FLD_OLD_STATE, FLD_NEW_STATE, FLD_LOCK, FLD_SITE, FLD_TRYLOCK, FLD_OK,
+	FLD_WAIT_NS, FLD_HOLD_NS, FLD_FROM_TID, FLD_OLD_TL, FLD_NEW_TL,
+	FLD_SRV, FLD_LIST, FLD_REASON, FLD_STREAM, FLD_OWNER, FLD_REMOTE,
+	FLD_MODE, FLD_BUG, FLD_NBTHREAD, FLD_SEED, FLD_SCENARIO, FLD_USR1_BIT,
+	FLD_REQ_OK, FLD_REQ_ERR, FLD_TAKEOVERS,
 	FLD_COUNT
 };
 
@@ -548,8 +549,8 @@ static int handle_discarded(struct reader *r, const bt_message *msg,
 		e.packets = n ? n : 1;
 		if (bt_stream_class_discarded_packets_have_default_clock_snapshots(sc))
 			bt_clock_snapshot_get_ns_from_origin(
-				bt_message_discarded_packets_borrow_beginning_default_clock_snapshot_const(msg),
-				&ns);
+				bt_message_discarded_packets_borrow_beginning_default_clock_snapshot_const(
+					msg), &ns);
 	} else {
 		const bt_stream *s =
 			bt_message_discarded_events_borrow_stream_const(msg);
@@ -561,8 +562,8 @@ static int handle_discarded(struct reader *r, const bt_message *msg,
 		e.count = n;
 		if (bt_stream_class_discarded_events_have_default_clock_snapshots(sc))
 			bt_clock_snapshot_get_ns_from_origin(
-				bt_message_discarded_events_borrow_beginning_default_clock_snapshot_const(msg),
-				&ns);
+				bt_message_discarded_events_borrow_beginning_default_clock_snapshot_const(
+					msg), &ns);
 	}
 	e.ts = ns > 0 ? (uint64_t)ns : r->m->t_last;
 	if (model_add(r->m, &e) < 0) {

@@ -9,9 +9,20 @@
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
-: "${MUXVIEW:=$top/viewer/muxview}"
-: "${GENTRACE:=$top/viewer/gentrace}"
-: "${TESTBIN:=$top/viewer}"
+# the top-level build (build/) first, else the standalone one (viewer/)
+_b=$top/${BUILD:-build}
+if [ -z "${MUXVIEW:-}" ]; then
+	MUXVIEW=$_b/muxview
+	[ -x "$MUXVIEW" ] || MUXVIEW=$top/viewer/muxview
+fi
+if [ -z "${GENTRACE:-}" ]; then
+	GENTRACE=$_b/gentrace
+	[ -x "$GENTRACE" ] || GENTRACE=$top/viewer/gentrace
+fi
+if [ -z "${TESTBIN:-}" ]; then
+	TESTBIN=$_b/tests/viewer
+	[ -x "$TESTBIN/test_model" ] || TESTBIN=$top/viewer/build
+fi
 if [ -z "${MUXVIEW_TRACES:-}" ]; then
 	# not run from run.sh: our own trace cache, removed at exit
 	MUXVIEW_TRACES=${TMPDIR:-/tmp}/muxview-traces-$(id -u)-$$
@@ -85,19 +96,24 @@ record_trace() {
 
 # Only gentrace's own events: other programs of this user may emit muxlab
 # events at the same time (the engine's tests), so the session tracks the
-# pid of our gentrace alone, which waits for SIGUSR1 to start.
+# pid of our gentrace alone, which waits for a go file to start.
 _record_run() {
-	local s=$1 pid rc
+	local s=$1 pid go st
 	shift
-	"$GENTRACE" --wait "$@" &
+	go=$(mktemp -u "${TMPDIR:-/tmp}/gentrace-go.XXXXXX")
+	"$GENTRACE" --wait "$go" "$@" &
 	pid=$!
 	if ! lttng track -u -s "$s" --vpid="$pid" || ! lttng start "$s"; then
-		kill "$pid" 2>/dev/null
+		touch "$go"
 		wait "$pid"
+		rm -f "$go"
 		return 1
 	fi
-	kill -USR1 "$pid"
+	touch "$go"
 	wait "$pid"
+	st=$?
+	rm -f "$go"
+	return $st
 }
 
 # cached_trace NAME gentrace-args... -> prints the trace dir

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
+# timeout: 300
 # tests/viewer/run.sh - run every muxview test; prints the PASS/FAIL lines
 # of each and "N passed, N failed" at the end. Exit 1 if any failed.
+# About 75 s on an idle machine (most of it lttng session set-up).
 #
 # Environment: MUXVIEW, GENTRACE, TESTBIN (where test_* live): default to
-# the standalone build in viewer/ (make -C viewer).
+# the top-level build (build/), else the standalone one (make -C viewer).
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 trap 'rm -rf "$MUXVIEW_TRACES"; cleanup_lttng' EXIT

@@ -96,8 +96,8 @@ static inline void s_flag(struct model *m, int set, int tid, uint64_t tl,
 	synth_add(m, &e);
 }
 
-static inline void s_lock(struct model *m, int tid, int lock, int site, int trylock,
-		   int ok, uint64_t wait_ns)
+static inline void s_lock(struct model *m, int tid, int lock, int site,
+			  int trylock, int ok, uint64_t wait_ns)
 {
 	struct mv_event e = synth_ev(MV_T_LOCK_ACQ, tid);
 

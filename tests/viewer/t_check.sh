@@ -26,7 +26,8 @@ for spec in front-locked:1 idle-fast:2 flag-late:3 steal-fast:4 \
 	bug=${spec%:*} inv=${spec#*:} mode=usr1
 	[ "$bug" = legacy-fast ] && mode=legacy
 	tr=$(cached_trace "bug-$bug" -m $mode -t 3 -n 20000 -s 5 -b "$bug") || {
-		fail check.record_$bug "recording failed"; rc=1; continue; }
+		fail check.record_$bug "recording failed: $(tail -3 "$MUXVIEW_TRACES/bug-$bug.log" | tr '\n' '|')"
+		rc=1; continue; }
 	out=$("$MUXVIEW" --check "$tr"); st=$?
 	line=$(echo "$out" | grep "^invariant $inv ")
 	others=$(echo "$out" | grep '^invariant' | grep -v "^invariant $inv " |

@@ -12,7 +12,7 @@ work=$(mktemp -d)
 tm() { tmux -L "$sock" "$@"; }
 trap 'tm kill-server 2>/dev/null; rm -rf "$work"; cleanup_lttng' EXIT
 rc=0
-screen() { tm capture-pane -p -t mv; }
+screen() { tm capture-pane -p -J -t mv; }
 # wait_for PATTERN: up to 10 s for the pane to show it
 wait_for() {
 	local i
@@ -121,7 +121,7 @@ if [ -d "$MUXVIEW_TRACES/novtid" ] && restored &&
 elif [ ! -d "$MUXVIEW_TRACES/novtid" ]; then
 	:	# t_badinput.sh records it; run alone, skip
 else
-	fail tui.bad_trace_message "exit $(cat "$work/exit" 2>/dev/null)"
+	fail tui.bad_trace_message "exit $(cat "$work/exit" 2>/dev/null): $(screen | grep -v '^$' | head -3 | tr '\n' '|')"
 	rc=1
 fi
 exit $rc

@@ -15,13 +15,13 @@
  */
 #include <getopt.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <lttng/tracef.h>
 
 #include "task-t.h"
@@ -469,26 +469,16 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: gentrace [-m legacy|usr1] [-t THREADS] [-n EVENTS] [-s SEED]\n"
-"                [-b BUG] [--no-run-start] [--foreign] [--wait]\n"
+"                [-b BUG] [--no-run-start] [--foreign] [--wait FILE]\n"
 "Emits about EVENTS muxlab events from THREADS pthreads. Run it inside an\n"
 "lttng session with 'muxlab:*' enabled and the vtid context.\n"
 "BUG plants a violation every %d requests: front-locked (inv 1),\n"
 "idle-fast (2), flag-late (3), steal-fast (4), leak-lock (5),\n"
 "legacy-fast (6, use with -m legacy), no-usr1 (2 and 3).\n"
 "--foreign emits only lttng_ust_tracef events (not a muxlab trace).\n"
-"--wait blocks until SIGUSR1, so a recorder can track our pid first.\n",
+"--wait FILE starts only once FILE exists, so that a recorder can track\n"
+"our pid and start its session first.\n",
 		BUG_EVERY);
-}
-
-/* SIGUSR1 is the go signal of --wait: block it before anything runs, so
- * an early one is kept pending rather than killing us */
-__attribute__((constructor(101))) static void block_usr1(void)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &set, NULL);
 }
 
 int main(int argc, char **argv)
@@ -496,12 +486,13 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "no-run-start", no_argument, NULL, 'R' },
 		{ "foreign", no_argument, NULL, 'F' },
-		{ "wait", no_argument, NULL, 'W' },
+		{ "wait", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t seed = 1, events = 0, takeovers = 0, requests = 0;
-	int c, i, no_start = 0, foreign = 0, wait_sig = 0;
+	const char *wait_file = NULL;
+	int c, i, no_start = 0, foreign = 0;
 
 	while ((c = getopt_long(argc, argv, "m:t:n:s:b:h", lo, NULL)) != -1) {
 		switch (c) {
@@ -536,7 +527,7 @@ int main(int argc, char **argv)
 			foreign = 1;
 			break;
 		case 'W':
-			wait_sig = 1;
+			wait_file = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -550,18 +541,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gentrace: 1 to %d threads\n", MAX_THR);
 		return 2;
 	}
-	if (wait_sig) {
+	if (wait_file) {
 		/* the recorder tracks our pid, starts its session, then
-		 * sends SIGUSR1: nothing of ours is missed, nobody else's
-		 * events get in (lttng track -u --vpid) */
-		sigset_t set;
-		struct timespec to = { .tv_sec = 20 };
+		 * creates <wait_file>: nothing of ours is missed, nobody
+		 * else's events get in (lttng track -u --vpid) */
+		int n;
 
-		sigemptyset(&set);
-		sigaddset(&set, SIGUSR1);
-		if (sigtimedwait(&set, NULL, &to) < 0) {
-			fprintf(stderr, "gentrace: no SIGUSR1 within 20 s\n");
-			return 2;
+		for (n = 0; access(wait_file, F_OK) < 0; n++) {
+			if (n == 2000) {
+				fprintf(stderr, "gentrace: %s did not appear "
+					"within 20 s\n", wait_file);
+				return 2;
+			}
+			usleep(10000);
 		}
 	}
 	if (foreign) {
