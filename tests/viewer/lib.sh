@@ -79,7 +79,9 @@ record_trace() {
 	s=mvtest-$$-$RANDOM$RANDOM
 	_sessions+=("$s")
 	rm -rf "$dir"
-	{
+	# record_trace may run in a subshell ($(cached_trace ...)), where the
+	# EXIT trap does not see _sessions: destroy the session here too
+	if ! {
 		lttng create "$s" --output="$dir" &&
 		lttng enable-channel -u -s "$s" --subbuf-size=$sub \
 			--num-subbuf=$nsub ch &&
@@ -91,7 +93,10 @@ record_trace() {
 		_record_run "$s" "$@" &&
 		lttng stop "$s" &&
 		lttng destroy "$s"
-	} >"$dir.log" 2>&1
+	} >"$dir.log" 2>&1; then
+		lttng destroy "$s" >/dev/null 2>&1
+		return 1
+	fi
 }
 
 # Only gentrace's own events: other programs of this user may emit muxlab

@@ -10,7 +10,8 @@ tr=$(cached_trace usr1-4t -t 4 -n 60000 -s 11) || exit 1
 sock=muxview-test-$$
 work=$(mktemp -d)
 tm() { tmux -L "$sock" "$@"; }
-trap 'tm kill-server 2>/dev/null; rm -rf "$work"; cleanup_lttng' EXIT
+trap 'tm kill-server 2>/dev/null; rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$sock"
+      rm -rf "$work"; cleanup_lttng' EXIT
 rc=0
 screen() { tm capture-pane -p -J -t mv; }
 # wait_for PATTERN: up to 10 s for the pane to show it
