@@ -17,8 +17,9 @@ extern const struct mux_ops mux_h1_ops;
 extern const struct mux_ops mux_h2_ops;
 extern const struct mux_ops mux_fcgi_ops;
 
-/* detach: "mark that the tasklet may lose its context to another thread
- * and that the handler needs to check it under the idle conns lock".
+/* detach: from now on the connection may be published in an idle list,
+ * where another thread may steal it and NULL this tasklet's context, so
+ * its io_cb must check the context under the idle_conns lock.
  * Owner thread, before the conn is published in an idle/safe list. Does
  * nothing in legacy mode (the flag did not exist before the commit). */
 static inline void mux_set_idle_flag(struct tasklet *tl,
@@ -34,8 +35,8 @@ static inline void mux_set_idle_flag(struct tasklet *tl,
 	      old | TASK_F_USR1);
 }
 
-/* attach: "the connection is not idle anymore". Owner thread, after the
- * stream exists. */
+/* attach: the connection is in use again, no longer stealable. Owner
+ * thread, after the stream exists. */
 static inline void mux_clear_idle_flag(struct tasklet *tl,
 				       const struct connection *conn)
 {

@@ -750,8 +750,9 @@ struct task *fcgi_io_cb(struct task *t, void *ctx, unsigned int state)
 	ACT.io_cb[side][MUX_FCGI][path]++;
 
 	if (path == PATH_LOCKED) {
-		/* the tasklet was idling on an idle connection, it might
-		 * have been stolen, let's be careful!
+		/* USR1 was set when this run was dequeued: the connection
+		 * sat in an idle list and another thread may have taken
+		 * it over since. Look at the context under our lock.
 		 */
 		idle_lock(tid, SITE_IO_CB);
 		if (bug_on_mode(BUG_TRUST_CTX))
@@ -759,9 +760,9 @@ struct task *fcgi_io_cb(struct task *t, void *ctx, unsigned int state)
 		else
 			fconn = tasklet_get_context(tl); /* a stealer NULLs it */
 		if (fconn == NULL) {
-			/* The connection has been taken over by another
-			 * thread, we're no longer responsible for it, so
-			 * just free the tasklet, and do nothing.
+			/* Stolen: the connection now belongs to the
+			 * stealer, which NULLed our context under this
+			 * lock. Only the old tasklet is ours to free.
 			 */
 			idle_unlock(tid, SITE_IO_CB);
 			ACT.stolen_free++;
@@ -771,8 +772,8 @@ struct task *fcgi_io_cb(struct task *t, void *ctx, unsigned int state)
 		}
 		conn = fconn->conn;
 
-		/* Remove the connection from the list, to be sure nobody
-		 * attempts to use it while we handle the I/O events
+		/* Take the connection out of its list while we work
+		 * on it, so that no stealer can find it meanwhile.
 		 */
 		conn_in_list = conn->flags & CO_FL_LIST_MASK;
 		if (conn_in_list)
@@ -780,8 +781,14 @@ struct task *fcgi_io_cb(struct task *t, void *ctx, unsigned int state)
 
 		idle_unlock(tid, SITE_IO_CB);
 	} else {
-		/* we're certain the connection was not in an idle list */
-		BUG_ON(fconn == NULL);	/* a stolen tasklet without USR1 */
+		/* no USR1: the connection was in no stealable list */
+		if (unlikely(fconn == NULL)) {
+			/* stolen but no USR1: only a bug mode gets here;
+			 * keep the run going and leak the tasklet (the
+			 * leak check reports it), as mux_h1 does */
+			BUG_ON(lab_bug == BUG_NONE);
+			return t;
+		}
 		conn = fconn->conn;
 		conn_in_list = 0;
 	}
@@ -796,9 +803,8 @@ struct task *fcgi_io_cb(struct task *t, void *ctx, unsigned int state)
 	else
 		ret = 0;
 
-	/* If we were in an idle list, we want to add it back into it,
-	 * unless fcgi_process() returned -1, which means it has destroyed
-	 * the connection.
+	/* Put the connection back in the list it came from, unless
+	 * fcgi_process() returned -1 (it destroyed the connection).
 	 */
 	if (!ret && conn_in_list) {
 		struct server *srv = conn->target;
@@ -1060,7 +1066,7 @@ static int fcgi_attach(struct connection *conn, struct stream *s)
 	s->bctx = fstrm;
 	TRACE(stream_attach, tid, conn->id, MUX_FCGI, SIDE_BACK, s->id);
 
-	/* USR1: the connection is not idle anymore, let's mark this */
+	/* USR1 off: the stream exists, the connection is in use */
 	mux_clear_idle_flag(fconn->wait_event.tasklet, conn);
 
 	/* the response will be decoded into s->rsp */
@@ -1120,9 +1126,9 @@ static void fcgi_detach(struct stream *s)
 			conn->owner = NULL;
 			fcgi_refresh_timeout(fconn);	/* idle: server */
 
-			/* USR1: mark that the tasklet may lose its context
-			 * to another thread and that the handler needs to
-			 * check it under the idle conns lock.
+			/* USR1 on, before the connection is published: from
+			 * the insert on a stealer may NULL our context, so the
+			 * io_cb must look at it under the idle_conns lock.
 			 */
 			if (bug_on_mode(BUG_NO_USR1_SET) ||
 			    bug_on_mode(BUG_USR1_AFTER_INSERT))
@@ -1132,8 +1138,7 @@ static void fcgi_detach(struct stream *s)
 						  conn);
 
 			if (!srv_add_to_idle_list(srv, conn, 1)) {
-				/* The server doesn't want it, let's kill
-				 * the connection right away */
+				/* refused by the pool: close it now */
 				fcgi_release(fconn);
 				return;
 			}

@@ -736,8 +736,9 @@ struct task *h1_io_cb(struct task *t, void *ctx, unsigned int state)
 	ACT.io_cb[side][MUX_H1][path]++;
 
 	if (path == PATH_LOCKED) {
-		/* the tasklet was idling on an idle connection, it might
-		 * have been stolen, let's be careful!
+		/* USR1 was set when this run was dequeued: the connection
+		 * sat in an idle list and another thread may have taken
+		 * it over since. Look at the context under our lock.
 		 */
 		idle_lock(tid, SITE_IO_CB);
 		if (bug_on_mode(BUG_TRUST_CTX))
@@ -745,9 +746,9 @@ struct task *h1_io_cb(struct task *t, void *ctx, unsigned int state)
 		else
 			h1c = tasklet_get_context(tl); /* a stealer NULLs it */
 		if (h1c == NULL) {
-			/* The connection has been taken over by another
-			 * thread, we're no longer responsible for it, so
-			 * just free the tasklet, and do nothing.
+			/* Stolen: the connection now belongs to the
+			 * stealer, which NULLed our context under this
+			 * lock. Only the old tasklet is ours to free.
 			 */
 			idle_unlock(tid, SITE_IO_CB);
 			ACT.stolen_free++;
@@ -757,8 +758,8 @@ struct task *h1_io_cb(struct task *t, void *ctx, unsigned int state)
 		}
 		conn = h1c->conn;
 
-		/* Remove the connection from the list, to be sure nobody
-		 * attempts to use it while we handle the I/O events
+		/* Take the connection out of its list while we work
+		 * on it, so that no stealer can find it meanwhile.
 		 */
 		conn_in_list = conn->flags & CO_FL_LIST_MASK;
 		if (conn_in_list)
@@ -766,7 +767,7 @@ struct task *h1_io_cb(struct task *t, void *ctx, unsigned int state)
 
 		idle_unlock(tid, SITE_IO_CB);
 	} else {
-		/* we're certain the connection was not in an idle list */
+		/* no USR1: the connection was in no stealable list */
 		if (unlikely(h1c == NULL)) {
 			/* A stolen tasklet that runs unlocked: impossible
 			 * unless a bug mode broke the USR1 rule. HAProxy
@@ -789,9 +790,8 @@ struct task *h1_io_cb(struct task *t, void *ctx, unsigned int state)
 	 * lab, so it always runs (it is cheap when there is nothing to do) */
 	ret = h1_process(h1c);
 
-	/* If we were in an idle list, we want to add it back into it,
-	 * unless h1_process() returned -1, which means it has destroyed
-	 * the connection.
+	/* Put the connection back in the list it came from, unless
+	 * h1_process() returned -1 (it destroyed the connection).
 	 */
 	if (!ret && conn_in_list) {
 		struct server *srv = conn->target;
@@ -1024,7 +1024,7 @@ static int h1_attach(struct connection *conn, struct stream *s)
 
 	h1s = h1s_new_back(h1c, s);
 
-	/* USR1: the connection is not idle anymore, let's mark this */
+	/* USR1 off: the stream exists, the connection is in use */
 	mux_clear_idle_flag(h1c->wait_event.tasklet, conn);
 
 	/* the response will be parsed into s->rsp */
@@ -1086,9 +1086,9 @@ static void h1_detach(struct stream *s)
 	conn->owner = NULL;
 	h1_refresh_timeout(h1c);	/* idle back conn: no expiry */
 
-	/* USR1: mark that the tasklet may lose its context to another
-	 * thread and that the handler needs to check it under the idle
-	 * conns lock.
+	/* USR1 on, before the connection is published: from
+	 * the insert on a stealer may NULL our context, so the
+	 * io_cb must look at it under the idle_conns lock.
 	 */
 	if (bug_on_mode(BUG_NO_USR1_SET) || bug_on_mode(BUG_USR1_AFTER_INSERT))
 		; /* BUG: not now (never, or after publishing, see below) */
@@ -1097,8 +1097,7 @@ static void h1_detach(struct stream *s)
 
 	conn_subscribe(conn, SUB_RETRY_RECV, &h1c->wait_event);
 	if (!srv_add_to_idle_list(srv, conn, is_not_first)) {
-		/* The server doesn't want it, let's kill the connection
-		 * right away */
+		/* refused by the pool: close it now */
 		h1_release(h1c);
 		return;
 	}
