@@ -505,7 +505,7 @@ void check_print(FILE *f, const struct model *m,
 		m->discarded);
 	for (k = 0; k < res->nv; k++) {
 		const struct check_violation *v = &res->v[k];
-		uint64_t rel = m->ev[v->ev].ts - m->t_first;
+		uint64_t rel = model_ts(m, v->ev) - m->t_first;
 
 		if (!verbose && shown[v->inv]++ >= 10)
 			continue;
@@ -520,7 +520,7 @@ void check_print(FILE *f, const struct model *m,
 		if (v->ev2 != MV_NONE)
 			fprintf(f, "  related: event #%" PRIu32 " t=+%s\n",
 				v->ev2, fmt_time(cbuf, sizeof(cbuf),
-						 m->ev[v->ev2].ts -
+						 model_ts(m, v->ev2) -
 						 m->t_first));
 		fprintf(f, "  view: muxview --at %s %s\n", tbuf, trace);
 	}

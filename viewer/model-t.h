@@ -2,7 +2,7 @@
  * model-t.h - the viewer's trace model (types only).
  *
  * A trace is indexed once into a flat array of compact records (struct
- * mv_rec, 24 bytes), in timestamp order as the babeltrace2 muxer delivers
+ * mv_rec, 20 bytes), in timestamp order as the babeltrace2 muxer delivers
  * them. Everything else is an index over that array: one lane per engine
  * thread (the `tid` field), lock spans per lane, steal lists, a block
  * summary of "kinds" for fast binning and jumping, a dense remap of the
@@ -95,10 +95,14 @@ struct mv_event {
  *
  * conn and tl are dense indexes (0 = id 0 = none), see model_conn_id().
  * A saturated wait/hold (0xffffffff) has its exact value in the big-value
- * side table.
+ * side table. The timestamp is a 32-bit offset from the time of the first
+ * event of its block of MV_BLOCK events (model.tbase); an offset that does
+ * not fit (a gap of more than 4.29 s inside a block) is kept exactly in
+ * the tbig side table. Read it with model_ts(). 20 bytes a record.
  */
 struct mv_rec {
-	uint64_t ts;		/* ns from the clock origin */
+	uint32_t dt;		/* ns after its block's base time (model_ts()),
+				 * MV_SAT32: exact time in the side table */
 	uint8_t type;		/* enum mv_type */
 	uint8_t tid;		/* engine thread, MV_TID_NONE / MV_TID_BAD */
 	uint16_t bits;		/* small enums, see MV_B_* */
@@ -271,13 +275,18 @@ struct mv_flags {		/* flag_set / flag_clear states */
 struct model {
 	struct mv_rec *ev;		/* every stored event, ts order */
 	size_t nev, cap;
+	uint64_t *tbase;		/* time of each block's first event */
+	size_t tbase_cap;
+	struct mv_big *tbig;		/* exact times of saturated dt */
+	size_t ntbig, tbig_cap;
 	uint16_t *blk;			/* kind mask per MV_BLOCK events */
 	struct mv_lane *lanes;		/* indexed by tid */
 	int nlanes;			/* highest tid seen + 1 */
 	struct mv_idmap conns;		/* conn id -> dense */
 	struct mv_idmap tls;		/* tasklet id -> dense */
-	struct mv_flags *flags;
+	struct mv_flags *flags;		/* distinct flag states (interned) */
 	size_t nflags, flags_cap;
+	struct mv_idmap flagmap;	/* old_state << 32 | new_state -> slot */
 	struct mv_big *big;
 	size_t nbig, big_cap;
 	uint32_t *discards;		/* discarded markers (event indexes) */

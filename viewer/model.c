@@ -99,6 +99,14 @@ static uint64_t id_hash(uint64_t k)
 	return k;
 }
 
+/* Home slot of <id>: ids are mostly sequence numbers, so 16 consecutive
+ * ids share one 64-byte line of slots (a new id is then usually a cache
+ * hit) while the groups of 16 are spread by the hash. <cap> >= 16. */
+static size_t id_slot(uint64_t id, size_t cap)
+{
+	return (size_t)(id_hash(id >> 4) << 4 | (id & 15)) & (cap - 1);
+}
+
 static int idmap_rehash(struct mv_idmap *im, size_t ncap)
 {
 	uint32_t *slots = array_zalloc(ncap, sizeof(*slots));
@@ -107,7 +115,7 @@ static int idmap_rehash(struct mv_idmap *im, size_t ncap)
 	if (!slots)
 		return -1;
 	for (i = 1; i < im->n; i++) {
-		size_t j = id_hash(im->ids[i]) & (ncap - 1);
+		size_t j = id_slot(im->ids[i], ncap);
 
 		while (slots[j])
 			j = (j + 1) & (ncap - 1);
@@ -127,7 +135,7 @@ static uint32_t idmap_find(const struct mv_idmap *im, uint64_t id)
 		return 0;
 	if (!im->cap)
 		return MV_NONE;
-	j = id_hash(id) & (im->cap - 1);
+	j = id_slot(id, im->cap);
 	while (im->slots[j]) {
 		if (im->ids[im->slots[j] - 1] == id)
 			return im->slots[j] - 1;
@@ -156,7 +164,7 @@ static uint32_t idmap_get(struct mv_idmap *im, uint64_t id)
 	if ((im->n + 1) * 4 > im->cap * 3 &&
 	    idmap_rehash(im, im->cap ? im->cap * 2 : 1024) < 0)
 		goto oom;
-	j = id_hash(id) & (im->cap - 1);
+	j = id_slot(id, im->cap);
 	if (id > im->max_id) {
 		/* ids are sequence numbers: a larger one is new, no need
 		 * to compare the ids along the probe sequence */
@@ -316,6 +324,8 @@ void model_free(struct model *m)
 	if (!m)
 		return;
 	array_free(m->ev, m->cap, sizeof(*m->ev));
+	array_free(m->tbase, m->tbase_cap, sizeof(*m->tbase));
+	array_free(m->tbig, m->tbig_cap, sizeof(*m->tbig));
 	free(m->blk);
 	for (t = 0; t < m->nlanes; t++) {
 		struct mv_lane *l = &m->lanes[t];
@@ -327,6 +337,7 @@ void model_free(struct model *m)
 	free(m->lanes);
 	idmap_free(&m->conns);
 	idmap_free(&m->tls);
+	idmap_free(&m->flagmap);
 	array_free(m->flags, m->flags_cap, sizeof(*m->flags));
 	array_free(m->big, m->big_cap, sizeof(*m->big));
 	array_free(m->discards, m->dcap, sizeof(*m->discards));
@@ -553,6 +564,7 @@ int model_add(struct model *m, const struct mv_event *e)
 	struct mv_lane *l = NULL;
 	uint32_t idx = (uint32_t)m->nev;
 	unsigned int bits = 0;
+	uint64_t ts, d;
 	size_t lcap;
 
 	if (m->nev >= MV_NONE - 1)
@@ -567,14 +579,30 @@ int model_add(struct model *m, const struct mv_event *e)
 			return -1;
 		m->blk = nb;
 		m->blk[lcap - 1] = 0;
+		if (grow(&m->tbase, &m->tbase_cap, lcap,
+			 sizeof(*m->tbase)) < 0)
+			return -1;
 	}
 
 	memset(&r, 0, sizeof(r));
-	r.ts = e->ts;
-	if (m->nev && r.ts < m->t_last) {
+	ts = e->ts;
+	if (m->nev && ts < m->t_last) {
 		m->unordered++;
-		r.ts = m->t_last;
+		ts = m->t_last;
 	}
+	if (m->nev % MV_BLOCK == 0)
+		m->tbase[lcap - 1] = ts;
+	d = ts - m->tbase[lcap - 1];
+	if (d >= MV_SAT32) {
+		if (grow(&m->tbig, &m->tbig_cap, m->ntbig + 1,
+			 sizeof(*m->tbig)) < 0)
+			return -1;
+		m->tbig[m->ntbig].ev = idx;
+		m->tbig[m->ntbig].val = ts;
+		m->ntbig++;
+		d = MV_SAT32;
+	}
+	r.dt = (uint32_t)d;
 	r.type = (uint8_t)e->type;
 	if (e->type == MV_T_RUN_START || e->type == MV_T_RUN_END ||
 	    e->type == MV_T_DISCARDED || e->tid < 0)
@@ -630,15 +658,33 @@ int model_add(struct model *m, const struct mv_event *e)
 		break;
 	case MV_T_FLAG_SET:
 	case MV_T_FLAG_CLEAR:
+	{
+		/* few distinct states: one slot per distinct pair */
+		uint32_t fs = idmap_get(&m->flagmap,
+					(uint64_t)e->old_state << 32 |
+					e->new_state);
+
 		r.a = idmap_get(&m->conns, e->conn);
 		r.b = idmap_get(&m->tls, e->tl);
-		if (grow(&m->flags, &m->flags_cap, m->nflags + 1,
-			 sizeof(*m->flags)) < 0)
+		if (m->flagmap.oom)
 			return -1;
-		m->flags[m->nflags].old_state = e->old_state;
-		m->flags[m->nflags].new_state = e->new_state;
-		r.c = (uint32_t)m->nflags++;
+		if (fs >= m->nflags) {
+			if (grow(&m->flags, &m->flags_cap, fs + 1,
+				 sizeof(*m->flags)) < 0)
+				return -1;
+			for (; m->nflags <= fs; m->nflags++) {
+				uint64_t k = m->nflags < m->flagmap.n ?
+					     m->flagmap.ids[m->nflags] : 0;
+
+				m->flags[m->nflags].old_state =
+					(unsigned int)(k >> 32);
+				m->flags[m->nflags].new_state =
+					(unsigned int)k;
+			}
+		}
+		r.c = fs;
 		break;
+	}
 	case MV_T_LOCK_ACQ:
 		r.a = (uint32_t)e->lock;
 		r.b = sat32(m, idx, e->ns);
@@ -781,8 +827,8 @@ int model_add(struct model *m, const struct mv_event *e)
 	if (r.type != MV_T_DISCARDED)
 		m->events_total++;
 	if (m->nev == 1)
-		m->t_first = r.ts;
-	m->t_last = r.ts;
+		m->t_first = ts;
+	m->t_last = ts;
 	m->finished = 0;
 	return 0;
 }
@@ -873,7 +919,9 @@ int model_finish(struct model *m)
 size_t model_memory(const struct model *m)
 {
 	size_t sz = m->nev * sizeof(*m->ev) +
-		    (m->nev / MV_BLOCK + 1) * sizeof(*m->blk);
+		    (m->nev / MV_BLOCK + 1) * (sizeof(*m->blk) +
+					       sizeof(*m->tbase)) +
+		    m->ntbig * sizeof(*m->tbig);
 	int t;
 
 	for (t = 0; t < m->nlanes; t++) {
@@ -910,21 +958,34 @@ uint32_t model_conn_find(const struct model *m, uint64_t id)
 	return idmap_find(&m->conns, id);
 }
 
-static uint64_t big_lookup(const struct model *m, uint32_t ev)
+static uint64_t big_find(const struct mv_big *big, size_t n, uint32_t ev,
+			 uint64_t dflt)
 {
-	size_t lo = 0, hi = m->nbig;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
-		if (m->big[mid].ev < ev)
+		if (big[mid].ev < ev)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo < m->nbig && m->big[lo].ev == ev)
-		return m->big[lo].val;
-	return MV_SAT32;
+	if (lo < n && big[lo].ev == ev)
+		return big[lo].val;
+	return dflt;
+}
+
+static uint64_t big_lookup(const struct model *m, uint32_t ev)
+{
+	return big_find(m->big, m->nbig, ev, MV_SAT32);
+}
+
+/* Timestamp of event <ev> whose offset did not fit 32 bits (model_ts()). */
+uint64_t model_ts_big(const struct model *m, uint32_t ev)
+{
+	return big_find(m->tbig, m->ntbig, ev,
+			m->tbase[ev / MV_BLOCK] + MV_SAT32);
 }
 
 /* wait_ns of a lock_acquire or hold_ns of a lock_release <ev>. */
@@ -948,7 +1009,7 @@ void model_decode(const struct model *m, uint32_t ev, struct mv_event *e)
 
 	memset(e, 0, sizeof(*e));
 	e->type = r->type;
-	e->ts = r->ts;
+	e->ts = model_ts(m, ev);
 	e->tid = r->tid == MV_TID_NONE ? -1 : r->tid;
 	e->vtid = r->tid < m->nlanes ? m->lanes[r->tid].vtid : -1;
 	e->mux = unclamp(mv_rec_mux(r), 3);
@@ -1038,7 +1099,7 @@ uint32_t model_lower_bound(const struct model *m, uint64_t ts)
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
-		if (m->ev[mid].ts < ts)
+		if (model_ts(m, (uint32_t)mid) < ts)
 			lo = mid + 1;
 		else
 			hi = mid;

@@ -60,6 +60,17 @@ const char *mv_cs_name(int v);
 const char *mv_show_state(char *buf, size_t len, unsigned int state);
 int mv_type_from_name(const char *name);
 
+uint64_t model_ts_big(const struct model *m, uint32_t ev);
+
+/* Timestamp of event <ev> (ns from the clock origin). */
+static inline uint64_t model_ts(const struct model *m, uint32_t ev)
+{
+	uint32_t d = m->ev[ev].dt;
+
+	return d != MV_SAT32 ? m->tbase[ev / MV_BLOCK] + d :
+	       model_ts_big(m, ev);
+}
+
 /* Accessors of the small fields of a record. */
 static inline int mv_rec_mux(const struct mv_rec *r)
 {

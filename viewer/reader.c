@@ -835,6 +835,10 @@ int reader_step(struct reader *r, double seconds)
 		}
 	}
 	r->ended = 1;
+	/* the graph (decoder buffers, mapped stream files) is not needed
+	 * any more: free it before model_finish() allocates, to keep the
+	 * peak memory down */
+	BT_GRAPH_PUT_REF_AND_RESET(r->graph);
 	check_end(r);
 	if (r->err)
 		return -1;

@@ -199,7 +199,7 @@ static void draw_header(struct screen *s, const struct model *m,
 		      fmt_dur(c, sizeof(c), v->span));
 	if (v->cursor != MV_NONE)
 		x = printf_at(s, x, 1, ST_HEADER, SA_BOLD, "  cursor +%s",
-			      fmt_time(d, sizeof(d), m->ev[v->cursor].ts -
+			      fmt_time(d, sizeof(d), model_ts(m, v->cursor) -
 				       m->t_first));
 	/* the markers themselves are on the axis: only the delta here */
 	if (v->have_a && v->have_b)
@@ -291,7 +291,7 @@ static void draw_axis(struct screen *s, const struct model *m,
 	if (v->have_b && (c = col_of(v, v->mark_b, w)) >= 0)
 		put(s, x0 + c, AXIS_ROW, 'B', ST_MARK, SA_BOLD);
 	if (v->cursor != MV_NONE &&
-	    (c = col_of(v, m->ev[v->cursor].ts, w)) >= 0)
+	    (c = col_of(v, model_ts(m, v->cursor), w)) >= 0)
 		put(s, x0 + c, AXIS_ROW, 'v', ST_MARK, SA_BOLD);
 }
 
@@ -305,7 +305,7 @@ static size_t locks_lower_bound(const struct model *m,
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
-		if (m->ev[l->locks[mid]].ts < ts)
+		if (model_ts(m, l->locks[mid]) < ts)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -321,7 +321,7 @@ static size_t idx_lower_bound(const struct model *m, const uint32_t *a,
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
-		if (m->ev[a[mid]].ts < ts)
+		if (model_ts(m, a[mid]) < ts)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -346,15 +346,16 @@ static unsigned int span_kinds(const struct model *m, const struct mv_lane *l,
 			break;
 		}
 		const struct mv_rec *a = &m->ev[l->locks[i]];
+		uint64_t ats = model_ts(m, l->locks[i]);
 		uint64_t w = model_rec_ns(m, l->locks[i]);
-		uint64_t ws = a->ts > w ? a->ts - w : 0;
+		uint64_t ws = ats > w ? ats - w : 0;
 
 		if (ws >= b1)
 			break;
-		if (w && ws < b1 && a->ts >= b0)
+		if (w && ws < b1 && ats >= b0)
 			k |= MV_KBIT(MV_K_WAIT);
-		if (mv_rec_bool(a) && a->c != MV_NONE && a->ts < b1 &&
-		    m->ev[a->c].ts >= b0)
+		if (mv_rec_bool(a) && a->c != MV_NONE && ats < b1 &&
+		    model_ts(m, a->c) >= b0)
 			k |= MV_KBIT(MV_K_HOLD);
 	}
 	return k;
@@ -450,14 +451,15 @@ int screen_lane(struct screen *s, const struct model *m,
 	k = idx_lower_bound(m, l->steals, l->nsteals, v->t0);
 	for (; k < l->nsteals; k++) {
 		const struct mv_rec *r = &m->ev[l->steals[k]];
+		uint64_t rts = model_ts(m, l->steals[k]);
 		char num[8];
 		int other, j;
 
-		if (r->ts >= v->t0 + v->span)
+		if (rts >= v->t0 + v->span)
 			break;
 		if (filtering && !view_passes(v, m, l->steals[k]))
 			continue;
-		c = col_of(v, r->ts, w);
+		c = col_of(v, rts, w);
 		if (c < 0)
 			continue;
 		other = r->tid == lane ? mv_rec_from(r) : r->tid;
@@ -480,11 +482,11 @@ int screen_lane(struct screen *s, const struct model *m,
 	/* discarded events: on every lane, the loss is not per thread */
 	k = idx_lower_bound(m, m->discards, m->ndiscards, v->t0);
 	for (; k < m->ndiscards; k++) {
-		const struct mv_rec *r = &m->ev[m->discards[k]];
+		uint64_t rts = model_ts(m, m->discards[k]);
 
-		if (r->ts >= v->t0 + v->span)
+		if (rts >= v->t0 + v->span)
 			break;
-		c = col_of(v, r->ts, w);
+		c = col_of(v, rts, w);
 		if (c < 0)
 			continue;
 		cells[c].ch = '!';
@@ -502,6 +504,7 @@ int screen_lane(struct screen *s, const struct model *m,
 
 		for (k = 0; k < s->nfev; k++) {
 			const struct mv_rec *r = &m->ev[s->fev[k]];
+			uint64_t rts = model_ts(m, s->fev[k]);
 			int nowner = owner;
 
 			if (owner < 0 && r->tid < MV_TID_BAD)
@@ -510,7 +513,7 @@ int screen_lane(struct screen *s, const struct model *m,
 				nowner = r->tid;
 			if (nowner != owner || k + 1 == s->nfev ||
 			    r->type == MV_T_CONN_FREE) {
-				uint64_t end = r->ts;
+				uint64_t end = rts;
 
 				if (owner == lane) {
 					int c0 = col_of(v, seg0 > v->t0 ? seg0 :
@@ -533,19 +536,20 @@ int screen_lane(struct screen *s, const struct model *m,
 					}
 				}
 				owner = nowner;
-				seg0 = r->ts;
+				seg0 = rts;
 			}
 			if (r->type == MV_T_CONN_FREE)
 				break;
 		}
 		for (k = lo; k < s->nfev; k++) {
 			const struct mv_rec *r = &m->ev[s->fev[k]];
+			uint64_t rts = model_ts(m, s->fev[k]);
 
-			if (r->ts >= v->t0 + v->span)
+			if (rts >= v->t0 + v->span)
 				break;
 			if (r->tid != lane)
 				continue;
-			c = col_of(v, r->ts, w);
+			c = col_of(v, rts, w);
 			if (c < 0)
 				continue;
 			has_follow = 1;
@@ -578,7 +582,7 @@ static void draw_lane(struct screen *s, const struct model *m,
 		    cells[c].attr);
 	/* cursor column */
 	if (v->cursor != MV_NONE &&
-	    (c = col_of(v, m->ev[v->cursor].ts, w)) >= 0) {
+	    (c = col_of(v, model_ts(m, v->cursor), w)) >= 0) {
 		struct scr_cell *sc = at(s, SCREEN_LABEL_W + c, y);
 
 		sc->attr |= SA_REV;
@@ -643,7 +647,7 @@ static int life_text(const struct model *m, uint32_t conn, uint32_t upto,
 				 mv_cs_name(st[i].state), st[i].tid);
 		o += snprintf(buf + o, len - o, " %s%s%s+%s%s", i ? "> " : "",
 			      i == cur ? "[" : "", what,
-			      fmt_time(t, sizeof(t), m->ev[st[i].ev].ts -
+			      fmt_time(t, sizeof(t), model_ts(m, st[i].ev) -
 				       m->t_first), i == cur ? "]" : "");
 	}
 	if (n > 64 && o < (int)len)
@@ -671,7 +675,7 @@ static void draw_detail(struct screen *s, const struct model *m,
 	fill_row(s, y0, ST_NORMAL);
 	printf_at(s, 0, y0, ST_NORMAL, SA_BOLD, "#%" PRIu32 " +%s %s  (vtid "
 		  "%d)", v->cursor, fmt_time(t, sizeof(t),
-					     m->ev[v->cursor].ts - m->t_first),
+					     model_ts(m, v->cursor) - m->t_first),
 		  name, vt);
 	fmt_event(m, v->cursor, line, sizeof(line));
 	used = rows > 2 ? rows - 2 : rows - 1;
@@ -789,7 +793,7 @@ static void draw_life(struct screen *s, const struct model *m,
 		printf_at(s, 0, y, here ? ST_FOLLOW : ST_NORMAL,
 			  here ? SA_BOLD : 0, "%c #%-9" PRIu32 " +%s  T%-3d %s",
 			  here ? '>' : ' ', st[i].ev,
-			  fmt_time(t, sizeof(t), m->ev[st[i].ev].ts -
+			  fmt_time(t, sizeof(t), model_ts(m, st[i].ev) -
 				   m->t_first), st[i].tid,
 			  mv_cs_name(st[i].state));
 		if (st[i].state == MV_CS_STOLEN)

@@ -149,13 +149,14 @@ int svg_write(FILE *f, const struct model *m, const struct view *v)
 		/* steal arrows: from the victim's lane to the stealer's */
 		for (k = 0; k < l->nsteals && arrows < MAX_ARROWS; k++) {
 			const struct mv_rec *r = &m->ev[l->steals[k]];
+			uint64_t rts = model_ts(m, l->steals[k]);
 			int from = mv_rec_from(r);
 			double x;
 
-			if (r->tid != t || r->ts < v->t0 ||
-			    r->ts >= v->t0 + v->span || from >= m->nlanes)
+			if (r->tid != t || rts < v->t0 ||
+			    rts >= v->t0 + v->span || from >= m->nlanes)
 				continue;
-			x = xof(v, r->ts, w);
+			x = xof(v, rts, w);
 			fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" "
 				"y2=\"%d\" stroke=\"black\" stroke-width=\"1.2\""
 				" marker-end=\"url(#arrow)\"><title>conn %"
@@ -167,12 +168,12 @@ int svg_write(FILE *f, const struct model *m, const struct view *v)
 		}
 	}
 	for (k = 0; k < m->ndiscards; k++) {
-		const struct mv_rec *r = &m->ev[m->discards[k]];
+		uint64_t rts = model_ts(m, m->discards[k]);
 		double x;
 
-		if (r->ts < v->t0 || r->ts >= v->t0 + v->span)
+		if (rts < v->t0 || rts >= v->t0 + v->span)
 			continue;
-		x = xof(v, r->ts, w);
+		x = xof(v, rts, w);
 		fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
 			"stroke=\"%s\" stroke-width=\"2\"/>\n", x, TOP, x,
 			TOP + m->nlanes * LANE_H, colour[ST_DISCARD]);

@@ -110,7 +110,7 @@ void view_goto(struct view *v, const struct model *m, uint32_t ev,
 	if (m->ev[ev].tid < m->nlanes)
 		v->lane = m->ev[ev].tid;
 	keep_lane_visible(v);
-	ts = m->ev[ev].ts;
+	ts = model_ts(m, ev);
 	if (center || ts < v->t0 || ts >= v->t0 + v->span)
 		v->t0 = ts > v->span / 2 ? ts - v->span / 2 : 0;
 	if (v->playing)
@@ -186,7 +186,7 @@ static void jump(struct view *v, const struct model *m, unsigned int kinds,
 
 static void zoom(struct view *v, const struct model *m, int in)
 {
-	uint64_t c = v->cursor != MV_NONE ? m->ev[v->cursor].ts :
+	uint64_t c = v->cursor != MV_NONE ? model_ts(m, v->cursor) :
 		     v->t0 + v->span / 2;
 	uint64_t full = view_trace_span(m);
 	uint64_t ns;
@@ -464,7 +464,7 @@ int view_key(struct view *v, const struct model *m, int key)
 		v->playing = !v->playing;
 		if (v->playing) {
 			v->play_t = v->cursor != MV_NONE ?
-				    m->ev[v->cursor].ts : v->t0;
+				    model_ts(m, v->cursor) : v->t0;
 			v->play_frac = 0;
 		}
 		msg(v, v->playing ? "playing (space pauses, < > speed)" :
@@ -611,7 +611,7 @@ int view_key(struct view *v, const struct model *m, int key)
 	case 'M':
 		if (v->cursor == MV_NONE)
 			break;
-		c = m->ev[v->cursor].ts;
+		c = model_ts(m, v->cursor);
 		if (key == 'm') {
 			v->have_a = 1;
 			v->mark_a = c;

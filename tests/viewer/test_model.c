@@ -46,7 +46,7 @@ static void test_records(void)
 	build(&m, 0, 0);
 	CHECK("model.build", !synth_fail && m.nev > 30 && m.nlanes == 2,
 	      "nev=%zu lanes=%d", m.nev, m.nlanes);
-	CHECK("model.record_size", sizeof(struct mv_rec) == 24,
+	CHECK("model.record_size", sizeof(struct mv_rec) == 20,
 	      "sizeof(struct mv_rec) = %zu", sizeof(struct mv_rec));
 	CHECK("model.run", m.run.have_start && m.run.mode == MODE_USR1 &&
 	      m.run.seed == 42 && !strcmp(m.run.scenario, "synth") &&
@@ -172,7 +172,7 @@ static void test_find(void)
 			    MV_KBIT(MV_K_FLAG_SET), -1);
 	CHECK("model.find_prev_flag", f != MV_NONE &&
 	      m.ev[f].type == MV_T_FLAG_SET, "got %u", f);
-	CHECK("model.lower_bound", model_lower_bound(&m, m.ev[5].ts) == 5 &&
+	CHECK("model.lower_bound", model_lower_bound(&m, model_ts(&m, 5)) == 5 &&
 	      model_lower_bound(&m, m.t_last + 1) == m.nev, "bad bound");
 	CHECK("model.lane_kinds", (lane_kinds(&m, 1, 0, (uint32_t)m.nev) &
 				   MV_KBIT(MV_K_STEAL)) &&

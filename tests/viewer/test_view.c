@@ -149,8 +149,8 @@ int main(void)
 	/* zoom keeps the cursor inside the window */
 	keys(&v, &m, "www");
 	CHECK("view.zoom_in", v.span < view_trace_span(&m) &&
-	      m.ev[v.cursor].ts >= v.t0 &&
-	      m.ev[v.cursor].ts < v.t0 + v.span, "span %" PRIu64, v.span);
+	      model_ts(&m, v.cursor) >= v.t0 &&
+	      model_ts(&m, v.cursor) < v.t0 + v.span, "span %" PRIu64, v.span);
 	keys(&v, &m, "ssssssss");
 	CHECK("view.zoom_out_stops", v.span <= 2 * view_trace_span(&m) + 2,
 	      "span %" PRIu64, v.span);
@@ -159,8 +159,8 @@ int main(void)
 
 	/* seek and search through the prompt */
 	keys(&v, &m, "g0.000001\r");
-	CHECK("view.seek", m.ev[v.cursor].ts >= m.t_first + 1000 &&
-	      (v.cursor == 0 || m.ev[v.cursor - 1].ts < m.t_first + 1000),
+	CHECK("view.seek", model_ts(&m, v.cursor) >= m.t_first + 1000 &&
+	      (v.cursor == 0 || model_ts(&m, v.cursor - 1) < m.t_first + 1000),
 	      "cursor %u", v.cursor);
 	keys(&v, &m, "/io_cb_stolen\r");
 	CHECK("view.search", m.ev[v.cursor].type == MV_T_IO_CB_STOLEN,
