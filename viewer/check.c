@@ -198,7 +198,8 @@ static void check_io_cb(struct ctx *c, uint32_t i, int usr1, int legacy)
 			violation(c, 2, i, MV_NONE, "io_cb took the fast path "
 				  "while conn %" PRIu64 " is in the %s list "
 				  "(state=0x%x has no USR1)", cid(c, conn),
-				  mv_list_name(c->conn[conn].list), r->c);
+				  mv_list_name(c->conn[conn].list),
+				  model_io_state(c->m, i));
 	}
 }
 

@@ -2,7 +2,7 @@
  * model-t.h - the viewer's trace model (types only).
  *
  * A trace is indexed once into a flat array of compact records (struct
- * mv_rec, 20 bytes), in timestamp order as the babeltrace2 muxer delivers
+ * mv_rec, 16 bytes), in timestamp order as the babeltrace2 muxer delivers
  * them. Everything else is an index over that array: one lane per engine
  * thread (the `tid` field), lock spans per lane, steal lists, a block
  * summary of "kinds" for fast binning and jumping, a dense remap of the
@@ -75,30 +75,38 @@ struct mv_event {
 	const char *name;	/* MV_T_OTHER: the event name, copied */
 };
 
-/* The compact record. <a>, <b>, <c> and <bits> mean different things per
- * type; only the mv_rec_*() accessors in model.h read them:
+/* The compact record. <a>, <b> and <bits> mean different things per
+ * type; only the accessors in model.h read them:
  *
- *   type          a         b             c           bits
- *   WAKEUP        owner     tl            -           remote
- *   IO_CB         conn      tl            state       mux side path
- *   IO_CB_STOLEN  -         tl            -           mux
- *   FLAG_*        conn      tl            flag slot   mux
- *   LOCK_ACQ      lock      wait_ns(sat)  release ev  site trylock ok
- *   LOCK_REL      lock      hold_ns(sat)  acquire ev  site
- *   TAKEOVER      conn      old_tl        new_tl      mux ok from_tid
- *   IDLE_*        conn      -             srv         mux list reason
- *   STREAM_*      conn      stream hi     stream lo   mux side
- *   CONN_NEW      conn      -             srv         mux side
- *   CONN_FREE     conn      -             -           mux side
- *   OTHER         name idx  -             -           -
- *   DISCARDED     -         count hi      count lo    -
+ *   type          a         b             bits               elsewhere
+ *   WAKEUP        owner     tl            remote             -
+ *   IO_CB         conn      tl            mux side path slot state (1)
+ *   IO_CB_STOLEN  -         tl            mux                -
+ *   FLAG_*        conn      tl            mux slot           states (1)
+ *   LOCK_ACQ      lock      wait_ns(sat)  site trylock ok    release (2)
+ *   LOCK_REL      lock      hold_ns(sat)  site               -
+ *   TAKEOVER      conn      old_tl        mux ok from_tid    new_tl (3)
+ *   IDLE_*        conn      srv           mux list reason    -
+ *   STREAM_*      conn      stream(sat)   mux side           -
+ *   CONN_NEW      conn      srv           mux side           -
+ *   CONN_FREE     conn      -             mux side           -
+ *   OTHER         name idx  -             -                  -
+ *   DISCARDED     -         count(sat)    -                  -
+ *
+ * (1) io_cb states and flag_set/flag_clear state pairs are interned: the
+ *     11-bit slot (MV_B_SLOT_*) indexes m->states / m->flags; a slot that
+ *     does not fit (MV_SLOT_BIG) has its value (the state, or old_state <<
+ *     32 | new_state) in the big-value side table.
+ * (2) per lane, lrel[] parallel to locks[] (model_lock_partner()).
+ * (3) in the big-value side table (a takeover is rare).
  *
  * conn and tl are dense indexes (0 = id 0 = none), see model_conn_id().
- * A saturated wait/hold (0xffffffff) has its exact value in the big-value
- * side table. The timestamp is a 32-bit offset from the time of the first
- * event of its block of MV_BLOCK events (model.tbase); an offset that does
- * not fit (a gap of more than 4.29 s inside a block) is kept exactly in
- * the tbig side table. Read it with model_ts(). 20 bytes a record.
+ * A saturated (sat) value (0xffffffff) has its exact value in the big-
+ * value side table, which holds at most one value per event. The
+ * timestamp is a 32-bit offset from the time of the first event of its
+ * block of MV_BLOCK events (model.tbase); an offset that does not fit (a
+ * gap of more than 4.29 s inside a block) is kept exactly in the tbig side
+ * table. Read it with model_ts(). 16 bytes a record.
  */
 struct mv_rec {
 	uint32_t dt;		/* ns after its block's base time (model_ts()),
@@ -108,7 +116,6 @@ struct mv_rec {
 	uint16_t bits;		/* small enums, see MV_B_* */
 	uint32_t a;
 	uint32_t b;
-	uint32_t c;
 };
 
 #define MV_TID_NONE	255	/* the event has no tid field */
@@ -127,6 +134,8 @@ struct mv_rec {
 #define MV_B_LIST_SHIFT		10	/* 3 bits, 7 = out of range */
 #define MV_B_REASON_SHIFT	13	/* 3 bits, 7 = out of range */
 #define MV_B_FROM_SHIFT		6	/* takeover from_tid, 8 bits, 255 = bad */
+#define MV_B_SLOT_SHIFT		5	/* io_cb / flag_* interned slot, 11 bits */
+#define MV_SLOT_BIG		2047	/* slot too large: value in big table */
 
 /* Kinds: what an event means for the lanes, one bit each. The order of
  * the list is the drawing priority (first wins a crowded cell). */
@@ -187,10 +196,12 @@ struct mv_lane {
 	size_t nbmask, bcap;	/* blocks covered (later ones are empty) */
 	uint64_t nev;		/* events of this lane */
 	uint32_t *locks;	/* lock_acquire events (span starts) */
-	size_t nlocks, lcap;
+	uint32_t *lrel;		/* parallel: its release, or MV_NONE */
+	size_t nlocks, lcap, lrcap;
 	uint32_t *steals;	/* takeover ok=1 as stealer or victim */
 	size_t nsteals, scap;
 	uint32_t open_lock;	/* acquire not yet released, or MV_NONE */
+	size_t open_lock_i;	/* its index in locks[] */
 	int vtid;		/* first vtid seen, -1 if none */
 	int vtid_multi;		/* several vtids used this tid */
 	struct mv_thread_stats st;
@@ -245,10 +256,11 @@ struct mv_name {
 	uint64_t count;
 };
 
-/* Open-addressing map from 64-bit ids to dense 32-bit indexes. A slot
- * holds only the dense index (+1); the id is read back from ids[], so a
- * slot costs 4 bytes. A small direct-mapped cache catches the ids of the
- * last events, which repeat. */
+/* Map from 64-bit ids to dense 32-bit indexes: a direct-indexed window
+ * for sequence-number ids, else open addressing where a slot holds only
+ * the dense index (+1); the id is read back from ids[], so a slot costs
+ * 4 bytes. A small direct-mapped cache catches the ids of the last
+ * events, which repeat. */
 #define MV_IDCACHE	4096
 
 struct mv_idmap {
@@ -260,6 +272,13 @@ struct mv_idmap {
 	uint64_t cache_id[MV_IDCACHE];
 	uint32_t cache_val[MV_IDCACHE];
 	uint64_t max_id;	/* largest id seen */
+	/* ids are mostly sequence numbers: those in [dbase, dbase + dlen)
+	 * are indexed directly (dense index + 1, 0 = not there), the others
+	 * go to the hash; dir stays within a few words per id. */
+	uint32_t *dir;
+	size_t dlen, dcap;
+	uint64_t dbase;		/* 0: not set yet */
+	size_t nhash;		/* ids in the hash slots */
 	int oom;		/* an allocation failed */
 };
 
@@ -287,6 +306,7 @@ struct model {
 	struct mv_flags *flags;		/* distinct flag states (interned) */
 	size_t nflags, flags_cap;
 	struct mv_idmap flagmap;	/* old_state << 32 | new_state -> slot */
+	struct mv_idmap statemap;	/* io_cb state -> slot (ids = states) */
 	struct mv_big *big;
 	size_t nbig, big_cap;
 	uint32_t *discards;		/* discarded markers (event indexes) */

@@ -107,6 +107,17 @@ static size_t id_slot(uint64_t id, size_t cap)
 	return (size_t)(id_hash(id >> 4) << 4 | (id & 15)) & (cap - 1);
 }
 
+#define DIR_SLACK	65536	/* direct window: up to 8 words an id + this */
+
+/* dense index + 1 of <id> in the direct window, 0 if not there */
+static uint32_t dir_get(const struct mv_idmap *im, uint64_t id)
+{
+	uint64_t off = id - im->dbase;
+
+	return im->dbase && id >= im->dbase && off < im->dlen ?
+	       im->dir[off] : 0;
+}
+
 static int idmap_rehash(struct mv_idmap *im, size_t ncap)
 {
 	uint32_t *slots = array_zalloc(ncap, sizeof(*slots));
@@ -115,8 +126,11 @@ static int idmap_rehash(struct mv_idmap *im, size_t ncap)
 	if (!slots)
 		return -1;
 	for (i = 1; i < im->n; i++) {
-		size_t j = id_slot(im->ids[i], ncap);
+		size_t j;
 
+		if (dir_get(im, im->ids[i]) == i + 1)
+			continue;	/* in the direct window */
+		j = id_slot(im->ids[i], ncap);
 		while (slots[j])
 			j = (j + 1) & (ncap - 1);
 		slots[j] = (uint32_t)i + 1;
@@ -127,12 +141,10 @@ static int idmap_rehash(struct mv_idmap *im, size_t ncap)
 	return 0;
 }
 
-static uint32_t idmap_find(const struct mv_idmap *im, uint64_t id)
+static uint32_t hash_find(const struct mv_idmap *im, uint64_t id)
 {
 	size_t j;
 
-	if (id == 0)
-		return 0;
 	if (!im->cap)
 		return MV_NONE;
 	j = id_slot(id, im->cap);
@@ -144,15 +156,66 @@ static uint32_t idmap_find(const struct mv_idmap *im, uint64_t id)
 	return MV_NONE;
 }
 
+static uint32_t idmap_find(const struct mv_idmap *im, uint64_t id)
+{
+	uint32_t d;
+
+	if (id == 0)
+		return 0;
+	d = dir_get(im, id);
+	return d ? d - 1 : hash_find(im, id);
+}
+
+/* Put new <id> at dense index <v>: in the direct window when it is (or
+ * can cheaply be made) wide enough, else in the hash. */
+static int idmap_insert(struct mv_idmap *im, uint64_t id, uint32_t v)
+{
+	uint64_t off;
+	size_t j;
+
+	if (!im->dbase)
+		im->dbase = id > DIR_SLACK / 4 ? id - DIR_SLACK / 4 : 1;
+	off = id - im->dbase;
+	if (id >= im->dbase && off < im->dlen) {
+		im->dir[off] = v + 1;
+		return 0;
+	}
+	if (id >= im->dbase && off < (uint64_t)im->n * 8 + DIR_SLACK) {
+		if (grow(&im->dir, &im->dcap, off + 1, sizeof(*im->dir)) < 0)
+			return -1;
+		memset(im->dir + im->dlen, 0,
+		       (off + 1 - im->dlen) * sizeof(*im->dir));
+		im->dlen = off + 1;
+		im->dir[off] = v + 1;
+		return 0;
+	}
+	/* load factor up to 3/4: slots are only 4 bytes */
+	if ((im->nhash + 1) * 4 > im->cap * 3 &&
+	    idmap_rehash(im, im->cap ? im->cap * 2 : 1024) < 0)
+		return -1;
+	j = id_slot(id, im->cap);
+	while (im->slots[j])
+		j = (j + 1) & (im->cap - 1);
+	im->slots[j] = v + 1;
+	im->nhash++;
+	return 0;
+}
+
 /* dense index of <id>, allocated on first sight; id 0 is dense 0 */
 static uint32_t idmap_get(struct mv_idmap *im, uint64_t id)
 {
-	size_t c = (size_t)(id ^ id >> 8) & (MV_IDCACHE - 1), j;
+	size_t c = (size_t)(id ^ id >> 8) & (MV_IDCACHE - 1);
+	uint32_t v;
 
 	if (id == 0)
 		return 0;
 	if (im->cache_id[c] == id)
 		return im->cache_val[c];
+	v = dir_get(im, id);
+	if (v) {
+		v--;
+		goto found;
+	}
 	if (!im->n) {
 		/* dense 0 is reserved for id 0 ("none") */
 		if (grow(&im->ids, &im->ids_cap, 1, sizeof(*im->ids)) < 0)
@@ -160,32 +223,25 @@ static uint32_t idmap_get(struct mv_idmap *im, uint64_t id)
 		im->ids[0] = 0;
 		im->n = 1;
 	}
-	/* load factor up to 3/4: slots are only 4 bytes */
-	if ((im->n + 1) * 4 > im->cap * 3 &&
-	    idmap_rehash(im, im->cap ? im->cap * 2 : 1024) < 0)
-		goto oom;
-	j = id_slot(id, im->cap);
-	if (id > im->max_id) {
-		/* ids are sequence numbers: a larger one is new, no need
-		 * to compare the ids along the probe sequence */
-		while (im->slots[j])
-			j = (j + 1) & (im->cap - 1);
-		im->max_id = id;
+	/* ids are sequence numbers: a larger one is new, no need to look */
+	if (id <= im->max_id) {
+		v = hash_find(im, id);
+		if (v != MV_NONE)
+			goto found;
 	} else {
-		while (im->slots[j]) {
-			if (im->ids[im->slots[j] - 1] == id)
-				goto found;
-			j = (j + 1) & (im->cap - 1);
-		}
+		im->max_id = id;
 	}
 	if (grow(&im->ids, &im->ids_cap, im->n + 1, sizeof(*im->ids)) < 0)
 		goto oom;
-	im->ids[im->n] = id;
-	im->slots[j] = (uint32_t)++im->n;
+	v = (uint32_t)im->n;
+	im->ids[v] = id;
+	im->n++;
+	if (idmap_insert(im, id, v) < 0)
+		goto oom;
 found:
 	im->cache_id[c] = id;
-	im->cache_val[c] = im->slots[j] - 1;
-	return im->slots[j] - 1;
+	im->cache_val[c] = v;
+	return v;
 oom:
 	im->oom = 1;
 	return 0;
@@ -195,6 +251,7 @@ static void idmap_free(struct mv_idmap *im)
 {
 	array_free(im->slots, im->cap, sizeof(*im->slots));
 	array_free(im->ids, im->ids_cap, sizeof(*im->ids));
+	array_free(im->dir, im->dcap, sizeof(*im->dir));
 	memset(im, 0, sizeof(*im));
 }
 
@@ -332,12 +389,14 @@ void model_free(struct model *m)
 
 		array_free(l->bmask, l->bcap, sizeof(*l->bmask));
 		array_free(l->locks, l->lcap, sizeof(*l->locks));
+		array_free(l->lrel, l->lrcap, sizeof(*l->lrel));
 		array_free(l->steals, l->scap, sizeof(*l->steals));
 	}
 	free(m->lanes);
 	idmap_free(&m->conns);
 	idmap_free(&m->tls);
 	idmap_free(&m->flagmap);
+	idmap_free(&m->statemap);
 	array_free(m->flags, m->flags_cap, sizeof(*m->flags));
 	array_free(m->big, m->big_cap, sizeof(*m->big));
 	array_free(m->discards, m->dcap, sizeof(*m->discards));
@@ -413,6 +472,30 @@ static uint32_t sat32(struct model *m, uint32_t ev, uint64_t v)
 		m->nbig++;
 	}
 	return MV_SAT32;
+}
+
+/* Keep <v> exactly for event <ev> in the big-value side table. */
+static int big_put(struct model *m, uint32_t ev, uint64_t v)
+{
+	if (grow(&m->big, &m->big_cap, m->nbig + 1, sizeof(*m->big)) < 0)
+		return -1;
+	m->big[m->nbig].ev = ev;
+	m->big[m->nbig].val = v;
+	m->nbig++;
+	return 0;
+}
+
+/* The bits of interned slot <slot>: in the record if it fits, else in the
+ * big-value side table. */
+static int slot_bits(struct model *m, uint32_t ev, uint32_t slot,
+		     unsigned int *bits)
+{
+	if (slot < MV_SLOT_BIG) {
+		*bits |= slot << MV_B_SLOT_SHIFT;
+		return 0;
+	}
+	*bits |= (unsigned int)MV_SLOT_BIG << MV_B_SLOT_SHIFT;
+	return big_put(m, ev, slot);
 }
 
 static unsigned int clamp_enum(int v, int count, unsigned int bad)
@@ -564,6 +647,7 @@ int model_add(struct model *m, const struct mv_event *e)
 	struct mv_lane *l = NULL;
 	uint32_t idx = (uint32_t)m->nev;
 	unsigned int bits = 0;
+	uint32_t newtl = 0;
 	uint64_t ts, d;
 	size_t lcap;
 
@@ -649,7 +733,10 @@ int model_add(struct model *m, const struct mv_event *e)
 	case MV_T_IO_CB:
 		r.a = idmap_get(&m->conns, e->conn);
 		r.b = idmap_get(&m->tls, e->tl);
-		r.c = e->state;
+		/* few distinct states: interned, the slot in the bits */
+		if (slot_bits(m, idx, idmap_get(&m->statemap, e->state),
+			      &bits) < 0 || m->statemap.oom)
+			return -1;
 		if (e->path == PATH_LOCKED)
 			bits |= MV_B_BOOL;
 		break;
@@ -682,13 +769,13 @@ int model_add(struct model *m, const struct mv_event *e)
 					(unsigned int)k;
 			}
 		}
-		r.c = fs;
+		if (slot_bits(m, idx, fs, &bits) < 0)
+			return -1;
 		break;
 	}
 	case MV_T_LOCK_ACQ:
 		r.a = (uint32_t)e->lock;
 		r.b = sat32(m, idx, e->ns);
-		r.c = MV_NONE;
 		bits |= clamp_enum(e->site, SITE_COUNT, 15) << MV_B_SITE_SHIFT;
 		if (e->trylock)
 			bits |= MV_B_TRYLOCK;
@@ -698,13 +785,14 @@ int model_add(struct model *m, const struct mv_event *e)
 	case MV_T_LOCK_REL:
 		r.a = (uint32_t)e->lock;
 		r.b = sat32(m, idx, e->ns);
-		r.c = MV_NONE;
 		bits |= clamp_enum(e->site, SITE_COUNT, 15) << MV_B_SITE_SHIFT;
 		break;
 	case MV_T_TAKEOVER:
 		r.a = idmap_get(&m->conns, e->conn);
 		r.b = idmap_get(&m->tls, e->old_tl);
-		r.c = idmap_get(&m->tls, e->new_tl);
+		newtl = idmap_get(&m->tls, e->new_tl);
+		if (big_put(m, idx, newtl) < 0)
+			return -1;
 		if (e->ok)
 			bits |= MV_B_BOOL;
 		bits |= clamp_enum(e->from_tid, MV_MAX_LANES, 255)
@@ -713,7 +801,7 @@ int model_add(struct model *m, const struct mv_event *e)
 	case MV_T_IDLE_INSERT:
 	case MV_T_IDLE_REMOVE:
 		r.a = idmap_get(&m->conns, e->conn);
-		r.c = (uint32_t)e->srv;
+		r.b = (uint32_t)e->srv;
 		bits |= clamp_enum(e->list, LIST_COUNT, 7) << MV_B_LIST_SHIFT;
 		if (e->type == MV_T_IDLE_REMOVE)
 			bits |= clamp_enum(e->reason, REASON_COUNT, 7)
@@ -722,12 +810,11 @@ int model_add(struct model *m, const struct mv_event *e)
 	case MV_T_STREAM_ATTACH:
 	case MV_T_STREAM_DETACH:
 		r.a = idmap_get(&m->conns, e->conn);
-		r.b = (uint32_t)(e->stream >> 32);
-		r.c = (uint32_t)e->stream;
+		r.b = sat32(m, idx, e->stream);
 		break;
 	case MV_T_CONN_NEW:
 		r.a = idmap_get(&m->conns, e->conn);
-		r.c = (uint32_t)e->srv;
+		r.b = (uint32_t)e->srv;
 		break;
 	case MV_T_CONN_FREE:
 		r.a = idmap_get(&m->conns, e->conn);
@@ -742,8 +829,7 @@ int model_add(struct model *m, const struct mv_event *e)
 		break;
 	}
 	case MV_T_DISCARDED:
-		r.b = (uint32_t)(e->count >> 32);
-		r.c = (uint32_t)e->count;
+		r.b = sat32(m, idx, e->count);
 		m->discarded += e->count;
 		if (e->packets)
 			m->discarded_packets += e->packets;
@@ -773,16 +859,22 @@ int model_add(struct model *m, const struct mv_event *e)
 		l->nev++;
 
 		if (r.type == MV_T_LOCK_ACQ) {
-			if (lane_push(&l->locks, &l->nlocks, &l->lcap,
+			size_t n = l->nlocks;
+
+			if (grow(&l->lrel, &l->lrcap, n + 1,
+				 sizeof(*l->lrel)) < 0 ||
+			    lane_push(&l->locks, &l->nlocks, &l->lcap,
 				      idx) < 0)
 				return -1;
-			if (mv_rec_bool(&r))
+			l->lrel[n] = MV_NONE;
+			if (mv_rec_bool(&r)) {
 				l->open_lock = idx;
+				l->open_lock_i = n;
+			}
 		} else if (r.type == MV_T_LOCK_REL &&
 			   l->open_lock != MV_NONE &&
 			   m->ev[l->open_lock].a == r.a) {
-			m->ev[l->open_lock].c = idx;
-			r.c = l->open_lock;
+			l->lrel[l->open_lock_i] = idx;
 			l->open_lock = MV_NONE;
 		} else if (r.type == MV_T_TAKEOVER && mv_rec_bool(&r)) {
 			struct mv_lane *v;
@@ -813,7 +905,7 @@ int model_add(struct model *m, const struct mv_event *e)
 	}
 	if (r.type == MV_T_TAKEOVER && r.a) {
 		m->tl_conn[r.b] = r.a;
-		m->tl_conn[r.c] = r.a;
+		m->tl_conn[newtl] = r.a;
 	} else if (mv_rec_tl(&r) && mv_rec_conn_field(&r) &&
 		   !m->tl_conn[r.b]) {
 		m->tl_conn[r.b] = r.a;
@@ -927,12 +1019,14 @@ size_t model_memory(const struct model *m)
 	for (t = 0; t < m->nlanes; t++) {
 		const struct mv_lane *l = &m->lanes[t];
 
-		sz += l->nbmask * sizeof(*l->bmask) + l->nlocks * 4 +
+		sz += l->nbmask * sizeof(*l->bmask) + l->nlocks * 8 +
 		      l->nsteals * 4;
 	}
 	sz += m->nflags * sizeof(*m->flags) + m->nbig * sizeof(*m->big);
-	sz += m->conns.cap * 4 + m->conns.n * 8;
-	sz += m->tls.cap * 4 + m->tls.n * 8;
+	sz += m->conns.cap * 4 + m->conns.n * 8 + m->conns.dlen * 4;
+	sz += m->tls.cap * 4 + m->tls.n * 8 + m->tls.dlen * 4;
+	sz += m->statemap.cap * 4 + m->statemap.n * 8 +
+	      m->statemap.dlen * 4;
 	if (m->finished)
 		sz += m->tls.n * 4 + m->nconn_info * sizeof(*m->conn_info);
 	return sz;
@@ -996,6 +1090,64 @@ uint64_t model_rec_ns(const struct model *m, uint32_t ev)
 	return v == MV_SAT32 ? big_lookup(m, ev) : v;
 }
 
+static uint32_t rec_slot(const struct model *m, uint32_t ev)
+{
+	uint32_t s = (m->ev[ev].bits >> MV_B_SLOT_SHIFT) & MV_SLOT_BIG;
+
+	return s != MV_SLOT_BIG ? s : (uint32_t)big_lookup(m, ev);
+}
+
+/* Task state of io_cb <ev>. */
+unsigned int model_io_state(const struct model *m, uint32_t ev)
+{
+	uint32_t s = rec_slot(m, ev);
+
+	return s < m->statemap.n ? (unsigned int)m->statemap.ids[s] : 0;
+}
+
+/* old_state and new_state of flag_set / flag_clear <ev>. */
+void model_flag_states(const struct model *m, uint32_t ev,
+		       unsigned int *old_state, unsigned int *new_state)
+{
+	uint32_t s = rec_slot(m, ev);
+
+	*old_state = s < m->nflags ? m->flags[s].old_state : 0;
+	*new_state = s < m->nflags ? m->flags[s].new_state : 0;
+}
+
+/* The release paired with lock_acquire <ev>, or the acquire paired with
+ * lock_release <ev>; MV_NONE if none. */
+uint32_t model_lock_partner(const struct model *m, uint32_t ev)
+{
+	const struct mv_rec *r = &m->ev[ev];
+	const struct mv_lane *l;
+	size_t lo = 0, hi;
+
+	if (r->tid >= m->nlanes ||
+	    (r->type != MV_T_LOCK_ACQ && r->type != MV_T_LOCK_REL))
+		return MV_NONE;
+	l = &m->lanes[r->tid];
+	hi = l->nlocks;
+	while (lo < hi) {	/* first acquire >= ev */
+		size_t mid = (lo + hi) / 2;
+
+		if (l->locks[mid] < ev)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (r->type == MV_T_LOCK_ACQ)
+		return lo < l->nlocks && l->locks[lo] == ev ? l->lrel[lo] :
+		       MV_NONE;
+	/* a release pairs with the last successful acquire before it */
+	while (lo-- > 0) {
+		if (!mv_rec_bool(&m->ev[l->locks[lo]]))
+			continue;
+		return l->lrel[lo] == ev ? l->locks[lo] : MV_NONE;
+	}
+	return MV_NONE;
+}
+
 static int unclamp(unsigned int v, unsigned int bad)
 {
 	return v == bad ? -1 : (int)v;
@@ -1042,7 +1194,7 @@ void model_decode(const struct model *m, uint32_t ev, struct mv_event *e)
 	case MV_T_IO_CB:
 		e->conn = model_conn_id(m, r->a);
 		e->tl = model_tl_id(m, r->b);
-		e->state = r->c;
+		e->state = model_io_state(m, ev);
 		break;
 	case MV_T_IO_CB_STOLEN:
 		e->tl = model_tl_id(m, r->b);
@@ -1051,8 +1203,7 @@ void model_decode(const struct model *m, uint32_t ev, struct mv_event *e)
 	case MV_T_FLAG_CLEAR:
 		e->conn = model_conn_id(m, r->a);
 		e->tl = model_tl_id(m, r->b);
-		e->old_state = m->flags[r->c].old_state;
-		e->new_state = m->flags[r->c].new_state;
+		model_flag_states(m, ev, &e->old_state, &e->new_state);
 		break;
 	case MV_T_LOCK_ACQ:
 	case MV_T_LOCK_REL:
@@ -1062,22 +1213,22 @@ void model_decode(const struct model *m, uint32_t ev, struct mv_event *e)
 	case MV_T_TAKEOVER:
 		e->conn = model_conn_id(m, r->a);
 		e->old_tl = model_tl_id(m, r->b);
-		e->new_tl = model_tl_id(m, r->c);
+		e->new_tl = model_tl_id(m, (uint32_t)big_lookup(m, ev));
 		e->from_tid = unclamp(mv_rec_from(r), 255);
 		break;
 	case MV_T_IDLE_INSERT:
 	case MV_T_IDLE_REMOVE:
 		e->conn = model_conn_id(m, r->a);
-		e->srv = (int)r->c;
+		e->srv = (int)r->b;
 		break;
 	case MV_T_STREAM_ATTACH:
 	case MV_T_STREAM_DETACH:
 		e->conn = model_conn_id(m, r->a);
-		e->stream = (uint64_t)r->b << 32 | r->c;
+		e->stream = r->b == MV_SAT32 ? big_lookup(m, ev) : r->b;
 		break;
 	case MV_T_CONN_NEW:
 		e->conn = model_conn_id(m, r->a);
-		e->srv = (int)r->c;
+		e->srv = (int)r->b;
 		break;
 	case MV_T_CONN_FREE:
 		e->conn = model_conn_id(m, r->a);
@@ -1086,7 +1237,7 @@ void model_decode(const struct model *m, uint32_t ev, struct mv_event *e)
 		e->name = r->a < m->nnames ? m->names[r->a].name : "?";
 		break;
 	case MV_T_DISCARDED:
-		e->count = (uint64_t)r->b << 32 | r->c;
+		e->count = r->b == MV_SAT32 ? big_lookup(m, ev) : r->b;
 		break;
 	}
 }

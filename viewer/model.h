@@ -30,6 +30,10 @@ uint32_t model_rec_conn(const struct model *m, uint32_t ev);
 /* decoding a record back to the contract's fields */
 void model_decode(const struct model *m, uint32_t ev, struct mv_event *e);
 uint64_t model_rec_ns(const struct model *m, uint32_t ev);
+unsigned int model_io_state(const struct model *m, uint32_t ev);
+void model_flag_states(const struct model *m, uint32_t ev,
+		       unsigned int *old_state, unsigned int *new_state);
+uint32_t model_lock_partner(const struct model *m, uint32_t ev);
 unsigned int mv_rec_kinds(const struct mv_rec *r);
 int mv_kind_of(const struct mv_rec *r);
 

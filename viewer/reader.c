@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,14 +45,67 @@ static const char *const fnames[FLD_COUNT] = {
 
 enum fkind { FK_SIGNED, FK_UNSIGNED, FK_STRING, FK_OTHER };
 
+/* How a contract field lands in struct mv_event: its width there. */
+enum fdst { FD_INT, FD_UINT, FD_U64, FD_STR };
+
+#define EV_FIELD(f, d)	{ offsetof(struct mv_event, f), d }
+
+static const struct {
+	uint16_t off;
+	uint8_t dst;
+} fdest[FLD_COUNT] = {
+	[FLD_TID] = EV_FIELD(tid, FD_INT),
+	[FLD_TL] = EV_FIELD(tl, FD_U64),
+	[FLD_CONN] = EV_FIELD(conn, FD_U64),
+	[FLD_MUX] = EV_FIELD(mux, FD_INT),
+	[FLD_SIDE] = EV_FIELD(side, FD_INT),
+	[FLD_STATE] = EV_FIELD(state, FD_UINT),
+	[FLD_PATH] = EV_FIELD(path, FD_INT),
+	[FLD_OLD_STATE] = EV_FIELD(old_state, FD_UINT),
+	[FLD_NEW_STATE] = EV_FIELD(new_state, FD_UINT),
+	[FLD_LOCK] = EV_FIELD(lock, FD_INT),
+	[FLD_SITE] = EV_FIELD(site, FD_INT),
+	[FLD_TRYLOCK] = EV_FIELD(trylock, FD_INT),
+	[FLD_OK] = EV_FIELD(ok, FD_INT),
+	[FLD_WAIT_NS] = EV_FIELD(ns, FD_U64),
+	[FLD_HOLD_NS] = EV_FIELD(ns, FD_U64),
+	[FLD_FROM_TID] = EV_FIELD(from_tid, FD_INT),
+	[FLD_OLD_TL] = EV_FIELD(old_tl, FD_U64),
+	[FLD_NEW_TL] = EV_FIELD(new_tl, FD_U64),
+	[FLD_SRV] = EV_FIELD(srv, FD_INT),
+	[FLD_LIST] = EV_FIELD(list, FD_INT),
+	[FLD_REASON] = EV_FIELD(reason, FD_INT),
+	[FLD_STREAM] = EV_FIELD(stream, FD_U64),
+	[FLD_OWNER] = EV_FIELD(owner, FD_INT),
+	[FLD_REMOTE] = EV_FIELD(remote, FD_INT),
+	[FLD_MODE] = EV_FIELD(mode, FD_INT),
+	[FLD_BUG] = EV_FIELD(bug, FD_STR),
+	[FLD_NBTHREAD] = EV_FIELD(nbthread, FD_INT),
+	[FLD_SEED] = EV_FIELD(seed, FD_U64),
+	[FLD_SCENARIO] = EV_FIELD(scenario, FD_STR),
+	[FLD_USR1_BIT] = EV_FIELD(usr1_bit, FD_UINT),
+	[FLD_REQ_OK] = EV_FIELD(requests_ok, FD_U64),
+	[FLD_REQ_ERR] = EV_FIELD(requests_err, FD_U64),
+	[FLD_TAKEOVERS] = EV_FIELD(takeovers, FD_U64),
+};
+
+/* One operation per present field, resolved once per class: how to read
+ * it (signed, unsigned, string) and at which width to store it. */
+enum fop {
+	OP_S_INT, OP_S_UINT, OP_S_U64,
+	OP_U_INT, OP_U_UINT, OP_U_U64,
+	OP_STR, OP_SKIP
+};
+
 struct cls {
 	const bt_event_class *ec;	/* key (borrowed) */
 	int type;			/* enum mv_type, MV_T_NONE = foreign */
 	char *name;			/* copied */
 	int nf;
-	uint8_t fid[FLD_COUNT];		/* fields present */
-	uint8_t fkind[FLD_COUNT];
-	uint64_t fidx[FLD_COUNT];
+	uint8_t fop[FLD_COUNT];		/* fields present: enum fop */
+	uint16_t foff[FLD_COUNT];	/* offset in struct mv_event */
+	uint64_t fidx[FLD_COUNT];	/* member index in the payload */
+	int has_clock;			/* its stream class has a clock */
 	int64_t vtid_idx;		/* in the common context, -1 none */
 	enum fkind vtid_kind;
 };
@@ -381,58 +435,41 @@ static struct cls *cls_lookup(struct reader *r, const bt_event_class *ec)
 		enum fkind k = FK_OTHER;
 		int64_t idx = member_index(pfc, fnames[f], &k);
 
+		int op = OP_SKIP;
+
 		if (idx < 0 || k == FK_OTHER)
 			continue;
-		c->fid[c->nf] = (uint8_t)f;
-		c->fkind[c->nf] = (uint8_t)k;
+		switch (fdest[f].dst) {
+		case FD_INT:
+			op = k == FK_SIGNED ? OP_S_INT :
+			     k == FK_UNSIGNED ? OP_U_INT : OP_SKIP;
+			break;
+		case FD_UINT:
+			op = k == FK_SIGNED ? OP_S_UINT :
+			     k == FK_UNSIGNED ? OP_U_UINT : OP_SKIP;
+			break;
+		case FD_U64:
+			op = k == FK_SIGNED ? OP_S_U64 :
+			     k == FK_UNSIGNED ? OP_U_U64 : OP_SKIP;
+			break;
+		case FD_STR:
+			op = k == FK_STRING ? OP_STR : OP_SKIP;
+			break;
+		}
+		if (op == OP_SKIP)
+			continue;
+		c->fop[c->nf] = (uint8_t)op;
+		c->foff[c->nf] = fdest[f].off;
 		c->fidx[c->nf] = (uint64_t)idx;
 		c->nf++;
 	}
 	sc = bt_event_class_borrow_stream_class_const(ec);
+	c->has_clock = bt_stream_class_borrow_default_clock_class_const(sc) !=
+		       NULL;
 	c->vtid_idx = member_index(
 		bt_stream_class_borrow_event_common_context_field_class_const(sc),
 		"vtid", &c->vtid_kind);
 	return r->last = c;
-}
-
-static void set_field(struct mv_event *e, int f, uint64_t u, int64_t s,
-		      const char *str)
-{
-	switch (f) {
-	case FLD_TID: e->tid = (int)s; break;
-	case FLD_TL: e->tl = u; break;
-	case FLD_CONN: e->conn = u; break;
-	case FLD_MUX: e->mux = (int)s; break;
-	case FLD_SIDE: e->side = (int)s; break;
-	case FLD_STATE: e->state = (unsigned int)u; break;
-	case FLD_PATH: e->path = (int)s; break;
-	case FLD_OLD_STATE: e->old_state = (unsigned int)u; break;
-	case FLD_NEW_STATE: e->new_state = (unsigned int)u; break;
-	case FLD_LOCK: e->lock = (int)s; break;
-	case FLD_SITE: e->site = (int)s; break;
-	case FLD_TRYLOCK: e->trylock = (int)s; break;
-	case FLD_OK: e->ok = (int)s; break;
-	case FLD_WAIT_NS: e->ns = u; break;
-	case FLD_HOLD_NS: e->ns = u; break;
-	case FLD_FROM_TID: e->from_tid = (int)s; break;
-	case FLD_OLD_TL: e->old_tl = u; break;
-	case FLD_NEW_TL: e->new_tl = u; break;
-	case FLD_SRV: e->srv = (int)s; break;
-	case FLD_LIST: e->list = (int)s; break;
-	case FLD_REASON: e->reason = (int)s; break;
-	case FLD_STREAM: e->stream = u; break;
-	case FLD_OWNER: e->owner = (int)s; break;
-	case FLD_REMOTE: e->remote = (int)s; break;
-	case FLD_MODE: e->mode = (int)s; break;
-	case FLD_BUG: e->bug = str; break;
-	case FLD_NBTHREAD: e->nbthread = (int)s; break;
-	case FLD_SEED: e->seed = u; break;
-	case FLD_SCENARIO: e->scenario = str; break;
-	case FLD_USR1_BIT: e->usr1_bit = (unsigned int)u; break;
-	case FLD_REQ_OK: e->requests_ok = u; break;
-	case FLD_REQ_ERR: e->requests_err = u; break;
-	case FLD_TAKEOVERS: e->takeovers = u; break;
-	}
 }
 
 static int handle_event(struct reader *r, const bt_message *msg)
@@ -468,8 +505,7 @@ static int handle_event(struct reader *r, const bt_message *msg)
 	e.type = c->type;
 	e.tid = -1;
 	e.vtid = -1;
-	if (bt_message_event_borrow_stream_class_default_clock_class_const(
-		    msg)) {
+	if (c->has_clock) {
 		const bt_clock_snapshot *cs =
 			bt_message_event_borrow_default_clock_snapshot_const(
 				msg);
@@ -496,22 +532,32 @@ static int handle_event(struct reader *r, const bt_message *msg)
 			bt_field_structure_borrow_member_field_by_index_const(
 				pl, c->fidx[i]);
 
-		switch (c->fkind[i]) {
-		case FK_SIGNED: {
-			int64_t v = bt_field_integer_signed_get_value(f);
+		char *d = (char *)&e + c->foff[i];
 
-			set_field(&e, c->fid[i], (uint64_t)v, v, NULL);
+		switch (c->fop[i]) {
+		case OP_S_INT:
+			*(int *)d = (int)bt_field_integer_signed_get_value(f);
 			break;
-		}
-		case FK_UNSIGNED: {
-			uint64_t v = bt_field_integer_unsigned_get_value(f);
-
-			set_field(&e, c->fid[i], v, (int64_t)v, NULL);
+		case OP_S_UINT:
+			*(unsigned int *)d = (unsigned int)
+				bt_field_integer_signed_get_value(f);
 			break;
-		}
-		case FK_STRING:
-			set_field(&e, c->fid[i], 0, 0,
-				  bt_field_string_get_value(f));
+		case OP_S_U64:
+			*(uint64_t *)d = (uint64_t)
+				bt_field_integer_signed_get_value(f);
+			break;
+		case OP_U_INT:
+			*(int *)d = (int)bt_field_integer_unsigned_get_value(f);
+			break;
+		case OP_U_UINT:
+			*(unsigned int *)d = (unsigned int)
+				bt_field_integer_unsigned_get_value(f);
+			break;
+		case OP_U_U64:
+			*(uint64_t *)d = bt_field_integer_unsigned_get_value(f);
+			break;
+		case OP_STR:
+			*(const char **)d = bt_field_string_get_value(f);
 			break;
 		}
 	}

@@ -354,8 +354,8 @@ static unsigned int span_kinds(const struct model *m, const struct mv_lane *l,
 			break;
 		if (w && ws < b1 && ats >= b0)
 			k |= MV_KBIT(MV_K_WAIT);
-		if (mv_rec_bool(a) && a->c != MV_NONE && ats < b1 &&
-		    model_ts(m, a->c) >= b0)
+		if (mv_rec_bool(a) && l->lrel[i] != MV_NONE && ats < b1 &&
+		    model_ts(m, l->lrel[i]) >= b0)
 			k |= MV_KBIT(MV_K_HOLD);
 	}
 	return k;

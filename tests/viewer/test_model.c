@@ -46,7 +46,7 @@ static void test_records(void)
 	build(&m, 0, 0);
 	CHECK("model.build", !synth_fail && m.nev > 30 && m.nlanes == 2,
 	      "nev=%zu lanes=%d", m.nev, m.nlanes);
-	CHECK("model.record_size", sizeof(struct mv_rec) == 20,
+	CHECK("model.record_size", sizeof(struct mv_rec) == 16,
 	      "sizeof(struct mv_rec) = %zu", sizeof(struct mv_rec));
 	CHECK("model.run", m.run.have_start && m.run.mode == MODE_USR1 &&
 	      m.run.seed == 42 && !strcmp(m.run.scenario, "synth") &&
@@ -77,9 +77,11 @@ static void test_records(void)
 			acq = i;
 	}
 	CHECK("model.decode_roundtrip", ok, "a decoded field differs");
-	CHECK("model.lock_pairing", acq != MV_NONE && m.ev[acq].c != MV_NONE &&
-	      m.ev[m.ev[acq].c].type == MV_T_LOCK_REL &&
-	      m.ev[m.ev[acq].c].c == acq, "acquire %u not paired", acq);
+	CHECK("model.lock_pairing", acq != MV_NONE &&
+	      model_lock_partner(&m, acq) != MV_NONE &&
+	      m.ev[model_lock_partner(&m, acq)].type == MV_T_LOCK_REL &&
+	      model_lock_partner(&m, model_lock_partner(&m, acq)) == acq,
+	      "acquire %u not paired", acq);
 	CHECK("model.steal_on_both_lanes", m.lanes[0].nsteals == 1 &&
 	      m.lanes[1].nsteals == 1 && m.lanes[1].st.steal_in == 1 &&
 	      m.lanes[0].st.steal_out == 1, "steals %zu/%zu",
@@ -108,6 +110,83 @@ static void test_big_values(void)
 	CHECK("model.small_ns", e.ns == 7, "got %" PRIu64, e.ns);
 	CHECK("model.stats_wait", m.lanes[0].st.wait_max == 6000000000ULL &&
 	      m.lanes[0].st.wait_ns == 6000000007ULL, "wait stats wrong");
+	model_free(&m);
+}
+
+/* Values that do not fit the record: interned slots past 11 bits, 64-bit
+ * streams, ids far from the sequence-number window. */
+static void test_wide_values(void)
+{
+	static uint64_t ids[30000];
+	struct model m;
+	struct mv_event e;
+	uint32_t i, n = 0;
+	int ok = 1, dense_ok = 1;
+
+	model_init(&m);
+	for (i = 0; i < 3000; i++) {
+		memset(&e, 0, sizeof(e));
+		e.type = i % 2 ? MV_T_IO_CB : MV_T_FLAG_SET;
+		e.ts = 1000 + i;
+		e.tid = 0;
+		e.vtid = -1;
+		e.conn = 7;
+		e.tl = 8;
+		e.state = 0x100000u + i;
+		e.old_state = i;
+		e.new_state = 0x200000u + i;
+		if (model_add(&m, &e) < 0)
+			ok = 0;
+	}
+	memset(&e, 0, sizeof(e));
+	e.type = MV_T_STREAM_ATTACH;
+	e.ts = 5000;
+	e.tid = 0;
+	e.vtid = -1;
+	e.conn = 7;
+	e.stream = (1ULL << 40) | 5;
+	if (model_add(&m, &e) < 0)
+		ok = 0;
+	for (i = 0; i < 3000; i++) {
+		model_decode(&m, i, &e);
+		if (i % 2 ? e.state != 0x100000u + i :
+		    e.old_state != i || e.new_state != 0x200000u + i)
+			ok = 0;
+	}
+	model_decode(&m, 3000, &e);
+	CHECK("model.wide_slots_and_stream", ok && e.stream == ((1ULL << 40) |
+	      5), "stream %" PRIu64, e.stream);
+	model_free(&m);
+
+	/* sequential ids, far ones, ones below the first, repeats */
+	model_init(&m);
+	for (i = 0; i < 30000; i++) {
+		uint64_t id = i % 5 == 1 ? (1ULL << 40) + i * 7919ULL :
+			      i % 7 == 2 ? 1 + i / 7 : 100000 + i * 3ULL;
+
+		memset(&e, 0, sizeof(e));
+		e.type = MV_T_CONN_FREE;
+		e.ts = 1000 + i;
+		e.tid = 0;
+		e.vtid = -1;
+		e.conn = id;
+		if (model_add(&m, &e) < 0)
+			dense_ok = 0;
+		ids[n++] = id;
+		if (i % 11 == 0) {	/* a repeat of an older id */
+			e.conn = ids[i / 2];
+			if (model_add(&m, &e) < 0)
+				dense_ok = 0;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		uint32_t d = model_conn_find(&m, ids[i]);
+
+		if (d == MV_NONE || d == 0 || model_conn_id(&m, d) != ids[i])
+			dense_ok = 0;
+	}
+	CHECK("model.idmap_mixed_ids", dense_ok && m.conns.n == n + 1 &&
+	      model_conn_find(&m, 100001) == MV_NONE, "n=%zu", m.conns.n);
 	model_free(&m);
 }
 
@@ -356,7 +435,8 @@ static void test_fmt(void)
 
 	build(&m, 0, 0);
 	for (i = 0; i < m.nev; i++)
-		if (m.ev[i].type == MV_T_IO_CB && m.ev[i].c == USR1_ST)
+		if (m.ev[i].type == MV_T_IO_CB &&
+		    model_io_state(&m, i) == USR1_ST)
 			break;
 	fmt_event(&m, i, buf, sizeof(buf));
 	CHECK("fmt.event_io_cb", strstr(buf, "state=0x18040 "
@@ -370,6 +450,7 @@ int main(void)
 {
 	test_records();
 	test_big_values();
+	test_wide_values();
 	test_ids_and_life();
 	test_find();
 	test_check();
