@@ -1,19 +1,203 @@
 #!/usr/bin/env bash
-# trace_invariants.sh - record the default scenario in both modes and check
-# the lesson in the trace, twice, with two independent readers:
-#   - babeltrace2's text output counted with awk (this script);
-#   - `muxview --check` (the six invariants) when muxview is built.
-# usr1:   no front io_cb takes the locked path; some back io_cb do (idle
-#         connections woken by a server close); takeovers succeed;
-#         TASK_F_USR1 is set and cleared; nothing was discarded.
-# legacy: every io_cb takes the locked path.
 # timeout: 240
+# trace_invariants.sh - record the default scenario (lab/scenarios/
+# default.cfg: H1 and h2c fronts, h1, h2 and fcgi backends, two threads
+# taking turns) in both modes and check the lesson in the trace, per mux,
+# with two independent readers:
+#   - babeltrace2's text output read with awk (this script): the counts
+#     below, and a second implementation of the six invariants of
+#     docs/trace-events.md;
+#   - `muxview --check` (the six invariants).
+# usr1, for each of h1, h2 and fcgi: TASK_F_USR1 is set and cleared
+#         (flag_set, flag_clear), some back io_cb take the locked path (idle
+#         connections woken by a server close), successful takeovers; h2
+#         and fcgi (multiplexing on) insert connections into the available
+#         list; no front io_cb (H1 or h2c) takes the locked path; nothing
+#         was discarded.
+# legacy: every io_cb of every mux takes the locked path; no USR1 changes.
 . "$(dirname "$0")/common.bash"
 need_muxlab trace_invariants
 for t in lttng lttng-sessiond babeltrace2; do
 	have $t || { fail "trace_invariants: $t not installed (make deps)"; exit 1; }
 done
 ensure_sessiond || { fail "trace_invariants: no LTTng session daemon"; exit 1; }
+
+# mux_counts TRACE: one pass over babeltrace2's text output. Prints "key
+# value" lines: per-mux counts (MUX_io_cb_SIDE_PATH, MUX_flag_set,
+# MUX_flag_clear, MUX_takeover_ok1, MUX_insert_LIST, MUX_stolen), and for
+# each invariant N of docs/trace-events.md invN_checked / invN_viol. The
+# first violations go to $tmp/NAME.viol (NAME: the trace's basename). The
+# checks follow the contract, written apart from muxview's code:
+#   1 usr1: io_cb side=front is never locked;
+#   2 usr1: an io_cb whose conn is in an idle or safe list is locked;
+#   3 usr1: idle_insert into idle/safe follows a flag_set of that conn on
+#     the same thread, with no flag_clear in between;
+#   4 usr1: after takeover ok=1 from A, the old tasklet's next io_cb runs on
+#     A, locked, A's lock is the last one that thread took, and it ends in
+#     io_cb_stolen on A before that thread runs another io_cb;
+#   5 every lock_acquire ok=1 is released by the same thread before it
+#     takes another one, and nothing is released that is not held;
+#   6 legacy: every io_cb is locked.
+mux_counts() {
+	local base=$tmp/$(basename "$1")
+	babeltrace2 "$1" 2>"$base.bt-err" | awk -v viol="$base.viol" '
+	function enumval(field,    re, s) {
+		re = field " = \\( \"[a-z0-9_]+\""
+		if (!match($0, re))
+			return ""
+		s = substr($0, RSTART, RLENGTH)
+		sub(/.*\( "/, "", s)
+		sub(/"$/, "", s)
+		return s
+	}
+	function intval(field,    re, s) {
+		re = "[ {]" field " = -?[0-9]+"
+		if (!match($0, re))
+			return ""
+		s = substr($0, RSTART, RLENGTH)
+		sub(/.* = /, "", s)
+		return s
+	}
+	function bad(inv, msg) {
+		n["inv" inv "_viol"]++
+		if (nshown++ < 40)
+			printf "inv%d event #%d: %s\n", inv, nev, msg >viol
+	}
+	{
+		if (!match($0, / muxlab:[a-z0-9_]+:/))
+			next
+		ev = substr($0, RSTART + 8, RLENGTH - 9)
+		nev++
+		if (ev == "run_start") {
+			mode = enumval("mode")
+			next
+		}
+		t = intval("tid")
+		m = enumval("mux")
+		if (ev == "io_cb") {
+			tl = intval("tl"); c = intval("conn")
+			side = enumval("side"); path = enumval("path")
+			n[m "_io_cb_" side "_" path]++
+			if (mode == "legacy") {
+				n["inv6_checked"]++
+				if (path != "locked")
+					bad(6, "legacy io_cb " m " " side " conn " c " took the fast path")
+			}
+			if (mode != "usr1")
+				next
+			if (side == "front") {
+				n["inv1_checked"]++
+				if (path == "locked")
+					bad(1, "front io_cb " m " conn " c " took the locked path")
+			}
+			# 4: a dying (stolen) tasklet must end before the
+			# thread runs another callback
+			if (dying[t] != "" && dying[t] != tl) {
+				bad(4, "stolen tasklet " dying[t] " did not end in io_cb_stolen on thread " t)
+				delete stolen_from[dying[t]]
+				dying[t] = ""
+			}
+			if (tl in stolen_from) {
+				if (tl in stolen_ran) {
+					bad(4, "stolen tasklet " tl " ran io_cb twice")
+					next
+				}
+				stolen_ran[tl] = 1
+				if (t != stolen_from[tl])
+					bad(4, "stolen tasklet " tl " ran on thread " t ", not on " stolen_from[tl])
+				if (path != "locked")
+					bad(4, "stolen tasklet " tl " took the fast path")
+				dying[t] = tl
+				next
+			}
+			if (c != "" && c != 0) {
+				n["inv2_checked"]++
+				if ((list[c] == "idle" || list[c] == "safe") && path != "locked")
+					bad(2, "io_cb fast while conn " c " is in the " list[c] " list")
+			}
+		} else if (ev == "io_cb_stolen") {
+			tl = intval("tl")
+			n[m "_stolen"]++
+			if (mode != "usr1" || !(tl in stolen_from))
+				next
+			n["inv4_checked"]++
+			if (!(tl in stolen_ran))
+				bad(4, "io_cb_stolen of tasklet " tl " without an io_cb after the takeover")
+			else if (t != stolen_from[tl])
+				bad(4, "stolen tasklet " tl " freed on thread " t ", not " stolen_from[tl])
+			else if (lastlock[t] != stolen_from[tl])
+				bad(4, "stolen tasklet " tl " freed without taking thread " stolen_from[tl] "s lock")
+			delete stolen_from[tl]
+			delete stolen_ran[tl]
+			if (dying[t] == tl)
+				dying[t] = ""
+		} else if (ev == "flag_set" || ev == "flag_clear") {
+			c = intval("conn")
+			n[m "_" ev]++
+			if (ev == "flag_set")
+				usr1[c] = t
+			else
+				delete usr1[c]
+		} else if (ev == "idle_insert") {
+			c = intval("conn"); l = enumval("list")
+			n[m "_insert_" l]++
+			if (mode == "usr1" && (l == "idle" || l == "safe")) {
+				n["inv3_checked"]++
+				if (!(c in usr1))
+					bad(3, "conn " c " enters the " l " list without USR1")
+				else if (usr1[c] != t)
+					bad(3, "conn " c " enters the " l " list on thread " t ", USR1 set on " usr1[c])
+			}
+			list[c] = l
+		} else if (ev == "idle_remove") {
+			delete list[intval("conn")]
+		} else if (ev == "conn_free") {
+			c = intval("conn")
+			delete list[c]
+			delete usr1[c]
+		} else if (ev == "takeover") {
+			ok = intval("ok")
+			n[m "_takeover_ok" ok]++
+			if (ok != 1)
+				next
+			c = intval("conn")
+			delete list[c]
+			delete usr1[c]
+			if (mode == "usr1")
+				stolen_from[intval("old_tl")] = intval("from_tid")
+		} else if (ev == "lock_acquire") {
+			if (intval("ok") != 1)
+				next
+			k = intval("lock")
+			n["inv5_checked"]++
+			if (held[t] != "")
+				bad(5, "thread " t " takes lock " k " while holding lock " held[t])
+			held[t] = k
+			lastlock[t] = k
+		} else if (ev == "lock_release") {
+			k = intval("lock")
+			if (held[t] != k)
+				bad(5, "thread " t " releases lock " k " it does not hold")
+			held[t] = ""
+		} else if (ev == "run_end") {
+			n["run_end_ok"] = intval("requests_ok")
+			n["run_end"]++
+		}
+	}
+	END {
+		for (t in held)
+			if (held[t] != "")
+				bad(5, "thread " t " never releases lock " held[t])
+		for (t in dying)
+			if (dying[t] != "")
+				bad(4, "stolen tasklet " dying[t] " did not end in io_cb_stolen")
+		printf "mode %s\n", mode == "" ? "unknown" : mode
+		printf "events %d\n", nev
+		for (k in n)
+			printf "%s %d\n", k, n[k]
+	}'
+	echo "bt_discarded_warnings $(grep -ci 'discarded' "$base.bt-err")"
+}
 
 dur=${TRACE_TEST_DURATION:-3}
 mkdir -p "$tmp/scn"
@@ -35,42 +219,88 @@ for mode in usr1 legacy; do
 		fail "$mode: lab/record reports discarded events"
 	fi
 
-	bt_counts "$out" >"$tmp/counts-$mode"
+	mux_counts "$out" >"$tmp/counts-$mode"
 	c() { get "$1" "$tmp/counts-$mode"; }
 	[ "$(c mode)" = $mode ] && pass "$mode: run_start says mode=$mode" ||
 		fail "$mode: run_start mode is '$(c mode)'"
 	[ "$(c bt_discarded_warnings)" = 0 ] &&
 		pass "$mode: babeltrace2 reports no discarded events" ||
 		fail "$mode: babeltrace2: $(grep -i discarded "$tmp/trace-$mode.bt-err" | head -2)"
-	[ "$(c ev_run_end)" = 1 ] && pass "$mode: one run_end ($(c run_end_ok) requests ok)" ||
-		fail "$mode: run_end count $(c ev_run_end)"
+	[ "$(c run_end)" = 1 ] && pass "$mode: one run_end ($(c run_end_ok) requests ok)" ||
+		fail "$mode: run_end count $(c run_end)"
 
-	fl=$(c io_cb_front_locked) ff=$(c io_cb_front_fast)
-	bl=$(c io_cb_back_locked) bf=$(c io_cb_back_fast)
-	tk=$(c takeover_ok1) fs=$(c ev_flag_set) fc=$(c ev_flag_clear)
-	echo "  $mode: io_cb front fast=$ff locked=$fl, back fast=$bf locked=$bl;" \
-		"takeovers ok=$tk; flag_set=$fs flag_clear=$fc; events=$(c events)"
+	echo "  $mode: $(c events) events; per mux:"
+	printf '    %-5s %8s %8s %8s %8s %8s %8s %8s %8s %6s %8s %8s\n' mux \
+		flag_set flag_clr fr_fast fr_lock bk_fast bk_lock takeover \
+		stolen avail safe idle
+	for m in h1 h2 fcgi; do
+		printf '    %-5s %8s %8s %8s %8s %8s %8s %8s %8s %6s %8s %8s\n' $m \
+			"$(c ${m}_flag_set)" "$(c ${m}_flag_clear)" \
+			"$(c ${m}_io_cb_front_fast)" "$(c ${m}_io_cb_front_locked)" \
+			"$(c ${m}_io_cb_back_fast)" "$(c ${m}_io_cb_back_locked)" \
+			"$(c ${m}_takeover_ok1)" "$(c ${m}_stolen)" \
+			"$(c ${m}_insert_avail)" "$(c ${m}_insert_safe)" \
+			"$(c ${m}_insert_idle)"
+	done
+
 	if [ $mode = usr1 ]; then
-		[ "$fl" = 0 ] && [ "$ff" -gt 0 ] &&
-			pass "usr1: zero front io_cb locked ($ff fast)" ||
-			fail "usr1: front io_cb locked=$fl fast=$ff (want 0 locked)"
-		[ "$bl" -gt 0 ] && pass "usr1: back io_cb locked > 0 ($bl)" ||
-			fail "usr1: no back io_cb took the locked path"
-		[ "$bf" -gt 0 ] && pass "usr1: back io_cb fast > 0 ($bf)" ||
-			fail "usr1: no back io_cb took the fast path"
-		[ "$tk" -gt 0 ] && pass "usr1: takeovers ok=1 > 0 ($tk)" ||
-			fail "usr1: no successful takeover"
-		[ "$fs" -gt 0 ] && [ "$fc" -gt 0 ] &&
-			pass "usr1: flag_set ($fs) and flag_clear ($fc) present" ||
-			fail "usr1: flag_set=$fs flag_clear=$fc"
+		for m in h1 h2 fcgi; do
+			fs=$(c ${m}_flag_set) fc=$(c ${m}_flag_clear)
+			bl=$(c ${m}_io_cb_back_locked) bf=$(c ${m}_io_cb_back_fast)
+			tk=$(c ${m}_takeover_ok1) av=$(c ${m}_insert_avail)
+			[ "$fs" -gt 0 ] && [ "$fc" -gt 0 ] &&
+				pass "usr1 $m: flag_set ($fs) and flag_clear ($fc)" ||
+				fail "usr1 $m: flag_set=$fs flag_clear=$fc (want both > 0)"
+			[ "$bl" -gt 0 ] && pass "usr1 $m: back io_cb locked > 0 ($bl, $bf fast)" ||
+				fail "usr1 $m: no back io_cb took the locked path ($bf fast)"
+			[ "$bf" -gt 0 ] || fail "usr1 $m: no back io_cb took the fast path"
+			[ "$tk" -gt 0 ] && pass "usr1 $m: takeovers ok=1 > 0 ($tk)" ||
+				fail "usr1 $m: no successful takeover"
+			if [ $m != h1 ]; then
+				[ "$av" -gt 0 ] &&
+					pass "usr1 $m: idle_insert list=avail > 0 ($av)" ||
+					fail "usr1 $m: no insert into the available list"
+			fi
+		done
+		for m in h1 h2; do
+			fl=$(c ${m}_io_cb_front_locked) ff=$(c ${m}_io_cb_front_fast)
+			[ "$fl" = 0 ] && [ "$ff" -gt 0 ] &&
+				pass "usr1 $m front: zero io_cb locked ($ff fast)" ||
+				fail "usr1 $m front: io_cb locked=$fl fast=$ff (want 0 locked, > 0 fast)"
+		done
+		fl=$(c fcgi_io_cb_front_locked)
+		[ "$fl" = 0 ] || fail "usr1: $fl locked io_cb on fcgi front connections"
+		invs="1 2 3 4 5"
 	else
-		[ "$ff" = 0 ] && [ "$bf" = 0 ] && [ $((fl + bl)) -gt 0 ] &&
-			pass "legacy: every io_cb locked ($((fl + bl)))" ||
-			fail "legacy: fast io_cb front=$ff back=$bf (want 0)"
+		for m in h1 h2 fcgi; do
+			ff=$(c ${m}_io_cb_front_fast) bf=$(c ${m}_io_cb_back_fast)
+			bl=$(c ${m}_io_cb_back_locked) fl=$(c ${m}_io_cb_front_locked)
+			[ "$ff" = 0 ] && [ "$bf" = 0 ] && [ "$bl" -gt 0 ] &&
+				pass "legacy $m: every io_cb locked (front $fl, back $bl)" ||
+				fail "legacy $m: io_cb fast front=$ff back=$bf, locked back=$bl (want 0 fast, > 0 locked)"
+		done
+		for m in h1 h2; do
+			[ "$(c ${m}_io_cb_front_locked)" -gt 0 ] ||
+				fail "legacy $m: no front io_cb at all"
+		done
+		fs=$(($(c h1_flag_set) + $(c h2_flag_set) + $(c fcgi_flag_set)))
+		fc=$(($(c h1_flag_clear) + $(c h2_flag_clear) + $(c fcgi_flag_clear)))
 		[ "$fs" = 0 ] && [ "$fc" = 0 ] &&
 			pass "legacy: no USR1 flag changes" ||
 			fail "legacy: flag_set=$fs flag_clear=$fc (want 0)"
+		invs="5 6"
 	fi
+
+	# the invariants, read by awk from babeltrace2's text
+	for i in $invs; do
+		ck=$(c inv${i}_checked) nv=$(c inv${i}_viol)
+		if [ "$nv" = 0 ] && [ "$ck" -gt 0 ]; then
+			pass "$mode: invariant $i holds (awk, $ck checked)"
+		else
+			fail "$mode: invariant $i (awk): $nv violations, $ck checked"
+			grep "^inv$i " "$tmp/trace-$mode.viol" 2>/dev/null | head -5 | sed 's/^/    /'
+		fi
+	done
 
 	if [ -x "$muxview" ]; then
 		"$muxview" --check "$out" >"$tmp/check-$mode.out" 2>&1
@@ -82,8 +312,25 @@ for mode in usr1 legacy; do
 			head -25 "$tmp/check-$mode.out" | sed 's/^/    /'
 		fi
 	else
-		skip "$mode: muxview --check: muxview not built"
+		fail "$mode: muxview --check: $muxview not built (make)"
 	fi
+done
+
+# The awk reader must see the planted bugs in the reference traces
+# (traces/INDEX.md): otherwise its "holds" above would mean nothing.
+for ref in "default-usr1:" "bug-no-usr1-set:2 3 4" "bug-usr1-after-insert:3" \
+	"bug-wake-old-local:4"; do
+	name=${ref%%:*} want=${ref#*:}
+	[ -d "$top/traces/$name" ] || { fail "reference trace traces/$name missing"; continue; }
+	mux_counts "$top/traces/$name" >"$tmp/counts-ref-$name"
+	got=""
+	for i in 1 2 3 4 5; do
+		[ "$(get inv${i}_viol "$tmp/counts-ref-$name")" = 0 ] || got="$got $i"
+	done
+	got=${got# }
+	[ "$got" = "$want" ] &&
+		pass "awk reader on traces/$name: violated invariants '${got:-none}'" ||
+		fail "awk reader on traces/$name: violated '${got:-none}', want '${want:-none}'"
 done
 [ $nfail = 0 ] || keep_tmp=1
 [ $nfail = 0 ] || echo "traces kept in $tmp"
