@@ -15,39 +15,7 @@
 #include "buf.h"
 #include "http_msg.h"
 
-static int failures;
-static int case_failed;
-static const char *case_name;
-
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (case_failed)
-		return;
-	case_failed = 1;
-	printf("FAIL %s: ", case_name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
-
-#define CHECK(cond, ...) do { if (!(cond)) fail(__VA_ARGS__); } while (0)
-
-static void begin(const char *name)
-{
-	case_name = name;
-	case_failed = 0;
-}
-
-static void end(void)
-{
-	if (!case_failed)
-		printf("PASS %s\n", case_name);
-	else
-		failures++;
-}
+#include "tcase.h"
 
 static void t_reset_free(void)
 {
