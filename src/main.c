@@ -820,7 +820,10 @@ int main(int argc, char **argv)
 		goto out_fd;
 	}
 
-	TRACE(run_start, lab_mode, bug_name, nbthread, cfg->seed, cfg->file,
+	/* the file name only: a trace shared with others must not carry the
+	 * directory it was recorded in */
+	TRACE(run_start, lab_mode, bug_name, nbthread, cfg->seed,
+	      strrchr(cfg->file, '/') ? strrchr(cfg->file, '/') + 1 : cfg->file,
 	      TASK_F_USR1);
 	if (!opt.quiet)
 		fprintf(stderr, PROG ": %s mode=%s bug=%s nbthread=%d seed=%llu "
