@@ -15,9 +15,9 @@ trap 'tm kill-server 2>/dev/null; rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$soc
 rc=0
 screen() { tm capture-pane -p -J -t mv; }
 # wait_for PATTERN: up to 10 s for the pane to show it
-wait_for() {
+wait_for() {	# up to 20 s; returns as soon as the text shows
 	local i
-	for i in $(seq 100); do
+	for i in $(seq 200); do
 		screen | grep -q -- "$1" && return 0
 		sleep 0.1
 	done
@@ -42,7 +42,7 @@ stty -a >$work/stty 2>&1; sleep 60"
 }
 restored() {	# the exit status file, and a sane tty after exit
 	local i
-	for i in $(seq 50); do
+	for i in $(seq 300); do	# up to 30 s: a loaded CI machine is slow
 		[ -s "$work/stty" ] && break
 		sleep 0.1
 	done
