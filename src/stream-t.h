@@ -46,7 +46,6 @@ struct stream {
 
 	struct http_msg req;
 	struct http_msg rsp;
-	uint64_t start_ns;
 };
 
 #endif /* MUXLAB_STREAM_T_H */

@@ -135,7 +135,6 @@ struct stream *stream_new(struct connection *fconn, void *fctx)
 	s->bctx = NULL;
 	http_msg_reset(&s->req, 0);
 	http_msg_reset(&s->rsp, 1);
-	s->start_ns = now_mono_ns();
 	st->live++;
 	TRACE(stream_attach, tid, fconn->id, fconn->mux->id, SIDE_FRONT,
 	      s->id);
