@@ -221,8 +221,8 @@ static void conn_connect_done(struct connection *conn)
  */
 void conn_sock_iocb(int fd)
 {
-	struct connection *conn = __atomic_load_n(&fdtab[fd].owner,
-						  __ATOMIC_RELAXED);
+	struct connection *conn = atomic_load_explicit(&fdtab[fd].owner,
+						       memory_order_relaxed);
 	unsigned int st = fdtab[fd].state;
 	struct wait_event *es;
 	int wake = 0;

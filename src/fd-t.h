@@ -27,7 +27,7 @@
 struct fdtab {
 	uint64_t _Atomic own;		/* owner thread and running threads */
 	unsigned int _Atomic state;	/* FD_EV_* */
-	void *owner;			/* connection or listener */
+	void *_Atomic owner;		/* connection or listener */
 	void (*iocb)(int fd);		/* called on the owner thread */
 	int polled_on;			/* epoll of this thread has it, -1
 					 * (meaningful while own != 0) */

@@ -262,7 +262,7 @@ int fd_insert(int fd, void *owner, void (*iocb)(int fd))
 	 * with that release, so the reset happens-before our writes for the
 	 * memory model too (and for ThreadSanitizer). */
 	(void)atomic_load_explicit(&f->own, memory_order_acquire);
-	__atomic_store_n(&f->owner, owner, __ATOMIC_RELAXED);
+	atomic_store_explicit(&f->owner, owner, memory_order_relaxed);
 	f->iocb = iocb;
 	f->polled_on = tid;
 	atomic_store_explicit(&f->state, 0, memory_order_relaxed);
@@ -273,7 +273,7 @@ int fd_insert(int fd, void *owner, void (*iocb)(int fd))
 	ev.data.fd = fd;
 	if (epoll_ctl(poller_epfd(tid), EPOLL_CTL_ADD, fd, &ev) < 0) {
 		atomic_store_explicit(&f->own, 0, memory_order_release);
-		__atomic_store_n(&f->owner, NULL, __ATOMIC_RELAXED);
+		atomic_store_explicit(&f->owner, NULL, memory_order_relaxed);
 		f->iocb = NULL;
 		f->polled_on = -1;
 		return -1;
@@ -313,7 +313,7 @@ void fd_delete(int fd)
 	}
 	f->iocb = NULL;
 	f->polled_on = -1;
-	__atomic_store_n(&f->owner, NULL, __ATOMIC_RELAXED);
+	atomic_store_explicit(&f->owner, NULL, memory_order_relaxed);
 	atomic_store_explicit(&f->state, 0, memory_order_relaxed);
 	atomic_store_explicit(&f->own, 0, memory_order_release);
 	close(fd);
@@ -349,7 +349,8 @@ int fd_takeover(int fd, void *expected_owner)
 	if (fd < 0 || fd >= maxfd)
 		return -1;
 	f = &fdtab[fd];
-	if (__atomic_load_n(&f->owner, __ATOMIC_RELAXED) != expected_owner)
+	if (atomic_load_explicit(&f->owner, memory_order_relaxed) !=
+	    expected_owner)
 		return -1;
 	own = atomic_load_explicit(&f->own, memory_order_acquire);
 	if (!FD_OWN_TMASK(own) || FD_OWN_RMASK(own))

@@ -7,6 +7,8 @@
 #ifndef MUXLAB_MUX_H
 #define MUXLAB_MUX_H
 
+#include <stdatomic.h>
+
 #include "task-t.h"
 #include "connection-t.h"
 #include "activity.h"
@@ -29,7 +31,8 @@ static inline void mux_set_idle_flag(struct tasklet *tl,
 
 	if (lab_mode == MODE_LEGACY)
 		return;
-	old = __atomic_fetch_or(&tl->state, TASK_F_USR1, __ATOMIC_SEQ_CST);
+	old = atomic_fetch_or_explicit(&tl->state, TASK_F_USR1,
+					memory_order_seq_cst);
 	ACT.flag_set++;
 	TRACE(flag_set, tid, tl->id, conn->id, conn->mux->id, old,
 	      old | TASK_F_USR1);
@@ -46,14 +49,15 @@ static inline void mux_clear_idle_flag(struct tasklet *tl,
 		return;
 	if (bug_on_mode(BUG_USR1_ATTACH_OR)) {
 		/* the edb99e296 slip: OR where an AND-NOT was meant */
-		old = __atomic_fetch_or(&tl->state, TASK_F_USR1,
-					__ATOMIC_SEQ_CST);
+		old = atomic_fetch_or_explicit(&tl->state, TASK_F_USR1,
+						memory_order_seq_cst);
 		ACT.flag_set++;
 		TRACE(flag_set, tid, tl->id, conn->id, conn->mux->id, old,
 		      old | TASK_F_USR1);
 		return;
 	}
-	old = __atomic_fetch_and(&tl->state, ~TASK_F_USR1, __ATOMIC_SEQ_CST);
+	old = atomic_fetch_and_explicit(&tl->state, ~TASK_F_USR1,
+					memory_order_seq_cst);
 	ACT.flag_clear++;
 	TRACE(flag_clear, tid, tl->id, conn->id, conn->mux->id, old,
 	      old & ~TASK_F_USR1);

@@ -50,7 +50,7 @@ typedef struct task *(*task_cb)(struct task *t, void *ctx, unsigned int state);
 	unsigned int _Atomic state;	/* TASK_* flags above */	\
 	int tid;		/* owner thread, -1 = the waker's */	\
 	task_cb process;	/* callback */				\
-	void *context;		/* its argument; NULL = stolen */	\
+	void *_Atomic context;	/* its argument; NULL = stolen */	\
 	struct task *next;	/* run-list link (owner or MPSC) */	\
 	uint64_t id;		/* never reused: trace id */		\
 	unsigned int calls	/* how many times it ran */

@@ -558,7 +558,7 @@ int sched_run(int budget)
 		done++;
 
 		process = t->process;
-		ctx = __atomic_load_n(&t->context, __ATOMIC_RELAXED);
+		ctx = atomic_load_explicit(&t->context, memory_order_relaxed);
 		old = atomic_fetch_and_explicit(&t->state, TASK_PERSISTENT,
 						memory_order_acq_rel);
 

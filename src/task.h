@@ -19,6 +19,8 @@
 #ifndef MUXLAB_TASK_H
 #define MUXLAB_TASK_H
 
+#include <stdatomic.h>
+
 #include "task-t.h"
 #include "thread.h"
 
@@ -68,17 +70,18 @@ void task_destroy(struct task *t);
 /* The context of a tasklet is the one field another thread writes while
  * the owner may read it without a lock: a stealer NULLs it (under the
  * victim's idle_conns_lock) while the victim's run loop copies it at
- * dequeue. Use these two for every access that may race that way, so the
- * access is a (relaxed) atomic and ThreadSanitizer agrees. The mux io_cb's
- * re-read under the lock may use either. Any thread. */
+ * dequeue. The field is _Atomic, so no access is ever a data race (a
+ * plain one is a seq_cst atomic); these two are the relaxed accesses, for
+ * every access that may race that way. The mux io_cb's re-read under the
+ * lock may use either. Any thread. */
 static inline void *tasklet_get_context(struct tasklet *tl)
 {
-	return __atomic_load_n(&tl->context, __ATOMIC_RELAXED);
+	return atomic_load_explicit(&tl->context, memory_order_relaxed);
 }
 
 static inline void tasklet_set_context(struct tasklet *tl, void *ctx)
 {
-	__atomic_store_n(&tl->context, ctx, __ATOMIC_RELAXED);
+	atomic_store_explicit(&tl->context, ctx, memory_order_relaxed);
 }
 
 /* The same for a task: a stealer NULLs the victim's timeout task context
@@ -86,12 +89,12 @@ static inline void tasklet_set_context(struct tasklet *tl, void *ctx)
  * at dequeue. Any thread. */
 static inline void *task_get_context(struct task *t)
 {
-	return __atomic_load_n(&t->context, __ATOMIC_RELAXED);
+	return atomic_load_explicit(&t->context, memory_order_relaxed);
 }
 
 static inline void task_set_context(struct task *t, void *ctx)
 {
-	__atomic_store_n(&t->context, ctx, __ATOMIC_RELAXED);
+	atomic_store_explicit(&t->context, ctx, memory_order_relaxed);
 }
 
 /* Run loop steps, called by thread_loop() on the owner thread: */

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -280,7 +281,7 @@ void peer_loop_wake(struct peer_loop *loop)
 	uint64_t one = 1;
 	ssize_t ret;
 
-	__atomic_store_n(&loop->stop, 1, __ATOMIC_RELEASE);
+	atomic_store_explicit(&loop->stop, 1, memory_order_release);
 	ret = write(loop->wfd, &one, sizeof(one));
 	(void)ret;
 }
@@ -288,7 +289,7 @@ void peer_loop_wake(struct peer_loop *loop)
 /* Has a stop been requested? Any thread. */
 int peer_loop_stopping(const struct peer_loop *loop)
 {
-	return __atomic_load_n(&loop->stop, __ATOMIC_ACQUIRE);
+	return atomic_load_explicit(&loop->stop, memory_order_acquire);
 }
 
 /*

@@ -61,7 +61,7 @@ struct peer_loop {
 	int epfd;		/* epoll instance */
 	int tfd;		/* timerfd set to the earliest timer */
 	int wfd;		/* eventfd written by peer_loop_wake() */
-	int stop;		/* set (atomically) to leave peer_loop_run() */
+	int _Atomic stop;	/* set to leave peer_loop_run() */
 	uint64_t now;		/* monotonic us, refreshed after each wait */
 	uint64_t tfd_expire;	/* what tfd is armed for, 0 if disarmed */
 	struct peer_timer **heap;	/* min-heap on expire */
