@@ -1,0 +1,41 @@
+# exercise 02 - the flag's life cycle (H1). Sourced by lab/grade.
+: "${duration:=2}"
+
+usr1()   { record_trace usr1 h1 usr1; }
+legacy() { record_trace legacy h1 legacy; }
+
+t_run() {
+	usr1 && run_ends_cleanly usr1 || return 1
+	local n
+	n=$(( $(fact "$trace" insert.h1.idle) + $(fact "$trace" insert.h1.safe) ))
+	if [ "$n" = 0 ]; then
+		why="no H1 connection ever went idle: nothing to grade (did the run serve requests?)"
+		return 1
+	fi
+}
+t_inv()  { usr1 && inv_ok "$trace" --mux h1 "$@"; }
+t_bad()  { local what=$1; shift; usr1 && no_bad "$trace" "$what" "$@"; }
+t_cleared() {
+	usr1 && fact_pos "$trace" flag_clear.h1 "flag_clear that removed USR1 from an H1 tasklet" &&
+		no_bad "$trace" "$@"
+}
+t_set() {
+	usr1 && fact_pos "$trace" flag_set.h1 "flag_set on an H1 tasklet" &&
+		no_bad "$trace" "$@"
+}
+t_legacy() {
+	legacy || return 1
+	inv_ok "$trace" 6 || return 1
+	local n=$(( $(fact "$trace" flag_set.h1) + $(fact "$trace" flag_clear.h1) ))
+	[ "$n" = 0 ] || { why="$n USR1 changes in legacy mode: the flag did not exist before e388f2fbc (use the helpers of src/mux.h)"; return 1; }
+}
+
+grade_test "build" 5 need_build
+grade_test "usr1 run ends cleanly" 10 t_run
+grade_test "flag set before every idle insert (invariant 3)" 20 t_inv 3
+grade_test "idle conns' io_cb take the lock (invariant 2)" 10 t_inv 2
+grade_test "USR1 cleared on reuse" 15 t_cleared "io_cb of busy connections still carrying USR1" busy_usr1.h1
+grade_test "USR1 cleared only once the stream exists" 10 t_cleared "flag_clear before the stream exists" clear_early.h1
+grade_test "USR1 set only on idle connections" 10 t_set "flag_set while a stream is attached" set_busy.h1
+grade_test "front never flagged, steals end right (invariants 1, 4)" 10 t_inv 1 4
+grade_test "legacy mode unchanged (invariant 6, no USR1)" 10 t_legacy

@@ -1,0 +1,173 @@
+# exercises/lib/facts.awk - facts about one run, from events.awk's table
+#
+#   awk -f facts.awk TABLE
+#
+# prints "KEY VALUE" lines; for every KEY that counts mistakes (bad.*)
+# also "KEY.first N", N the first offending event. MUX is h1, h2 or fcgi,
+# SIDE front or back, PATH fast or locked:
+#   mode bug nbthread seed usr1_bit events requests_ok requests_err
+#   io_cb.MUX.SIDE.PATH       io_cb counts
+#   flag_set.MUX flag_clear.MUX   USR1 set / really cleared (was set)
+#   insert.MUX.LIST           idle_insert counts (idle, safe, avail)
+#   takeover_ok.MUX takeover_fail.MUX stolen.MUX
+#   lock_acq lock_acq.SITE trylock_fail
+#   steal.first (event) steal.first.conn .old_tl .from .to
+#   steal.first.freed (event of the old tasklet's io_cb_stolen) .freed_tid
+#   bad.fast_usr1.MUX         usr1: io_cb took the fast path although its
+#                             state carried USR1
+#   bad.locked_no_usr1.MUX.SIDE  usr1: io_cb locked without USR1
+#   bad.busy_usr1.MUX         io_cb of a back conn with a stream attached
+#                             (in use, not stealable) still carries USR1
+#   bad.clear_early.MUX       USR1 cleared while no stream is attached
+#                             (before the stream exists)
+#   bad.set_busy.MUX          USR1 set on a back conn that still has a
+#                             stream attached (h2/fcgi: streams left go to
+#                             the avail list, which is never stolen from)
+#   bad.insert_no_usr1.MUX    conn enters idle/safe without USR1 (inv. 3)
+#   bad.stolen_leak.MUX       stolen old tasklet never freed (no
+#                             io_cb_stolen by the end)
+#   bad.stolen_elsewhere.MUX  old tasklet freed on another thread than the
+#                             one it was stolen from
+function hex(s,    v, i, c) {
+	v = 0
+	s = tolower(s)
+	sub(/^0x/, "", s)
+	for (i = 1; i <= length(s); i++) {
+		c = index("0123456789abcdef", substr(s, i, 1)) - 1
+		if (c < 0)
+			return -1
+		v = v * 16 + c
+	}
+	return v
+}
+function has_usr1(state) {
+	return int(hex(state) / bit) % 2 == 1
+}
+function bad(key, ev) {
+	n["bad." key]++
+	if (!(("bad." key ".first") in n))
+		n["bad." key ".first"] = ev
+}
+{
+	delete f
+	for (i = 3; i <= NF; i++) {
+		eq = index($i, "=")
+		f[substr($i, 1, eq - 1)] = substr($i, eq + 1)
+	}
+	ev = $1; name = $2; m = f["mux"]; c = f["conn"]; t = f["tid"]
+	nev++
+}
+name == "run_start" {
+	n["mode"] = f["mode"]; n["bug"] = f["bug"] == "" ? "none" : f["bug"]
+	n["nbthread"] = f["nbthread"]; n["seed"] = f["seed"]
+	n["usr1_bit"] = f["usr1_bit"]
+	bit = hex(f["usr1_bit"])
+	if (bit <= 0)
+		bit = 65536
+	next
+}
+name == "run_end" {
+	n["requests_ok"] = f["requests_ok"]; n["requests_err"] = f["requests_err"]
+	next
+}
+name == "io_cb" {
+	side = f["side"]; path = f["path"]; u = has_usr1(f["state"])
+	n["io_cb." m "." side "." path]++
+	if (n["mode"] != "usr1")
+		next
+	if (path == "fast" && u)
+		bad("fast_usr1." m, ev)
+	if (path == "locked" && !u)
+		bad("locked_no_usr1." m "." side, ev)
+	if (side == "back" && u && streams[c] > 0 && !(f["tl"] in stolen_from))
+		bad("busy_usr1." m, ev)
+	next
+}
+name == "io_cb_stolen" {
+	tl = f["tl"]
+	n["stolen." m]++
+	if (tl in stolen_from) {
+		if (t != stolen_from[tl])
+			bad("stolen_elsewhere." m, ev)
+		if (tl == first_old_tl && !("steal.first.freed" in n)) {
+			n["steal.first.freed"] = ev
+			n["steal.first.freed_tid"] = t
+		}
+		delete stolen_from[tl]
+		delete stolen_mux[tl]
+	}
+	next
+}
+name == "flag_set" {
+	n["flag_set." m]++
+	usr1[c] = 1
+	if (streams[c] > 0)
+		bad("set_busy." m, ev)
+	next
+}
+name == "flag_clear" {
+	if (has_usr1(f["old_state"])) {
+		n["flag_clear." m]++
+		if (streams[c] <= 0)
+			bad("clear_early." m, ev)
+	}
+	delete usr1[c]
+	next
+}
+name == "stream_attach" {
+	if (f["side"] == "back")
+		streams[c]++
+	next
+}
+name == "stream_detach" {
+	if (f["side"] == "back" && streams[c] > 0)
+		streams[c]--
+	next
+}
+name == "idle_insert" {
+	l = f["list"]
+	n["insert." m "." l]++
+	if (n["mode"] != "usr1")
+		next
+	if ((l == "idle" || l == "safe") && !(c in usr1))
+		bad("insert_no_usr1." m, ev)
+	next
+}
+name == "takeover" {
+	if (f["ok"] != 1) {
+		n["takeover_fail." m]++
+		next
+	}
+	n["takeover_ok." m]++
+	delete usr1[c]		# the new tasklet starts without USR1
+	stolen_from[f["old_tl"]] = f["from_tid"]
+	stolen_mux[f["old_tl"]] = m
+	if (!("steal.first" in n)) {
+		n["steal.first"] = ev; n["steal.first.conn"] = c
+		n["steal.first.old_tl"] = f["old_tl"]
+		n["steal.first.from"] = f["from_tid"]; n["steal.first.to"] = t
+		first_old_tl = f["old_tl"]
+	}
+	next
+}
+name == "conn_free" {
+	delete usr1[c]
+	delete streams[c]
+	next
+}
+name == "lock_acquire" {
+	if (f["ok"] == 1) {
+		n["lock_acq"]++
+		n["lock_acq." f["site"]]++
+	} else {
+		n["trylock_fail"]++
+	}
+	next
+}
+END {
+	for (tl in stolen_from)
+		bad("stolen_leak." stolen_mux[tl], "end")
+	n["events"] = nev + 0
+	for (k in n)
+		print k, n[k]
+}

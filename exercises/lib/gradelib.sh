@@ -1,0 +1,321 @@
+# exercises/lib/gradelib.sh - the grader's library (sourced by lab/grade).
+#
+# An exercise's grade.sh is a list of tests:
+#
+#     grade_test "NAME" POINTS FUNC [ARGS...]
+#
+# FUNC runs in the grader's shell (so what it records is cached for the
+# next test) and returns 0 for OK. On failure it sets
+#     why   one line: what is wrong, in the student's terms
+#     show  optional: the command that shows it (a muxview --event ...)
+# and returns 1. Output, in the form of MIT 6.828's gradelib:
+#
+#     == Test NAME == OK (p/p)
+#     == Test NAME == FAIL (0/p): why
+#        see: command
+#
+# Helpers for FUNCs (each sets why/show itself and returns 1 on failure):
+#   need_build                       the tree builds (make all), once
+#   record_trace KEY SCEN MODE [ARGS...]
+#                                    record a run with lab/record (cached
+#                                    by KEY); sets $trace
+#   run_ends_cleanly KEY             that run exited 0 (no crash, no leak)
+#   fact TRACE KEY                   a fact of facts.awk (0 if absent)
+#   fact_pos TRACE KEY WHAT          fact KEY > 0 ("no WHAT in the run")
+#   no_bad TRACE TEXT KEY...         facts bad.KEY are all 0
+#   inv_ok TRACE [--mux M] N...      muxview --check: invariants N hold
+#                                    (for mux M's events only with --mux)
+#   answer KEY                       the student's answer to KEY in
+#                                    answers.txt ("" if none)
+#
+# Variables set by lab/grade: top (the tree graded), build, ex (NN),
+# ex_dir, grade_out (work dir), opt_bug (--bug, for self-tests), duration
+# (seconds per recording; GRADE_DURATION overrides an exercise's default).
+
+grade_score=0 grade_max=0 grade_inconclusive=0
+grade_json=""
+declare -A _rec_done=() _rec_rc=() _rec_why=()
+_build_state=""
+
+# relative path of <1> from the tree top, for commands a student copies
+_rel() {
+	case $1 in
+	"$top"/*) echo "${1#"$top"/}" ;;
+	*) echo "$1" ;;
+	esac
+}
+
+_json_str() {
+	local s=$1
+	s=${s//\\/\\\\}
+	s=${s//\"/\\\"}
+	s=${s//$'\t'/ }
+	s=${s//$'\n'/ }
+	printf '"%s"' "$s"
+}
+
+# grade_test NAME POINTS FUNC [ARGS...]
+grade_test() {
+	local name=$1 pts=$2 ok got t0
+	shift 2
+	if [ -n "${grade_filter:-}" ] && [[ $name != *"$grade_filter"* ]]; then
+		return 0
+	fi
+	why="" show=""
+	t0=$SECONDS
+	if "$@"; then
+		ok=1 got=$pts
+		printf '== Test %s == OK (%d/%d)\n' "$name" "$pts" "$pts"
+	else
+		ok=0 got=0
+		[ -n "$why" ] || why="failed (no reason given)"
+		printf '== Test %s == FAIL (0/%d): %s\n' "$name" "$pts" "$why"
+		[ -z "$show" ] || printf '   see: %s\n' "$show"
+	fi
+	[ "${verbose:-0}" = 0 ] || printf '   (%ds)\n' $((SECONDS - t0))
+	grade_score=$((grade_score + got))
+	grade_max=$((grade_max + pts))
+	grade_json="$grade_json${grade_json:+,}{\"name\":$(_json_str "$name"),\"points\":$got,\"max\":$pts,\"ok\":$([ $ok = 1 ] && echo true || echo false)"
+	[ $ok = 1 ] || grade_json="$grade_json,\"why\":$(_json_str "$why")${show:+,\"see\":$(_json_str "$show")}"
+	grade_json="$grade_json}"
+	return 0
+}
+
+# need_build: make all in the graded tree, once. The first compiler error
+# is the reason when it fails.
+need_build() {
+	local log=$grade_out/build.log err
+	if [ -z "$_build_state" ]; then
+		if make -C "$top" --no-print-directory -j2 BUILD="$build" all \
+			>"$log" 2>&1; then
+			_build_state=ok
+		else
+			_build_state=failed
+		fi
+	fi
+	[ $_build_state = ok ] && return 0
+	err=$(grep -m1 -E '(error|undefined reference)' "$log")
+	why="the build failed${err:+: ${err#"$top"/}}"
+	show="make  (the whole log: $(_rel "$log"))"
+	return 1
+}
+
+# _scenario NAME: path of scenario NAME (exercise's own scenarios first)
+_scenario() {
+	local s=$1
+	for f in "$s" "$ex_dir/scenarios/$s.cfg" "$top/lab/scenarios/$s.cfg"; do
+		[ -f "$f" ] && { echo "$f"; return 0; }
+	done
+	return 1
+}
+
+# record_trace KEY SCENARIO MODE [lab/record ARGS...]: record one run of
+# SCENARIO (a name in the exercise's scenarios/ or lab/scenarios/, or a
+# path) in MODE with lab/record, on free ports, for $duration seconds
+# unless ARGS say --duration. Cached by KEY: a second call is free. Sets
+# $trace and $record_rc (lab/record's exit status: 3 = muxlab reported a
+# leak at exit, which leaves a usable trace). A trace LTTng lost events
+# from is inconclusive: never graded.
+record_trace() {
+	local key=$1 scen=$2 mode=$3 cfg out log rc
+	shift 3
+	trace=$grade_out/traces/$key
+	if [ -z "${_rec_done[$key]:-}" ]; then
+		_rec_done[$key]=1
+		need_build || { _rec_why[$key]=$why; _rec_rc[$key]=99; }
+		if [ -z "${_rec_why[$key]:-}" ]; then
+			if ! cfg=$(_scenario "$scen"); then
+				_rec_why[$key]="no scenario '$scen'"
+				_rec_rc[$key]=99
+			fi
+		fi
+		if [ -z "${_rec_why[$key]:-}" ]; then
+			mkdir -p "$grade_out/traces"
+			rm -rf "$trace"
+			remap_ports "$cfg" "$grade_out/$key.cfg"
+			log=$grade_out/$key.record.log
+			MUXLAB_BIN=$top/$build/muxlab MUXVIEW_BIN=$top/$build/muxview \
+			timeout -k 5 $((duration + 60)) "$top/lab/record" \
+				--mode "$mode" --duration "$duration" \
+				${opt_bug:+--bug "$opt_bug"} --out "$trace" "$@" \
+				"$grade_out/$key.cfg" >"$log" 2>&1 </dev/null
+			rc=$?
+			_rec_rc[$key]=$rc
+			case $rc in
+			0|3) ;;
+			4)	_rec_why[$key]="INCONCLUSIVE: LTTng discarded events in the $mode run; run lab/grade again" ;;
+			5)	_rec_why[$key]="INCONCLUSIVE: tracing could not be set up ($(grep -m1 -v '^$' "$log" | cut -c1-120))" ;;
+			124|137) _rec_why[$key]="the $mode run of $scen did not end within $((duration + 60)) s (hang?)" ;;
+			13[0-9]|1[4-5][0-9])
+				# a crash: the trace up to it is still there
+				# (LTTng's buffers outlive the process) and is
+				# graded; run_ends_cleanly says why it died
+				find "$trace" -name metadata 2>/dev/null | grep -q . ||
+				_rec_why[$key]="$(crash_why "$log" $rc "$mode run of $scen")" ;;
+			*)	_rec_why[$key]="the $mode run of $scen failed (lab/record exit $rc: $(grep -m1 -iE 'error|fail|cannot|:[0-9]+:' "$log" | cut -c1-120))" ;;
+			esac
+		fi
+	fi
+	record_rc=${_rec_rc[$key]}
+	if [ -n "${_rec_why[$key]:-}" ]; then
+		why=${_rec_why[$key]}
+		case $why in INCONCLUSIVE*) grade_inconclusive=1 ;; esac
+		show="lab/record --mode $mode $scen   (log: $(_rel "$grade_out/$key.record.log"))"
+		return 1
+	fi
+	return 0
+}
+
+# crash_why LOG RC WHAT: one line on how muxlab died in WHAT
+crash_why() {
+	local bug
+	bug=$(grep -m1 '^BUG at ' "$1" | sed "s|$top/||")
+	echo "muxlab died by signal $(($2 - 128)) in the $3${bug:+: $bug}" \
+		"(see $(_rel "$1"))"
+}
+
+# run_ends_cleanly KEY: the recorded run KEY (record_trace first) ended
+# with exit 0: no crash, no leak reported at exit
+run_ends_cleanly() {
+	local log=$grade_out/$1.record.log
+	case ${_rec_rc[$1]:-x} in
+	0) return 0 ;;
+	3) why="muxlab reported a leak at exit: $(grep -m1 -i 'leak' "$log" | cut -c1-100) (see $(_rel "$log"))" ;;
+	13[0-9]|1[4-5][0-9]) why=$(crash_why "$log" "${_rec_rc[$1]}" "$1 run") ;;
+	*) why="the $1 run did not end cleanly (lab/record exit ${_rec_rc[$1]:-?}, see $(_rel "$log"))" ;;
+	esac
+	return 1
+}
+
+# _events TRACE: the event table (events.awk), made once per trace
+_events() {
+	local t=$1
+	if [ ! -s "$t.events" ]; then
+		babeltrace2 "$t" 2>"$t.bt-err" |
+			awk -f "$top/exercises/lib/events.awk" >"$t.events"
+	fi
+	echo "$t.events"
+}
+
+# fact TRACE KEY: one fact of facts.awk about TRACE (0 if absent)
+fact() {
+	local t=$1
+	[ -s "$t.facts" ] || awk -f "$top/exercises/lib/facts.awk" \
+		"$(_events "$t")" >"$t.facts"
+	awk -v k="$2" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }' \
+		"$t.facts"
+}
+
+# fact_pos TRACE KEY WHAT: fact KEY is above 0, else why = "no WHAT";
+# keeps a check from passing on a run where nothing happened
+fact_pos() {
+	[ "$(fact "$1" "$2")" != 0 ] && return 0
+	why="no $3 in the run"
+	show=$(show_event "$1" "")
+	return 1
+}
+
+# show_event TRACE EV: the command that opens the viewer on event EV
+show_event() {
+	if [ "$2" = end ] || [ -z "$2" ]; then
+		echo "$build/muxview $(_rel "$1")"
+	else
+		echo "$build/muxview --event $2 $(_rel "$1")"
+	fi
+}
+
+# the line of the event table for event EV of TRACE
+event_line() {
+	awk -v e="$2" '$1 == e { $1 = "#" $1; print; exit }' "$(_events "$1")"
+}
+
+# no_bad TRACE WHAT KEY...: the mistakes bad.KEY (facts.awk) are all 0;
+# else why = "N WHAT (KEY), first at event #E: <the event>"
+no_bad() {
+	local t=$1 what=$2 k n first
+	shift 2
+	for k; do
+		n=$(fact "$t" "bad.$k")
+		[ "$n" = 0 ] && continue
+		first=$(fact "$t" "bad.$k.first")
+		if [ "$first" = end ]; then
+			why="$n $what ($k), seen at the end of the run"
+		else
+			why="$n $what ($k), first at event #$first: $(event_line "$t" "$first")"
+		fi
+		show=$(show_event "$t" "$first")
+		return 1
+	done
+	return 0
+}
+
+# inv_ok TRACE [--mux M] N...: muxview --check says invariants N hold. With
+# --mux, only violations whose event belongs to mux M count.
+inv_ok() {
+	local t=$1 mux="" rc n line ev inv
+	shift
+	if [ "$1" = --mux ]; then mux=$2; shift 2; fi
+	if [ ! -s "$t.check" ]; then
+		"$top/$build/muxview" --check -v "$t" >"$t.check" 2>&1
+		echo $? >"$t.check.rc"
+	fi
+	rc=$(cat "$t.check.rc")
+	if [ "$rc" = 2 ]; then
+		why="INCONCLUSIVE: muxview --check: $(grep -m1 -iE 'inconclusive|error|discarded' "$t.check")"
+		show="$build/muxview --check $(_rel "$t")"
+		grade_inconclusive=1
+		return 1
+	fi
+	for n; do
+		grep -qE "^invariant $n " "$t.check" || {
+			why="muxview --check does not know invariant $n"
+			return 1; }
+		while read -r line; do
+			ev=${line#*event #}
+			ev=${ev%% *}
+			if [ -n "$mux" ] &&
+			   ! event_line "$t" "$ev" | grep -q " mux=$mux\b"; then
+				# an event with no mux (a lock): count it for all
+				event_line "$t" "$ev" | grep -q " mux=" && continue
+			fi
+			inv=$n
+			why="invariant $inv ($(sed -n "s/^invariant $inv  *\(.*[^ ]\)  *FAIL.*/\1/p" "$t.check")) broken: ${line#VIOLATION inv$n }"
+			show=$(show_event "$t" "$ev")
+			return 1
+		done < <(grep -E "^VIOLATION inv$n event #" "$t.check")
+	done
+	return 0
+}
+
+# answer KEY: the value after "KEY:" in the exercise's answers.txt (first
+# word, lower case; "" if missing or still the template's "?")
+answer() {
+	local f=$ex_dir/answers.txt v
+	[ -f "$f" ] || { echo ""; return; }
+	v=$(sed -n "s/^$1:[[:space:]]*//p" "$f" | head -n 1 |
+		sed 's/[[:space:]]*#.*//; s/[[:space:]]*$//' | tr 'A-Z' 'a-z')
+	[ "$v" = "?" ] && v=""
+	echo "$v"
+}
+
+# answer_num KEY: the answer as a number ("#3786" -> 3786), "" if none
+answer_num() {
+	answer "$1" | sed -n 's/^#\{0,1\}\([0-9][0-9]*\)\([^0-9].*\)\{0,1\}$/\1/p'
+}
+
+# expect_answer KEY WANT WHAT: the answer to KEY equals WANT (a number or
+# a word computed by the grader); why says what was asked, never WANT
+expect_answer() {
+	local key=$1 want=$2 what=$3 got
+	got=$(answer "$key")
+	if [ -z "$got" ]; then
+		why="no answer to '$key' ($what) in $(_rel "$ex_dir/answers.txt")"
+		return 1
+	fi
+	case $want in
+	[0-9]*) got=$(answer_num "$key") ;;
+	esac
+	[ "$got" = "$want" ] && return 0
+	why="'$key' ($what): '$(answer "$key")' is not right"
+	return 1
+}

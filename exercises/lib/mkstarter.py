@@ -1,0 +1,252 @@
+#!/usr/bin/env python3
+"""exercises/lib/mkstarter.py - (re)write the starter patches of the code
+exercises from the reference sources.
+
+    python3 exercises/lib/mkstarter.py [EX...]     (default: all)
+
+A starter patch turns the reference tree into the student's: the code an
+exercise asks for is cut out and a TODO(EX) comment says what goes there.
+The patches are committed (exercises/NN-*/starter.patch) and applied by
+lab/handout; this script is for maintainers, when the reference code
+moves: it finds each piece by its shape, so it fails loudly (rather than
+writing a wrong patch) if a piece is no longer where it was. `make test`
+checks that every committed patch still applies.
+"""
+import difflib
+import os
+import re
+import sys
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+MUXES = {  # file: (context variable, MUX_ enum)
+    "src/mux_h1.c": ("h1c", "MUX_H1"),
+    "src/mux_h2.c": ("h2c", "MUX_H2"),
+    "src/mux_fcgi.c": ("fconn", "MUX_FCGI"),
+}
+
+
+class Miss(Exception):
+    pass
+
+
+def block_end(text, open_at):
+    """index just past the '}' matching the '{' at text[open_at]"""
+    depth = 0
+    for i in range(open_at, len(text)):
+        if text[i] == "{":
+            depth += 1
+        elif text[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    raise Miss("unbalanced braces")
+
+
+def find(text, needle, start=0, what=None):
+    i = text.find(needle, start)
+    if i < 0:
+        raise Miss("not found: %s" % (what or needle.strip()[:60]))
+    return i
+
+
+def line_start(text, i):
+    return text.rfind("\n", 0, i) + 1
+
+
+def comment(indent, lines):
+    out = indent + "/* " + lines[0] + "\n"
+    for l in lines[1:]:
+        out += indent + " *" + (" " + l if l else "") + "\n"
+    return out + indent + " */\n"
+
+
+def io_cb_span(text, var):
+    """(start, end) of the prologue: from 'path = io_cb_must_lock' to the
+    end of the else block; and the locked branch's body"""
+    s = find(text, "\tpath = io_cb_must_lock(state) ? PATH_LOCKED : PATH_FAST;\n")
+    i = find(text, "\tif (path == PATH_LOCKED) {", s)
+    locked_end = block_end(text, text.index("{", i))
+    els = text.index("else", locked_end)
+    if text[locked_end:els].strip():
+        raise Miss("no else after the locked branch")
+    end = block_end(text, text.index("{", els))
+    body = text[text.index("{", i) + 2:locked_end - 1]
+    return s, i, end, body
+
+
+def dedent1(body):
+    return "".join(l[1:] if l.startswith("\t") else l
+                   for l in body.splitlines(True))
+
+
+def drop_trust_ctx(body, var):
+    pat = re.compile(r"\t*if \(bug_on_mode\(BUG_TRUST_CTX\)\)\n\t*%s = ctx;[^\n]*\n"
+                     r"(\t*)else\n\t*(%s = tasklet_get_context\(tl\);[^\n]*)\n" % (var, var))
+    m = pat.search(body)
+    if not m:
+        raise Miss("trust-ctx lines")
+    return body[:m.start()] + m.group(1) + m.group(2) + "\n" + body[m.end():]
+
+
+def legacy_prologue(text, var, ex):
+    """before e388f2fbc: every run locks"""
+    s, i, end, body = io_cb_span(text, var)
+    head = text[s:i]
+    head = head.replace("\tpath = io_cb_must_lock(state) ? PATH_LOCKED : PATH_FAST;\n",
+                        comment("\t", [
+                            "TODO(%s): e388f2fbc. Before it (this code), every run" % ex,
+                            "takes this thread's idle_conns_lock to check its context.",
+                            "After it, only a run whose state snapshot carries",
+                            "TASK_F_USR1 does (io_cb_must_lock() in lab.h, which",
+                            "also keeps --mode legacy locking); the others go",
+                            "lock-free. What may a lock-free run assume?"]) +
+                        "\tpath = PATH_LOCKED;\n")
+    body = drop_trust_ctx(dedent1(body).rstrip(), var)
+    body = body.replace(
+        "/* USR1 was set when this run was dequeued: the connection\n"
+        "\t * sat in an idle list and another thread may have taken\n"
+        "\t * it over since. Look at the context under our lock.\n\t */",
+        "/* The connection may sit in an idle list, and another\n"
+        "\t * thread may have taken it over since this run was\n"
+        "\t * queued: look at the context under our lock.\n\t */")
+    return text[:s] + head + body + text[end:]
+
+
+def h1_stub_prologue(text, ex):
+    s, i, end, body = io_cb_span(text, "h1c")
+    head = text[s:i].replace(
+        "\tpath = io_cb_must_lock(state) ? PATH_LOCKED : PATH_FAST;\n",
+        "\tpath = PATH_FAST;\t/* TODO(%s): see below */\n" % ex)
+    stub = comment("\t", [
+        "TODO(%s): the prologue of e388f2fbc. Decide the path from" % ex,
+        "@state (io_cb_must_lock()), before the TRACE above. On the",
+        "locked path, take this thread's idle_conns_lock",
+        "(idle_lock(tid, SITE_IO_CB)), re-read the context with",
+        "tasklet_get_context(), and if a stealer NULLed it, unlock,",
+        "count it (ACT.stolen_free++, TRACE(io_cb_stolen, ...)), free",
+        "the tasklet and return NULL; else take the connection out",
+        "of its list (_conn_delete_from_tree(conn, REASON_IO)),",
+        "remembering which list in conn_in_list, then unlock. On the",
+        "fast path, what do you know about @ctx?",
+        "",
+        "What is here now runs every callback unlocked and trusts",
+        "@ctx: a stolen tasklet is leaked and idle connections run",
+        "without the lock."]) + \
+        "\tif (h1c == NULL)\n\t\treturn t;\n\tconn = h1c->conn;\n\tconn_in_list = 0;\n"
+    return text[:s] + head + stub + text[end:]
+
+
+def cut_detach_set(text, var, ex, mux):
+    c = find(text, "/* USR1 on, before the connection is published", what="detach's USR1 comment")
+    cs = line_start(text, c)
+    indent = text[cs:c]
+    m = re.compile(r"mux_set_idle_flag\(%s->wait_event\.tasklet,\s*conn\);\n" % var).search(text, c)
+    if not m:
+        raise Miss("detach's mux_set_idle_flag")
+    todo = comment(indent, [
+        "TODO(%s): from the srv_add_to_idle_list() below on, another" % ex,
+        "thread may steal this connection and NULL the tasklet's",
+        "context: its io_cb must know that it has to look under the",
+        "lock. Mark the tasklet (src/mux.h has the traced helper).",
+        "Where exactly, and why there?"])
+    text = text[:cs] + todo + text[m.end():]
+    # the bug mode's late set after the insert goes too
+    b = text.find("if (bug_on_mode(BUG_USR1_AFTER_INSERT)) {", cs)
+    if b < 0:
+        raise Miss("usr1-after-insert block")
+    bs = line_start(text, b)
+    be = block_end(text, text.index("{", b))
+    if text[be] == "\n":
+        be += 1
+    return text[:bs] + text[be:]
+
+
+def cut_attach_clear(text, var, ex):
+    pat = "\t/* USR1 off: the stream exists, the connection is in use */\n" \
+          "\tmux_clear_idle_flag(%s->wait_event.tasklet, conn);\n" % var
+    find(text, pat, what="attach's mux_clear_idle_flag")
+    todo = comment("\t", [
+        "TODO(%s): the stream exists: this connection is in use and" % ex,
+        "no longer in any idle list. What must change on its tasklet",
+        "so that its io_cb runs lock-free again?"])
+    return text.replace(pat, todo, 1)
+
+
+def h1_takeover_stub(text, ex):
+    s = find(text, "static int h1_takeover(struct connection *conn, int orig_tid)\n{")
+    ob = text.index("{", s)
+    end = block_end(text, ob)
+    body = comment("\t", [
+        "TODO(%s): move the connection to this thread, following" % ex,
+        "steps 1-6 above. conn_trace_takeover() must say ok=1 at the",
+        "point of no return (before the old tasklet is woken) and",
+        "ok=0 on failure. Until then every takeover fails and",
+        "conn_backend_get() opens a new connection instead."]) + \
+        "\treturn -1;\n"
+    return text[:ob] + "{\n" + body + "}" + text[end:]
+
+
+def ex02(files):
+    f = files["src/mux_h1.c"]
+    f = cut_detach_set(f, "h1c", "02", "h1")
+    f = cut_attach_clear(f, "h1c", "02")
+    files["src/mux_h1.c"] = f
+
+
+def ex03(files):
+    files["src/mux_h1.c"] = h1_stub_prologue(files["src/mux_h1.c"], "03")
+
+
+def ex04(files):
+    for path, (var, mux) in MUXES.items():
+        f = files[path]
+        f = legacy_prologue(f, var, "04")
+        f = cut_detach_set(f, var, "04", mux)
+        f = cut_attach_clear(f, var, "04")
+        files[path] = f
+
+
+def ex06(files):
+    files["src/mux_h1.c"] = h1_takeover_stub(files["src/mux_h1.c"], "06")
+
+
+EXERCISES = {"02": ex02, "03": ex03, "04": ex04, "06": ex06}
+
+
+def main(argv):
+    want = argv or sorted(EXERCISES)
+    rc = 0
+    for ex in want:
+        paths = list(MUXES)
+        orig = {p: open(os.path.join(TOP, p)).read() for p in paths}
+        files = dict(orig)
+        try:
+            EXERCISES[ex](files)
+        except Miss as e:
+            print("mkstarter: exercise %s: %s" % (ex, e), file=sys.stderr)
+            rc = 1
+            continue
+        patch = ""
+        for p in paths:
+            if files[p] == orig[p]:
+                continue
+            patch += "".join(difflib.unified_diff(
+                orig[p].splitlines(True), files[p].splitlines(True),
+                "a/" + p, "b/" + p))
+        dirs = [d for d in os.listdir(os.path.join(TOP, "exercises"))
+                if d.startswith(ex + "-")]
+        if len(dirs) != 1:
+            print("mkstarter: no folder exercises/%s-*" % ex, file=sys.stderr)
+            rc = 1
+            continue
+        out = os.path.join(TOP, "exercises", dirs[0], "starter.patch")
+        with open(out, "w") as fh:
+            fh.write(patch)
+        print("wrote %s (%d lines)" % (os.path.relpath(out, TOP),
+                                       patch.count("\n")))
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,37 @@
+# lab/lib/ports.sh - loopback port helpers, sourced by lab scripts and tests.
+#
+# A scenario names fixed loopback ports (18000-19999). A second run of the
+# same scenario on this machine (a student's demo beside the grader, two
+# tests) would fail to bind them, so scripts that run scenarios on their
+# own copy them with every port moved to a free one first.
+
+# port_busy PORT: is something listening on 127.0.0.1:PORT?
+port_busy() {
+	ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
+}
+
+# free_port BASE: the first port >= BASE nobody listens on
+free_port() {
+	local p=$1
+	while port_busy "$p"; do p=$((p + 1)); done
+	echo "$p"
+}
+
+# remap_ports SRC DST: copy scenario SRC to DST with every 127.0.0.1:PORT
+# (PORT in 18000-19999, the scenarios' ranges) moved to a port nobody
+# listens on. Ports are taken from a per-process random base so that two
+# scripts starting at the same time do not pick the same ones.
+_next_port=${_next_port:-$((20000 + (RANDOM % 200) * 40))}
+remap_ports() {
+	local src=$1 dst=$2 p np expr=""
+	for p in $(grep -oE '127\.0\.0\.1:1[89][0-9]{3}\b' "$src" | cut -d: -f2 | sort -u); do
+		np=$(free_port $_next_port)
+		_next_port=$((np + 1))
+		expr="$expr -e s/127\\.0\\.0\\.1:$p\\b/127.0.0.1:$np/g"
+	done
+	if [ -n "$expr" ]; then
+		sed $expr "$src" >"$dst"
+	else
+		cp "$src" "$dst"
+	fi
+}
