@@ -23,9 +23,9 @@
  * Readiness lands in fdtab[fd].state and is cleared by the owner when a
  * read or write would block (fd_cant_recv()/fd_cant_send()), so nothing
  * calls epoll_ctl() per request. epoll_ctl() on another thread's epoll is
- * allowed (the kernel locks it): takeover removes the fd from the victim's
- * epoll and adds it to its own; with EPOLLET the ADD reports readiness that
- * is already pending, so no event is lost in the move.
+ * allowed (the kernel locks it): takeover adds the fd to its own epoll,
+ * then removes it from the victim's; with EPOLLET the ADD reports readiness
+ * that is already pending, so no event is lost in the move.
  *
  * Sleeping: each poller has an eventfd and a <sleeping> flag. Before a
  * blocking epoll_wait() the thread sets <sleeping>, then looks at its
@@ -330,9 +330,11 @@ void fd_delete(int fd)
  * is processing this connection and must not lose it. Otherwise ONE CAS
  * switches own from (old owner, nobody running) to (me, nobody running);
  * from then on the old thread's poller ignores the fd even for an event it
- * already fetched. Then the fd leaves the old thread's epoll and joins
- * ours (EPOLLET reports what is already pending). Returns 0 on success,
- * also if the fd was already ours.
+ * already fetched. Then the fd joins our epoll (EPOLLET reports what is
+ * already pending) and, once it is there, leaves the old thread's. If our
+ * epoll refuses it, the old owner gets it back, still polled (see the
+ * rollback below). Returns 0 on success, also if the fd was already ours;
+ * -1 if the fd stays with its owner.
  *
  * Context: the stealing thread, from a mux takeover(), holding the victim
  * thread's idle_conns_lock (that lock is what keeps the victim from
@@ -363,21 +365,30 @@ int fd_takeover(int fd, void *expected_owner)
 		return -1;	/* the owner entered iocb meanwhile */
 
 	old_thr = __builtin_ctz(FD_OWN_TMASK(own));
-	if (poller_epfd(old_thr) >= 0)
-		epoll_ctl(poller_epfd(old_thr), EPOLL_CTL_DEL, fd, NULL);
-
 	ev.events = FD_EPOLL_EVENTS;
 	ev.data.fd = fd;
+	/* Join our epoll first and leave the old one only once that
+	 * worked, so that a failure leaves the fd where it was. */
 	if (epoll_ctl(poller_epfd(tid), EPOLL_CTL_ADD, fd, &ev) < 0 &&
 	    (errno != EEXIST ||
 	     epoll_ctl(poller_epfd(tid), EPOLL_CTL_MOD, fd, &ev) < 0)) {
-		/* cannot poll it here: give it back, untouched */
+		/* Cannot poll it here: give it back. Ownership first, then
+		 * the ADD (EEXIST when, as usual, the fd never left): the
+		 * old owner may have fetched an event while we owned the
+		 * fd and be about to drop it from its epoll (the stale
+		 * event path of fd_update_events()), which re-reads <own>
+		 * after its DEL. Either it sees the old owner back and
+		 * re-adds the fd itself, or its DEL came before our ADD
+		 * (both seq_cst): the fd cannot end up polled by nobody. */
 		fprintf(stderr, "muxlab: thread %d: takeover of fd %d: "
 			"epoll_ctl: %s\n", tid, fd, strerror(errno));
-		atomic_store_explicit(&f->own, own, memory_order_release);
-		epoll_ctl(poller_epfd(old_thr), EPOLL_CTL_ADD, fd, &ev);
+		atomic_store_explicit(&f->own, own, memory_order_seq_cst);
+		if (poller_epfd(old_thr) >= 0)
+			epoll_ctl(poller_epfd(old_thr), EPOLL_CTL_ADD, fd, &ev);
 		return -1;
 	}
+	if (poller_epfd(old_thr) >= 0)
+		epoll_ctl(poller_epfd(old_thr), EPOLL_CTL_DEL, fd, NULL);
 	f->polled_on = tid;
 	return 0;
 }
@@ -426,12 +437,26 @@ static void fd_update_events(int fd, uint32_t events)
 	do {
 		if (!(FD_OWN_TMASK(own) & bit)) {
 			/* Taken over (or closed) after epoll_wait() fetched
-			 * this event: not ours any more. The stealer already
-			 * removed it from our epoll; make sure of it (only
-			 * this thread adds fds to its own epoll, so nothing
-			 * legitimate can be removed here). */
+			 * this event: not ours any more. The stealer removes
+			 * it from our epoll; make sure of it. But a takeover
+			 * that failed gives the fd back, and may have done
+			 * so between our load and our DEL: look again after
+			 * the DEL, and if the fd is ours again put it back
+			 * (fd_takeover() re-adds it too; one of the two ADDs
+			 * comes after our DEL). */
 			epoll_ctl(poller_epfd(tid), EPOLL_CTL_DEL, fd, NULL);
 			ACT.fd_late_events++;
+			own = atomic_load_explicit(&f->own,
+						   memory_order_seq_cst);
+			if (FD_OWN_TMASK(own) & bit) {
+				struct epoll_event ev = {
+					.events = FD_EPOLL_EVENTS,
+					.data.fd = fd,
+				};
+
+				epoll_ctl(poller_epfd(tid), EPOLL_CTL_ADD, fd,
+					  &ev);
+			}
 			return;
 		}
 	} while (!atomic_compare_exchange_weak_explicit(&f->own, &own,

@@ -1,18 +1,98 @@
 /*
  * test_fd.c - the fd table and pollers: insert/readiness/delete, takeover
- * refused while the owner runs the fd's callback, takeover otherwise, and
- * a late event on the old thread ignored.
+ * refused while the owner runs the fd's callback, takeover otherwise, a
+ * late event on the old thread ignored, and a takeover whose epoll_ctl()
+ * fails giving the fd back still polled, even to an old owner that was
+ * dropping a late event for it at that moment.
  *
  * Runs the real engine threads; fds are the ends of socketpairs whose
- * other end the test writes to.
+ * other end the test writes to. epoll_ctl() is wrapped (below) so a test
+ * can make one fail or hold it, to reach the takeover's failure path.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "harness.h"
 #include "activity.h"
+
+/* ---- epoll_ctl() fault injection -------------------------------------- */
+
+/* What the wrapper does to the engine's epoll_ctl() calls on fd <fd>
+ * (-1: nothing). Engine threads only: <tid> tells them apart. */
+static struct {
+	int _Atomic fd;
+	int _Atomic fail_add_tid;	/* this thread's next ADD fails
+					 * (ENOMEM), once; -1 none */
+	int _Atomic fail_waits_hold;	/* ...only once a DEL is held */
+	int _Atomic hold_del_tid;	/* this thread's next DEL waits for
+					 * <del_release>, once; -1 none */
+	int _Atomic add_waiting;	/* the failing ADD is waiting */
+	int _Atomic add_failed;		/* ADDs failed on purpose */
+	int _Atomic del_held;		/* a DEL is being held */
+	int _Atomic del_release;	/* let it go */
+	int _Atomic del_done;		/* the held DEL went through */
+} inj = { .fd = -1, .fail_add_tid = -1, .hold_del_tid = -1 };
+
+static void inj_reset(void)
+{
+	atomic_store(&inj.fd, -1);
+	atomic_store(&inj.fail_add_tid, -1);
+	atomic_store(&inj.fail_waits_hold, 0);
+	atomic_store(&inj.hold_del_tid, -1);
+	atomic_store(&inj.add_waiting, 0);
+	atomic_store(&inj.add_failed, 0);
+	atomic_store(&inj.del_held, 0);
+	atomic_store(&inj.del_release, 0);
+	atomic_store(&inj.del_done, 0);
+}
+
+/* The engine is linked into this program, so its epoll_ctl() calls land
+ * here; everything not steered goes to the real one (the C library's, or
+ * a sanitizer's wrapper of it). */
+typedef int (*epoll_ctl_fn)(int, int, int, struct epoll_event *);
+static epoll_ctl_fn _Atomic real_epoll_ctl;
+
+int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	epoll_ctl_fn real = atomic_load(&real_epoll_ctl);
+	int me = tid, ret, held = 0;
+
+	if (!real) {
+		*(void **)&real = dlsym(RTLD_NEXT, "epoll_ctl");
+		atomic_store(&real_epoll_ctl, real);
+	}
+	if (me >= 0 && fd == atomic_load(&inj.fd)) {
+		int want = me;
+
+		if (op == EPOLL_CTL_ADD &&
+		    atomic_compare_exchange_strong(&inj.fail_add_tid, &want,
+						   -1)) {
+			if (atomic_load(&inj.fail_waits_hold)) {
+				atomic_store(&inj.add_waiting, 1);
+				wait_until(atomic_load(&inj.del_held), 5000);
+			}
+			atomic_fetch_add(&inj.add_failed, 1);
+			errno = ENOMEM;
+			return -1;
+		}
+		want = me;
+		if (op == EPOLL_CTL_DEL &&
+		    atomic_compare_exchange_strong(&inj.hold_del_tid, &want,
+						   -1)) {
+			atomic_store(&inj.del_held, 1);
+			wait_until(atomic_load(&inj.del_release), 5000);
+			held = 1;
+		}
+	}
+	ret = real(epfd, op, fd, ev);
+	if (held)
+		atomic_store(&inj.del_done, 1);
+	return ret;
+}
 
 /* per-fd record of what the callback saw */
 struct rec {
@@ -364,6 +444,154 @@ static int late_event_ignored(void)
 	return 0;
 }
 
+/* fd_takeover() whose epoll_ctl(ADD) on the new thread fails returns -1
+ * and leaves the fd with its owner, still polled there and not on the
+ * would-be stealer; a later takeover works. */
+static int takeover_add_fails(void)
+{
+	struct rec *r = &recs[2];
+	int n0, n1, ret;
+
+	inj_reset();
+	CHECK(rec_open(r) == 0, "socketpair failed");
+	atomic_store(&r->drain, 1);
+	CHECK(engine_start(2, NULL) == 0, "threads_start failed");
+	CHECK(insert_on(0, r) == 0, "fd_insert failed");
+	CHECK(wait_until(calls_on(r, 0) >= 1 &&
+			 own_of(r) == FD_OWN(1u << 0, 0), 2000),
+	      "no initial event");
+
+	atomic_store(&inj.fd, r->fd);
+	atomic_store(&inj.fail_add_tid, 1);
+	ret = takeover_on(1, r, r);
+	CHECK(atomic_load(&inj.add_failed) == 1,
+	      "the injected epoll_ctl failure did not happen");
+	CHECK(ret == -1, "takeover with a failing epoll_ctl: %d", ret);
+	CHECK(FD_OWN_TMASK(own_of(r)) == 1u << 0, "own after the failed "
+	      "takeover %#llx", (unsigned long long)own_of(r));
+	CHECK(is_mine_on(0, r) == 1 && is_mine_on(1, r) == 0,
+	      "fd_is_mine after the failed takeover");
+	CHECK(fdtab[r->fd].polled_on == 0, "polled_on %d",
+	      fdtab[r->fd].polled_on);
+
+	n0 = calls_on(r, 0);
+	n1 = calls_on(r, 1);
+	poke(r);
+	CHECK(wait_until(calls_on(r, 0) > n0, 2000),
+	      "the owner lost the fd: no event after the failed takeover");
+	test_usleep(20000);
+	CHECK(calls_on(r, 1) == n1, "the failed stealer got an event");
+
+	inj_reset();
+	CHECK(takeover_on(1, r, r) == 0, "takeover after the failure failed");
+	n1 = calls_on(r, 1);
+	poke(r);
+	CHECK(wait_until(calls_on(r, 1) > n1, 2000),
+	      "no event on the new owner");
+
+	engine_stop();
+	close(r->fd);
+	close(r->peer);
+	r->fd = r->peer = -1;
+	return 0;
+}
+
+/* The rollback race. Thread 0 owns y and has fetched an event for it;
+ * thread 1 takes y over (CAS done), then its epoll_ctl(ADD) fails. In
+ * between, thread 0 reaches y's event, sees y is not its own any more
+ * and starts dropping it from its epoll (the late-event path). Held here:
+ * thread 0 has read <own> and is about to DEL; thread 1 gives y back and
+ * returns; only then does the DEL go through. y must still be polled by
+ * thread 0 afterwards (it used to be lost: the rollback's re-ADD came
+ * before the late DEL). */
+static void takeover_async_fn(void *arg)
+{
+	struct act *a = arg;
+
+	a->ret = fd_takeover(a->r->fd, a->owner);
+}
+
+static int takeover_rollback_vs_late_event(void)
+{
+	struct rec *x = &recs[2], *y = &recs[3];
+	struct job gate = { .fn = gate_fn };
+	struct act ta = { .r = y, .owner = y, .ret = -2 };
+	struct job tj = { .fn = takeover_async_fn, .arg = &ta };
+	int y0;
+
+	inj_reset();
+	CHECK(rec_open(x) == 0 && rec_open(y) == 0, "socketpair failed");
+	atomic_store(&x->drain, 1);
+	atomic_store(&y->drain, 1);
+	CHECK(engine_start(2, NULL) == 0, "threads_start failed");
+	CHECK(insert_on(0, x) == 0 && insert_on(0, y) == 0,
+	      "fd_insert failed");
+	CHECK(wait_until(calls_on(x, 0) >= 1 && calls_on(y, 0) >= 1 &&
+			 own_of(y) == FD_OWN(1u << 0, 0), 2000),
+	      "no initial events");
+
+	/* thread 0 fetches x's and y's events in one epoll_wait(), then
+	 * blocks in x's callback with y's event still to handle */
+	atomic_store(&gate_open, 0);
+	atomic_store(&gate_in, 0);
+	CHECK(run_on_async(0, &gate) == 0, "run_on_async failed");
+	CHECK(wait_until(atomic_load(&gate_in), 2000), "gate never ran");
+	atomic_store(&x->block_on, 0);
+	poke(x);
+	poke(y);
+	atomic_store(&gate_open, 1);
+	CHECK(wait_until(atomic_load(&x->blocked), 2000),
+	      "thread 0 never entered x's callback");
+
+	/* thread 1: CAS, then its ADD waits for thread 0's DEL, and fails */
+	atomic_store(&inj.fd, y->fd);
+	atomic_store(&inj.fail_waits_hold, 1);
+	atomic_store(&inj.fail_add_tid, 1);
+	atomic_store(&inj.hold_del_tid, 0);
+	CHECK(run_on_async(1, &tj) == 0, "run_on_async failed");
+	CHECK(wait_until(atomic_load(&inj.add_waiting), 2000),
+	      "thread 1 never reached its epoll_ctl(ADD)");
+	CHECK(FD_OWN_TMASK(own_of(y)) == 1u << 1, "own during the takeover "
+	      "%#llx", (unsigned long long)own_of(y));
+
+	/* thread 0 goes on to y's late event: held before its DEL */
+	y0 = calls_on(y, 0);
+	atomic_store(&x->release, 1);
+	CHECK(wait_until(atomic_load(&inj.del_held), 2000),
+	      "thread 0 never dropped y's late event");
+	CHECK(wait_until(atomic_load(&tj.done), 5000),
+	      "the takeover never returned");
+	CHECK(ta.ret == -1 && atomic_load(&inj.add_failed) == 1,
+	      "takeover returned %d, %d injected failure(s)", ta.ret,
+	      atomic_load(&inj.add_failed));
+	CHECK(FD_OWN_TMASK(own_of(y)) == 1u << 0, "own after the rollback "
+	      "%#llx", (unsigned long long)own_of(y));
+
+	/* now the late DEL */
+	atomic_store(&inj.del_release, 1);
+	CHECK(wait_until(atomic_load(&inj.del_done), 2000),
+	      "the held DEL never finished");
+	inj_reset();
+	CHECK(wait_until(!atomic_load(&x->blocked), 2000), "x stuck");
+	/* y's byte is still unread: back in thread 0's epoll, EPOLLET
+	 * reports it again */
+	CHECK(wait_until(calls_on(y, 0) > y0, 2000),
+	      "y's pending data never reached thread 0");
+	y0 = calls_on(y, 0);
+	poke(y);
+	CHECK(wait_until(calls_on(y, 0) > y0, 2000),
+	      "y is polled by nobody after the failed takeover");
+	CHECK(calls_on(y, 1) == 0, "thread 1 ran y's callback");
+
+	engine_stop();
+	close(x->fd);
+	close(x->peer);
+	close(y->fd);
+	close(y->peer);
+	x->fd = x->peer = y->fd = y->peer = -1;
+	return 0;
+}
+
 /* The table covers every fd number the kernel can hand out: the soft
  * limit is set to the table size, so a socket beyond it fails cleanly. */
 static int table_covers_limit(void)
@@ -399,6 +627,8 @@ int main(void)
 	RUN(insert_events_delete);
 	RUN(takeover_refused_while_running);
 	RUN(late_event_ignored);
+	RUN(takeover_add_fails);
+	RUN(takeover_rollback_vs_late_event);
 	fd_deinit();
 	return test_failures ? 1 : 0;
 }
