@@ -26,7 +26,10 @@
 #   inv_ok TRACE [--mux M] N...      muxview --check: invariants N hold
 #                                    (for mux M's events only with --mux)
 #   answer KEY                       the student's answer to KEY in
-#                                    answers.txt ("" if none)
+#                                    answers.txt ("" if none; lab/grade
+#                                    --answers FILE reads FILE instead)
+#   answer_num KEY                   the same as a number ("#3786" -> 3786)
+#   expect_answer KEY WANT WHAT      the answer to KEY is WANT
 #
 # Variables set by lab/grade: top (the tree graded), build, ex (NN),
 # ex_dir, grade_out (work dir), opt_bug (--bug, for self-tests), duration
@@ -290,7 +293,7 @@ inv_ok() {
 # answer KEY: the value after "KEY:" in the exercise's answers.txt (first
 # word, lower case; "" if missing or still the template's "?")
 answer() {
-	local f=$ex_dir/answers.txt v
+	local f=${answers_file:-$ex_dir/answers.txt} v
 	[ -f "$f" ] || { echo ""; return; }
 	v=$(sed -n "s/^$1:[[:space:]]*//p" "$f" | head -n 1 |
 		sed 's/[[:space:]]*#.*//; s/[[:space:]]*$//' | tr 'A-Z' 'a-z')
@@ -309,7 +312,7 @@ expect_answer() {
 	local key=$1 want=$2 what=$3 got
 	got=$(answer "$key")
 	if [ -z "$got" ]; then
-		why="no answer to '$key' ($what) in $(_rel "$ex_dir/answers.txt")"
+		why="no answer to '$key' ($what) in $(_rel "${answers_file:-$ex_dir/answers.txt}")"
 		return 1
 	fi
 	case $want in
