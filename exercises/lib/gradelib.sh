@@ -190,23 +190,35 @@ run_ends_cleanly() {
 	return 1
 }
 
+# _cache TRACE: where what the grader derives from TRACE is kept (never
+# beside the trace: shipped traces stay untouched)
+_cache() {
+	local c
+	c=$(cd "$1" 2>/dev/null && pwd || echo "$1")
+	c=${c//\//_}
+	mkdir -p "$grade_out/cache"
+	echo "$grade_out/cache/$c"
+}
+
 # _events TRACE: the event table (events.awk), made once per trace
 _events() {
-	local t=$1
-	if [ ! -s "$t.events" ]; then
-		babeltrace2 "$t" 2>"$t.bt-err" |
-			awk -f "$top/exercises/lib/events.awk" >"$t.events"
+	local c
+	c=$(_cache "$1")
+	if [ ! -s "$c.events" ]; then
+		babeltrace2 "$1" 2>"$c.bt-err" |
+			awk -f "$top/exercises/lib/events.awk" >"$c.events"
 	fi
-	echo "$t.events"
+	echo "$c.events"
 }
 
 # fact TRACE KEY: one fact of facts.awk about TRACE (0 if absent)
 fact() {
-	local t=$1
-	[ -s "$t.facts" ] || awk -f "$top/exercises/lib/facts.awk" \
-		"$(_events "$t")" >"$t.facts"
+	local c
+	c=$(_cache "$1")
+	[ -s "$c.facts" ] || awk -f "$top/exercises/lib/facts.awk" \
+		"$(_events "$1")" >"$c.facts"
 	awk -v k="$2" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }' \
-		"$t.facts"
+		"$c.facts"
 }
 
 # fact_pos TRACE KEY WHAT: fact KEY is above 0, else why = "no WHAT";
@@ -255,22 +267,23 @@ no_bad() {
 # inv_ok TRACE [--mux M] N...: muxview --check says invariants N hold. With
 # --mux, only violations whose event belongs to mux M count.
 inv_ok() {
-	local t=$1 mux="" rc n line ev inv
+	local t=$1 mux="" rc n line ev inv c
 	shift
 	if [ "$1" = --mux ]; then mux=$2; shift 2; fi
-	if [ ! -s "$t.check" ]; then
-		"$top/$build/muxview" --check -v "$t" >"$t.check" 2>&1
-		echo $? >"$t.check.rc"
+	c=$(_cache "$t")
+	if [ ! -s "$c.check" ]; then
+		"$top/$build/muxview" --check -v "$t" >"$c.check" 2>&1
+		echo $? >"$c.check.rc"
 	fi
-	rc=$(cat "$t.check.rc")
+	rc=$(cat "$c.check.rc")
 	if [ "$rc" = 2 ]; then
-		why="INCONCLUSIVE: muxview --check: $(grep -m1 -iE 'inconclusive|error|discarded' "$t.check")"
+		why="INCONCLUSIVE: muxview --check: $(grep -m1 -iE 'inconclusive|error|discarded' "$c.check")"
 		show="$build/muxview --check $(_rel "$t")"
 		grade_inconclusive=1
 		return 1
 	fi
 	for n; do
-		grep -qE "^invariant $n " "$t.check" || {
+		grep -qE "^invariant $n " "$c.check" || {
 			why="muxview --check does not know invariant $n"
 			return 1; }
 		while read -r line; do
@@ -282,10 +295,10 @@ inv_ok() {
 				event_line "$t" "$ev" | grep -q " mux=" && continue
 			fi
 			inv=$n
-			why="invariant $inv ($(sed -n "s/^invariant $inv  *\(.*[^ ]\)  *FAIL.*/\1/p" "$t.check")) broken: ${line#VIOLATION inv$n }"
+			why="invariant $inv ($(sed -n "s/^invariant $inv  *\(.*[^ ]\)  *FAIL.*/\1/p" "$c.check")) broken: ${line#VIOLATION inv$n }"
 			show=$(show_event "$t" "$ev")
 			return 1
-		done < <(grep -E "^VIOLATION inv$n event #" "$t.check")
+		done < <(grep -E "^VIOLATION inv$n event #" "$c.check")
 	done
 	return 0
 }
