@@ -8,9 +8,6 @@ BUILD   ?= build
 V       ?= 0
 SAN     ?=
 
-PKGS    := lttng-ust libnghttp2
-VPKGS   := babeltrace2 ncursesw
-
 OPT     ?= -O2 -g
 CFLAGS  ?= $(OPT)
 WARN    := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
@@ -21,10 +18,56 @@ override CFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer -O1
 LDFLAGS += -fsanitize=$(SAN)
 endif
 
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldl
-VPKG_CFLAGS = $(shell pkg-config --cflags $(VPKGS) 2>/dev/null)
-VPKG_LIBS   = $(shell pkg-config --libs $(VPKGS) 2>/dev/null)
+# ---- libraries (pkg-config) -------------------------------------------------
+#
+# Each package is looked up once per make run (`:=`), and not at all for
+# the goals that build nothing (help, deps, clean). A missing package is
+# not a link error later: the check-pkgs-* targets, order-only
+# prerequisites of what needs it, name it and point to `make deps`.
+
+PKG_CONFIG ?= pkg-config
+# the engine and its unit tests; the lab peers (HPACK only); the viewer's
+# list, MUXVIEW_PKGS, is in its fragment
+PKGS        := lttng-ust libnghttp2
+PEERS_PKGS  := libnghttp2
+include viewer/Makefile.inc
+
+NOPKG_GOALS := help deps clean
+ifneq ($(filter-out $(NOPKG_GOALS),$(or $(MAKECMDGOALS),all)),)
+ALL_PKGS := $(sort $(PKGS) $(PEERS_PKGS) $(MUXVIEW_PKGS))
+# one pkg-config call when everything is there, one per package otherwise
+PKGS_MISSING := $(shell $(PKG_CONFIG) --exists $(ALL_PKGS) 2>/dev/null || \
+	for p in $(ALL_PKGS); do $(PKG_CONFIG) --exists $$p 2>/dev/null || \
+	echo $$p; done)
+pkg_found = $(filter-out $(PKGS_MISSING),$(1))
+# pkg_flags cflags|libs PACKAGES: the flags of those that are there
+pkg_flags = $(if $(call pkg_found,$(2)),$(shell $(PKG_CONFIG) --$(1) \
+	$(call pkg_found,$(2)) 2>/dev/null))
+PKG_CFLAGS         := $(call pkg_flags,cflags,$(PKGS))
+PKG_LIBS           := $(call pkg_flags,libs,$(PKGS))
+MUXVIEW_PKG_CFLAGS := $(call pkg_flags,cflags,$(MUXVIEW_PKGS))
+MUXVIEW_PKG_LIBS   := $(call pkg_flags,libs,$(MUXVIEW_PKGS))
+PEERS_PKG_CFLAGS   := $(call pkg_flags,cflags,$(PEERS_PKGS))
+PEERS_PKG_LIBS     := $(call pkg_flags,libs,$(PEERS_PKGS))
+endif
+PKG_LIBS += -ldl
+
+# check-pkgs-X: fail, naming them, if packages of X are missing
+pkg_check = @missing="$(filter $(1),$(PKGS_MISSING))"; \
+	if [ -n "$$missing" ]; then \
+		echo "muxlab: missing package(s) for $(2): $$missing" \
+		     "($(PKG_CONFIG) finds no .pc file)." >&2; \
+		echo "muxlab: run 'make deps' (or set PKG_CONFIG_PATH)" >&2; \
+		exit 1; \
+	fi
+.PHONY: check-pkgs-engine check-pkgs-viewer check-pkgs-peers
+check-pkgs-engine:
+	$(call pkg_check,$(PKGS),the engine)
+check-pkgs-viewer:
+	$(call pkg_check,$(MUXVIEW_PKGS),muxview)
+check-pkgs-peers:
+	$(call pkg_check,$(PEERS_PKGS),the lab peers)
+PEERS_PKG_CHECK := check-pkgs-peers
 
 ifeq ($(V),1)
 Q :=
@@ -66,7 +109,7 @@ help:
 deps:
 	$(Q)sh lab/deps.sh
 
-$(BUILD)/src/%.o: src/%.c
+$(BUILD)/src/%.o: src/%.c | check-pkgs-engine
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  CC      $<"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
@@ -81,7 +124,7 @@ $(BUILD)/muxlab: $(BUILD)/src/main.o $(BUILD)/libmuxlab.a
 		-Wl,--whole-archive $(BUILD)/libmuxlab.a -Wl,--no-whole-archive \
 		$(PKG_LIBS) -lm
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmuxlab.a
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmuxlab.a | check-pkgs-engine
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  CC      $<"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< \
@@ -91,8 +134,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmuxlab.a
 unit: $(UNIT_BINS)
 
 # ---- lab peers and viewer (fragments kept beside their code) ---------------
+# (viewer/Makefile.inc, variables only, is included above)
 -include lab/peers/Makefile.inc
--include viewer/Makefile.inc
 
 MUXVIEW_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(MUXVIEW_SRCS))
 MUXVIEW_CORE_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(MUXVIEW_CORE_SRCS))
@@ -101,7 +144,7 @@ VIEWER_TEST_BINS := $(patsubst tests/viewer/%.c,$(BUILD)/tests/viewer/%,$(MUXVIE
 .PHONY: viewer
 viewer: $(BUILD)/muxview $(BUILD)/gentrace $(VIEWER_TEST_BINS)
 
-$(BUILD)/viewer/%.o: viewer/%.c $(MUXVIEW_HDRS)
+$(BUILD)/viewer/%.o: viewer/%.c $(MUXVIEW_HDRS) | check-pkgs-viewer
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  CC      $<"
 	$(Q)$(CC) $(MUXVIEW_CFLAGS) -Isrc $(CFLAGS) -c -o $@ $<
@@ -115,7 +158,8 @@ $(BUILD)/tests/viewer/%: tests/viewer/%.c $(MUXVIEW_CORE_OBJS)
 	@[ "$(V)" = 1 ] || echo "  CC      $<"
 	$(Q)$(CC) $(MUXVIEW_CFLAGS) -Isrc -Iviewer $(CFLAGS) $(LDFLAGS) -o $@ $^ -lm
 
-$(BUILD)/gentrace: $(MUXVIEW_GENTRACE_SRCS)
+$(BUILD)/gentrace: $(MUXVIEW_GENTRACE_SRCS) | check-pkgs-engine
+	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(MUXVIEW_GENTRACE_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(MUXVIEW_GENTRACE_LIBS)
 
