@@ -28,6 +28,8 @@
 #                             io_cb_stolen by the end)
 #   bad.stolen_elsewhere.MUX  old tasklet freed on another thread than the
 #                             one it was stolen from
+#   bad.new_tl_usr1.MUX       the new tasklet a takeover installs carries
+#                             USR1 (seen at its first io_cb or flag change)
 function hex(s,    v, i, c) {
 	v = 0
 	s = tolower(s)
@@ -69,6 +71,15 @@ name == "run_start" {
 name == "run_end" {
 	n["requests_ok"] = f["requests_ok"]; n["requests_err"] = f["requests_err"]
 	next
+}
+name == "io_cb" || name == "flag_clear" || name == "flag_set" {
+	# the first sight of a tasklet a takeover just installed
+	if (f["tl"] in new_tl) {
+		if (name != "flag_set" &&
+		    has_usr1(name == "io_cb" ? f["state"] : f["old_state"]))
+			bad("new_tl_usr1." m, ev)
+		delete new_tl[f["tl"]]
+	}
 }
 name == "io_cb" {
 	side = f["side"]; path = f["path"]; u = has_usr1(f["state"])
@@ -142,6 +153,7 @@ name == "takeover" {
 	delete usr1[c]		# the new tasklet starts without USR1
 	stolen_from[f["old_tl"]] = f["from_tid"]
 	stolen_mux[f["old_tl"]] = m
+	new_tl[f["new_tl"]] = 1
 	if (!("steal.first" in n)) {
 		n["steal.first"] = ev; n["steal.first.conn"] = c
 		n["steal.first.old_tl"] = f["old_tl"]

@@ -25,6 +25,8 @@
 #   no_bad TRACE TEXT KEY...         facts bad.KEY are all 0
 #   inv_ok TRACE [--mux M] N...      muxview --check: invariants N hold
 #                                    (for mux M's events only with --mux)
+#   tsan_clean SCEN SECONDS          a ThreadSanitizer build runs SCEN
+#                                    for SECONDS with no report
 #   answer KEY                       the student's answer to KEY in
 #                                    answers.txt ("" if none; lab/grade
 #                                    --answers FILE reads FILE instead)
@@ -333,5 +335,45 @@ expect_answer() {
 	esac
 	[ "$got" = "$want" ] && return 0
 	why="'$key' ($what): '$(answer "$key")' is not right"
+	return 1
+}
+
+# tsan_clean SCENARIO SECONDS: build muxlab with ThreadSanitizer (make
+# tsan: build-tsan/muxlab) and run SCENARIO for SECONDS, untraced, with a
+# tenth of its request rates and ten times its servers' idle timeouts (the
+# sanitizer slows the engine 5-15x); passes if TSan reports nothing and
+# the run ends with exit 0.
+tsan_clean() {
+	local scen=$1 secs=$2 cfg log=$grade_out/tsan.log rc n
+	need_build || return 1
+	if ! make -C "$top" --no-print-directory -j2 tsan \
+		>"$grade_out/tsan-build.log" 2>&1; then
+		why="make tsan failed: $(grep -m1 -E 'error' "$grade_out/tsan-build.log")"
+		return 1
+	fi
+	cfg=$(_scenario "$scen") || { why="no scenario '$scen'"; return 1; }
+	remap_ports "$cfg" "$grade_out/tsan.ports.cfg"
+	awk '/^#@lab (load|peer)/ {
+		for (i = 1; i < NF; i++) {
+			if ($i == "--rate" && $(i + 1) + 0 > 0)
+				$(i + 1) = int($(i + 1) / 10) > 0 ? int($(i + 1) / 10) : 1
+			if ($i == "--keepalive-timeout")
+				$(i + 1) = $(i + 1) * 10
+		}
+	} { print }' "$grade_out/tsan.ports.cfg" >"$grade_out/tsan.cfg"
+	# setarch -R: TSan on some kernels needs ASLR off
+	MUXLAB_PEER_DIR=$top/$build TSAN_OPTIONS="halt_on_error=0 ${TSAN_OPTIONS:-}" \
+		timeout -k 5 $((secs + 60)) setarch "$(uname -m)" -R \
+		"$top/build-tsan/muxlab" -f "$grade_out/tsan.cfg" \
+		--duration "$secs" ${opt_bug:+--bug "$opt_bug"} >"$log" 2>&1 </dev/null
+	rc=$?
+	n=$(grep -c 'WARNING: ThreadSanitizer' "$log")
+	if [ "$n" != 0 ]; then
+		why="$n ThreadSanitizer report(s), first: $(grep -m1 -A3 'WARNING: ThreadSanitizer' "$log" | grep -m1 -E '#0 ' | sed 's/^ *//' | cut -c1-100)"
+		show="less $(_rel "$log")"
+		return 1
+	fi
+	[ $rc = 0 ] && return 0
+	why="the ThreadSanitizer run ended with exit $rc (see $(_rel "$log"))"
 	return 1
 }

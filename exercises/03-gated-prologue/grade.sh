@@ -1,0 +1,33 @@
+# exercise 03 - the gated prologue (H1). Sourced by lab/grade.
+: "${duration:=2}"
+
+usr1()   { record_trace usr1 h1 usr1; }
+legacy() { record_trace legacy h1 legacy; }
+
+t_clean() { usr1 && run_ends_cleanly usr1; }
+t_front() {
+	usr1 && fact_pos "$trace" io_cb.h1.front.fast "lock-free front io_cb" &&
+		inv_ok "$trace" --mux h1 1
+}
+t_path() {
+	usr1 && fact_pos "$trace" io_cb.h1.back.locked "back io_cb on the locked path" &&
+		no_bad "$trace" "io_cb whose path does not follow USR1" \
+			fast_usr1.h1 locked_no_usr1.h1.back locked_no_usr1.h1.front
+}
+t_stolen() {
+	usr1 && fact_pos "$trace" takeover_ok.h1 "successful takeover" &&
+		fact_pos "$trace" stolen.h1 "io_cb_stolen (a stolen tasklet freeing itself)" &&
+		inv_ok "$trace" --mux h1 4 &&
+		no_bad "$trace" "stolen tasklets never freed" stolen_leak.h1
+}
+t_inv()    { usr1 && inv_ok "$trace" "$@"; }
+t_legacy() { legacy && inv_ok "$trace" 6 && run_ends_cleanly legacy; }
+
+grade_test "build" 5 need_build
+grade_test "usr1 run ends cleanly (no crash, no leak)" 15 t_clean
+grade_test "front io_cb never lock (invariant 1)" 10 t_front
+grade_test "the path follows USR1 in the state snapshot" 15 t_path
+grade_test "stolen tasklets freed on their old thread (invariant 4)" 20 t_stolen
+grade_test "idle conns locked, flag order, lock pairs (invariants 2, 3, 5)" 10 t_inv 2 3 5
+grade_test "legacy mode: every io_cb locks (invariant 6)" 10 t_legacy
+grade_test "ThreadSanitizer: steal-storm runs clean" 15 tsan_clean steal-storm 3
