@@ -39,7 +39,7 @@
 
 grade_score=0 grade_max=0 grade_inconclusive=0
 grade_json=""
-declare -A _rec_done=() _rec_rc=() _rec_why=()
+declare -A _rec_done=() _rec_rc=() _rec_why=() _rec_told=()
 _build_state=""
 
 # relative path of <1> from the tree top, for commands a student copies
@@ -99,6 +99,11 @@ need_build() {
 		fi
 	fi
 	[ $_build_state = ok ] && return 0
+	if [ -n "${_build_told:-}" ]; then
+		why="not graded: the build failed (see above)"
+		return 1
+	fi
+	_build_told=1
 	err=$(grep -m1 -E '(error|undefined reference)' "$log")
 	why="the build failed${err:+: ${err#"$top"/}}"
 	show="make  (the whole log: $(_rel "$log"))"
@@ -164,6 +169,15 @@ record_trace() {
 	record_rc=${_rec_rc[$key]}
 	if [ -n "${_rec_why[$key]:-}" ]; then
 		why=${_rec_why[$key]}
+		if [ -n "${_rec_told[$key]:-}" ]; then
+			case $why in
+			INCONCLUSIVE*) why="INCONCLUSIVE: see above" ;;
+			*) why="not graded: the $key run failed (see above)" ;;
+			esac
+			show=""
+			return 1
+		fi
+		_rec_told[$key]=1
 		case $why in INCONCLUSIVE*) grade_inconclusive=1 ;; esac
 		show="lab/record --mode $mode $scen   (log: $(_rel "$grade_out/$key.record.log"))"
 		return 1
