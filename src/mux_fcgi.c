@@ -60,6 +60,7 @@
 #include "connection.h"
 #include "fcgi.h"
 #include "fd.h"
+#include "flags-t.h"
 #include "http_msg.h"
 #include "lab.h"
 #include "mux.h"
@@ -149,12 +150,13 @@ static int fcgi_avail_streams(struct connection *conn);
  * @len:   its size
  * @flags: FCGI_CF_* word
  *
- * Return: @buf, holding "VALUES|MPXS" or "0".
+ * Return: @buf, holding "VALUES|MPXS", unknown bits in hex, or "0"
+ * (flags_show()).
  * Context: any thread; pure.
  */
 const char *fconn_show_flags(char *buf, unsigned long len, unsigned int flags)
 {
-	static const struct { unsigned int f; const char *n; } names[] = {
+	static const struct flag_name names[] = {
 		{ FCGI_CF_RCVD_SHUT, "RCVD_SHUT" },
 		{ FCGI_CF_ERROR, "ERROR" },
 		{ FCGI_CF_PROTO_ERR, "PROTO_ERR" },
@@ -164,26 +166,8 @@ const char *fconn_show_flags(char *buf, unsigned long len, unsigned int flags)
 		{ FCGI_CF_STDERR_LOGGED, "STDERR_LOGGED" },
 		{ FCGI_CF_LOGGED, "LOGGED" },
 	};
-	unsigned long used = 0;
-	unsigned int i;
 
-	if (!len)
-		return buf;
-	buf[0] = '\0';
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		int n;
-
-		if (!(flags & names[i].f))
-			continue;
-		n = snprintf(buf + used, len - used, "%s%s", used ? "|" : "",
-			     names[i].n);
-		if (n < 0 || (unsigned long)n >= len - used)
-			break;
-		used += n;
-	}
-	if (!used)
-		snprintf(buf, len, "0");
-	return buf;
+	return flags_show(buf, len, flags, names, FLAG_NAMES_NB(names));
 }
 
 /* Log the first protocol problem of <fconn> on stderr, once. */

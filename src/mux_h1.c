@@ -54,6 +54,7 @@
 #include "buf.h"
 #include "connection.h"
 #include "fd.h"
+#include "flags-t.h"
 #include "h1.h"
 #include "http_msg.h"
 #include "lab.h"
@@ -132,12 +133,13 @@ static void h1_release(struct h1c *h1c);
  * @len:   its size
  * @flags: H1C_F_* word
  *
- * Return: @buf, holding "IS_BACK|ST_IDLE" or "0".
+ * Return: @buf, holding "ST_IDLE|IS_BACK", unknown bits in hex, or "0"
+ * (flags_show()).
  * Context: any thread; pure.
  */
 const char *h1c_show_flags(char *buf, unsigned long len, unsigned int flags)
 {
-	static const struct { unsigned int f; const char *n; } names[] = {
+	static const struct flag_name names[] = {
 		{ H1C_F_ST_IDLE, "ST_IDLE" },
 		{ H1C_F_ST_ATTACHED, "ST_ATTACHED" },
 		{ H1C_F_ST_ERROR, "ST_ERROR" },
@@ -147,26 +149,8 @@ const char *h1c_show_flags(char *buf, unsigned long len, unsigned int flags)
 		{ H1C_F_CONNECTING, "CONNECTING" },
 		{ H1C_F_IS_BACK, "IS_BACK" },
 	};
-	unsigned long used = 0;
-	unsigned int i;
 
-	if (!len)
-		return buf;
-	buf[0] = '\0';
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		int n;
-
-		if (!(flags & names[i].f))
-			continue;
-		n = snprintf(buf + used, len - used, "%s%s", used ? "|" : "",
-			     names[i].n);
-		if (n < 0 || (unsigned long)n >= len - used)
-			break;
-		used += n;
-	}
-	if (!used)
-		snprintf(buf, len, "0");
-	return buf;
+	return flags_show(buf, len, flags, names, FLAG_NAMES_NB(names));
 }
 
 static inline int h1c_is_back(const struct h1c *h1c)

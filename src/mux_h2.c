@@ -72,6 +72,7 @@
 #include "buf.h"
 #include "connection.h"
 #include "fd.h"
+#include "flags-t.h"
 #include "h2.h"
 #include "http_msg.h"
 #include "lab.h"
@@ -204,12 +205,13 @@ static int h2_avail_streams(struct connection *conn);
  * @len:   its size
  * @flags: H2_CF_* word
  *
- * Return: @buf, holding "IS_BACK|GOAWAY_RCVD" or "0".
+ * Return: @buf, holding "GOAWAY_RCVD|IS_BACK", unknown bits in hex, or
+ * "0" (flags_show()).
  * Context: any thread; pure.
  */
 const char *h2c_show_flags(char *buf, unsigned long len, unsigned int flags)
 {
-	static const struct { unsigned int f; const char *n; } names[] = {
+	static const struct flag_name names[] = {
 		{ H2_CF_RCVD_SHUT, "RCVD_SHUT" },
 		{ H2_CF_ERROR, "ERROR" },
 		{ H2_CF_GOAWAY_SENT, "GOAWAY_SENT" },
@@ -219,26 +221,8 @@ const char *h2c_show_flags(char *buf, unsigned long len, unsigned int flags)
 		{ H2_CF_MUX_BLOCKED, "MUX_BLOCKED" },
 		{ H2_CF_IS_BACK, "IS_BACK" },
 	};
-	unsigned long used = 0;
-	unsigned int i;
 
-	if (!len)
-		return buf;
-	buf[0] = '\0';
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		int n;
-
-		if (!(flags & names[i].f))
-			continue;
-		n = snprintf(buf + used, len - used, "%s%s", used ? "|" : "",
-			     names[i].n);
-		if (n < 0 || (unsigned long)n >= len - used)
-			break;
-		used += n;
-	}
-	if (!used)
-		snprintf(buf, len, "0");
-	return buf;
+	return flags_show(buf, len, flags, names, FLAG_NAMES_NB(names));
 }
 
 /* RFC 9113 7 names, for the log. */

@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include "flags-t.h"
+
 /* state flags */
 #define TASK_SLEEPING		0x00000000 /* nothing set */
 #define TASK_RUNNING		0x00000001 /* a task (not a tasklet) is running */
@@ -34,9 +36,31 @@
 #define TASK_PERSISTENT		(TASK_SELF_WAKING | TASK_KILLED | \
 				 TASK_F_TASKLET | TASK_F_USR1)
 
-/* Decode <state> into <buf> as "USR1|IN_LIST" (or "0"). Returns <buf>.
- * Pure function, usable by the viewer. */
-const char *task_show_flags(char *buf, unsigned long len, unsigned int state);
+/* Decode <state> into <buf> as "USR1|TASKLET|IN_LIST": names highest bit
+ * first, unknown bits as one trailing hex number, "0" for 0 (see
+ * flags_show()). Returns <buf>. Pure function, any thread; the one decoder
+ * of task states, the viewer's included. Keep the table in the order of
+ * the flags above, highest first, and update it with them. */
+static inline const char *task_show_flags(char *buf, unsigned long len,
+					  unsigned int state)
+{
+	static const struct flag_name names[] = {
+		{ TASK_F_USR1,		"USR1" },
+		{ TASK_F_TASKLET,	"TASKLET" },
+		{ TASK_WOKEN_OTHER,	"WOKEN_OTHER" },
+		{ TASK_WOKEN_MSG,	"WOKEN_MSG" },
+		{ TASK_WOKEN_IO,	"WOKEN_IO" },
+		{ TASK_WOKEN_TIMER,	"WOKEN_TIMER" },
+		{ TASK_WOKEN_INIT,	"WOKEN_INIT" },
+		{ TASK_IN_LIST,		"IN_LIST" },
+		{ TASK_KILLED,		"KILLED" },
+		{ TASK_SELF_WAKING,	"SELF_WAKING" },
+		{ TASK_QUEUED,		"QUEUED" },
+		{ TASK_RUNNING,		"RUNNING" },
+	};
+
+	return flags_show(buf, len, state, names, FLAG_NAMES_NB(names));
+}
 
 struct task;
 

@@ -321,46 +321,11 @@ ENUM_NAME(mv_cs_name, "?", "new", "active", "usr1", "idle", "stolen",
 	  "freed")
 
 /* Decode a task state word into <buf> as "USR1|TASKLET|IN_LIST" (highest
- * bit first, unknown bits as hex), or "0". Returns <buf>. */
+ * bit first, unknown bits as hex), or "0". Returns <buf>. The engine's
+ * decoder, with its table (src/task-t.h). */
 const char *mv_show_state(char *buf, size_t len, unsigned int state)
 {
-	static const struct {
-		unsigned int bit;
-		const char *name;
-	} f[] = {
-		{ TASK_F_USR1, "USR1" },
-		{ TASK_F_TASKLET, "TASKLET" },
-		{ TASK_WOKEN_OTHER, "WOKEN_OTHER" },
-		{ TASK_WOKEN_MSG, "WOKEN_MSG" },
-		{ TASK_WOKEN_IO, "WOKEN_IO" },
-		{ TASK_WOKEN_TIMER, "WOKEN_TIMER" },
-		{ TASK_WOKEN_INIT, "WOKEN_INIT" },
-		{ TASK_IN_LIST, "IN_LIST" },
-		{ TASK_KILLED, "KILLED" },
-		{ TASK_SELF_WAKING, "SELF_WAKING" },
-		{ TASK_QUEUED, "QUEUED" },
-		{ TASK_RUNNING, "RUNNING" },
-	};
-	size_t i, o = 0;
-
-	if (!len)
-		return buf;
-	buf[0] = 0;
-	if (!state) {
-		snprintf(buf, len, "0");
-		return buf;
-	}
-	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
-		if (!(state & f[i].bit))
-			continue;
-		state &= ~f[i].bit;
-		o += snprintf(buf + o, o < len ? len - o : 0, "%s%s",
-			      o ? "|" : "", f[i].name);
-	}
-	if (state)
-		o += snprintf(buf + o, o < len ? len - o : 0, "%s0x%x",
-			      o ? "|" : "", state);
-	return buf;
+	return task_show_flags(buf, len, state);
 }
 
 /* ---- building ---- */
