@@ -6,11 +6,14 @@
 # also "KEY.first N", N the first offending event. MUX is h1, h2 or fcgi,
 # SIDE front or back, PATH fast or locked:
 #   mode bug nbthread seed usr1_bit events requests_ok requests_err
+#   scenario (run_start's file name) run_end (1 if the run ended cleanly)
 #   io_cb.MUX.SIDE.PATH       io_cb counts
 #   flag_set.MUX flag_clear.MUX   USR1 set / really cleared (was set)
 #   insert.MUX.LIST           idle_insert counts (idle, safe, avail)
 #   takeover_ok.MUX takeover_fail.MUX stolen.MUX
 #   lock_acq lock_acq.SITE trylock_fail
+#   total.io_cb.PATH total.io_cb.SIDE.PATH total.takeover_ok
+#                             the same counts summed over the muxes
 #   steal.first (event) steal.first.conn .old_tl .from .to
 #   steal.first.freed (event of the old tasklet's io_cb_stolen) .freed_tid
 #   bad.fast_usr1.MUX         usr1: io_cb took the fast path although its
@@ -63,6 +66,7 @@ name == "run_start" {
 	n["mode"] = f["mode"]; n["bug"] = f["bug"] == "" ? "none" : f["bug"]
 	n["nbthread"] = f["nbthread"]; n["seed"] = f["seed"]
 	n["usr1_bit"] = f["usr1_bit"]
+	n["scenario"] = f["scenario"] == "" ? "none" : f["scenario"]
 	bit = hex(f["usr1_bit"])
 	if (bit <= 0)
 		bit = 65536
@@ -70,6 +74,7 @@ name == "run_start" {
 }
 name == "run_end" {
 	n["requests_ok"] = f["requests_ok"]; n["requests_err"] = f["requests_err"]
+	n["run_end"] = 1
 	next
 }
 name == "io_cb" || name == "flag_clear" || name == "flag_set" {
@@ -84,6 +89,8 @@ name == "io_cb" || name == "flag_clear" || name == "flag_set" {
 name == "io_cb" {
 	side = f["side"]; path = f["path"]; u = has_usr1(f["state"])
 	n["io_cb." m "." side "." path]++
+	n["total.io_cb." path]++
+	n["total.io_cb." side "." path]++
 	if (n["mode"] != "usr1")
 		next
 	if (path == "fast" && u)
@@ -150,6 +157,7 @@ name == "takeover" {
 		next
 	}
 	n["takeover_ok." m]++
+	n["total.takeover_ok"]++
 	delete usr1[c]		# the new tasklet starts without USR1
 	stolen_from[f["old_tl"]] = f["from_tid"]
 	stolen_mux[f["old_tl"]] = m
