@@ -85,7 +85,7 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
 .PHONY: all help deps demo test unit record view bench stress fuzz clean \
-	check-syntax tsan
+	check-syntax tsan handout grade grade-all hint
 
 all: $(BUILD)/muxlab peers viewer
 
@@ -103,6 +103,11 @@ help:
 	@echo "  make stress     long steal-heavy soak under the trace checker"
 	@echo "  make fuzz       run the codec fuzzers (clang, libFuzzer)"
 	@echo "  make tsan       ThreadSanitizer build in build-tsan/"
+	@echo "exercises (exercises/README.md):"
+	@echo "  make handout EX=NN [DIR=dir]  a student's copy for exercise NN"
+	@echo "  make grade EX=NN              grade exercise NN in this tree"
+	@echo "  make hint EX=NN               the next hint of exercise NN"
+	@echo "  make grade-all                every exercise's self-test (lecturers)"
 	@echo "  make clean"
 	@echo "options: V=1  SAN=address|thread|undefined  BUILD=dir  CFLAGS=..."
 
@@ -189,6 +194,22 @@ stress: all
 
 fuzz:
 	$(Q)sh tests/fuzz/run.sh $${FUZZ_SECONDS:-60}
+
+# exercises: lab/handout, lab/grade, lab/hint say more (--help)
+EX ?=
+need-ex = $(if $(EX),,$(error give the exercise: make $@ EX=NN (see exercises/README.md)))
+
+handout:
+	$(need-ex)$(Q)lab/handout $(EX) $(DIR)
+
+grade:
+	$(need-ex)$(Q)lab/grade $(EX)
+
+hint:
+	$(need-ex)$(Q)lab/hint $(EX)
+
+grade-all: all
+	$(Q)bash tests/integration/exercises.sh --full
 
 tsan:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-tsan SAN=thread $(if $(filter 1,$(V)),V=1) build-tsan/muxlab
