@@ -184,6 +184,26 @@ struct mv_thread_stats {
 
 #define MV_BLOCK	64	/* events summarised by one kind mask */
 
+/* Per lane and block, how many of the lane's events of the block are of
+ * each of these classes (at most MV_BLOCK: a byte each). The viewer bins
+ * columns from these counts, so a column of a million events costs a few
+ * thousand additions, and no event is hidden by another. */
+enum mv_bcount {
+	MV_BC_FRONT_FAST = 0,	/* io_cb side=front path=fast */
+	MV_BC_FRONT_LOCKED,
+	MV_BC_BACK_FAST,	/* io_cb side=back (or out of range) */
+	MV_BC_BACK_LOCKED,
+	MV_BC_FLAG_SET,
+	MV_BC_FLAG_CLEAR,
+	MV_BC_STOLEN,		/* io_cb_stolen: a stolen tasklet freed */
+	MV_BC_LOCK,		/* lock_acquire ok=1 */
+	MV_BC_COUNT
+};
+
+struct mv_bcnt {
+	uint8_t n[MV_BC_COUNT];
+};
+
 /*
  * One lane: the events of one engine thread. A lane keeps no list of its
  * events (that would cost 4 bytes per event): it keeps, for each block of
@@ -194,6 +214,8 @@ struct mv_thread_stats {
 struct mv_lane {
 	uint16_t *bmask;	/* kinds of this lane's events per block */
 	size_t nbmask, bcap;	/* blocks covered (later ones are empty) */
+	struct mv_bcnt *bcnt;	/* parallel to bmask: counts per class */
+	size_t bccap;
 	uint64_t nev;		/* events of this lane */
 	uint32_t *locks;	/* lock_acquire events (span starts) */
 	uint32_t *lrel;		/* parallel: its release, or MV_NONE */

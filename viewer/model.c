@@ -353,6 +353,7 @@ void model_free(struct model *m)
 		struct mv_lane *l = &m->lanes[t];
 
 		array_free(l->bmask, l->bcap, sizeof(*l->bmask));
+		array_free(l->bcnt, l->bccap, sizeof(*l->bcnt));
 		array_free(l->locks, l->lcap, sizeof(*l->locks));
 		array_free(l->lrel, l->lrcap, sizeof(*l->lrel));
 		array_free(l->steals, l->scap, sizeof(*l->steals));
@@ -587,19 +588,44 @@ static int lane_push(uint32_t **arr, size_t *n, size_t *cap, uint32_t v)
 	return 0;
 }
 
-/* note kinds <k> of event <idx> in lane <l>'s block summary */
-static int lane_mark(struct mv_lane *l, uint32_t idx, unsigned int k)
+/* Count class of record <r> (enum mv_bcount), -1 if none. */
+int mv_rec_bclass(const struct mv_rec *r)
+{
+	switch (r->type) {
+	case MV_T_IO_CB:
+		return (mv_rec_side(r) == SIDE_FRONT ? MV_BC_FRONT_FAST :
+			MV_BC_BACK_FAST) + mv_rec_bool(r);
+	case MV_T_FLAG_SET:
+		return MV_BC_FLAG_SET;
+	case MV_T_FLAG_CLEAR:
+		return MV_BC_FLAG_CLEAR;
+	case MV_T_IO_CB_STOLEN:
+		return MV_BC_STOLEN;
+	case MV_T_LOCK_ACQ:
+		return mv_rec_bool(r) ? MV_BC_LOCK : -1;
+	}
+	return -1;
+}
+
+/* note kinds <k> of event <idx> in lane <l>'s block summary, and count
+ * it in class <bc> (enum mv_bcount, -1: none) */
+static int lane_mark(struct mv_lane *l, uint32_t idx, unsigned int k, int bc)
 {
 	size_t b = idx / MV_BLOCK;
 
 	if (b >= l->nbmask) {
-		if (grow(&l->bmask, &l->bcap, b + 1, sizeof(*l->bmask)) < 0)
+		if (grow(&l->bmask, &l->bcap, b + 1, sizeof(*l->bmask)) < 0 ||
+		    grow(&l->bcnt, &l->bccap, b + 1, sizeof(*l->bcnt)) < 0)
 			return -1;
 		memset(l->bmask + l->nbmask, 0,
 		       (b + 1 - l->nbmask) * sizeof(*l->bmask));
+		memset(l->bcnt + l->nbmask, 0,
+		       (b + 1 - l->nbmask) * sizeof(*l->bcnt));
 		l->nbmask = b + 1;
 	}
 	l->bmask[b] |= (uint16_t)k;
+	if (bc >= 0)
+		l->bcnt[b].n[bc]++;
 	return 0;
 }
 
@@ -819,7 +845,7 @@ int model_add(struct model *m, const struct mv_event *e)
 			else if (l->vtid != e->vtid)
 				l->vtid_multi = 1;
 		}
-		if (lane_mark(l, idx, mv_rec_kinds(&r)) < 0)
+		if (lane_mark(l, idx, mv_rec_kinds(&r), mv_rec_bclass(&r)) < 0)
 			return -1;
 		l->nev++;
 
@@ -853,7 +879,7 @@ int model_add(struct model *m, const struct mv_event *e)
 			if (v && v != l &&
 			    (lane_push(&v->steals, &v->nsteals, &v->scap,
 				       idx) < 0 ||
-			     lane_mark(v, idx, MV_KBIT(MV_K_STEAL)) < 0))
+			     lane_mark(v, idx, MV_KBIT(MV_K_STEAL), -1) < 0))
 				return -1;
 		}
 		thread_stats(m, &r, e);
@@ -984,7 +1010,8 @@ size_t model_memory(const struct model *m)
 	for (t = 0; t < m->nlanes; t++) {
 		const struct mv_lane *l = &m->lanes[t];
 
-		sz += l->nbmask * sizeof(*l->bmask) + l->nlocks * 8 +
+		sz += l->nbmask * (sizeof(*l->bmask) + sizeof(*l->bcnt)) +
+		      l->nlocks * 8 +
 		      l->nsteals * 4;
 	}
 	sz += m->nflags * sizeof(*m->flags) + m->nbig * sizeof(*m->big);
@@ -1244,6 +1271,48 @@ unsigned int lane_kinds(const struct model *m, int tid, uint32_t lo,
 	for (; lo < hi; lo++)
 		if (m->ev[lo].tid == tid)
 			k |= mv_rec_kinds(&m->ev[lo]);
+	return k;
+}
+
+/* Kinds of lane <tid>'s events among global events [<lo>, <hi>), as
+ * lane_kinds(), and their counts per class added to <n> (enum
+ * mv_bcount): whole blocks from the lane's per-block counts, the ragged
+ * ends one by one. Exact: every event is counted, none hides another. */
+unsigned int lane_bin(const struct model *m, int tid, uint32_t lo,
+		      uint32_t hi, uint32_t n[MV_BC_COUNT])
+{
+	const struct mv_lane *l = &m->lanes[tid];
+	unsigned int k = 0;
+	int c, bc;
+
+	while (lo < hi && lo % MV_BLOCK) {
+		if (m->ev[lo].tid == tid) {
+			k |= mv_rec_kinds(&m->ev[lo]);
+			if ((bc = mv_rec_bclass(&m->ev[lo])) >= 0)
+				n[bc]++;
+		}
+		lo++;
+	}
+	while (lo + MV_BLOCK <= hi) {
+		size_t b = lo / MV_BLOCK;
+
+		if (b < l->nbmask && l->bmask[b]) {
+			k |= l->bmask[b];
+			for (c = 0; c < MV_BC_COUNT; c++)
+				n[c] += l->bcnt[b].n[c];
+		}
+		lo += MV_BLOCK;
+	}
+	if (lo < hi && (lo / MV_BLOCK >= l->nbmask ||
+			!l->bmask[lo / MV_BLOCK]))
+		return k;
+	for (; lo < hi; lo++) {
+		if (m->ev[lo].tid == tid) {
+			k |= mv_rec_kinds(&m->ev[lo]);
+			if ((bc = mv_rec_bclass(&m->ev[lo])) >= 0)
+				n[bc]++;
+		}
+	}
 	return k;
 }
 

@@ -35,6 +35,7 @@ void model_flag_states(const struct model *m, uint32_t ev,
 		       unsigned int *old_state, unsigned int *new_state);
 uint32_t model_lock_partner(const struct model *m, uint32_t ev);
 unsigned int mv_rec_kinds(const struct mv_rec *r);
+int mv_rec_bclass(const struct mv_rec *r);
 int mv_kind_of(const struct mv_rec *r);
 
 /* searching */
@@ -45,6 +46,8 @@ uint32_t model_lane_step(const struct model *m, uint32_t from, int dir,
 			 int tid);
 unsigned int lane_kinds(const struct model *m, int tid, uint32_t lo,
 			uint32_t hi);
+unsigned int lane_bin(const struct model *m, int tid, uint32_t lo,
+		      uint32_t hi, uint32_t n[MV_BC_COUNT]);
 
 /* connections */
 int model_conn_life(const struct model *m, uint32_t conn,

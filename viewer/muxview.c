@@ -36,21 +36,29 @@ struct opts {
 	int64_t event, thread;
 	uint64_t follow;
 	int cols, rows;
-	int verbose, mono;
+	int verbose, mono, labels;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: muxview [OPTIONS] TRACE           replay a trace thread by thread\n"
+"       muxview [OPTIONS] TRACE_A TRACE_B two traces one above the other\n"
+"                                         (e.g. legacy and usr1 of a run)\n"
 "       muxview --stats TRACE [TRACE2]    statistics (two: side by side)\n"
 "       muxview --check [-v] TRACE        verify the trace invariants\n"
-"       muxview --dump [OPTIONS] TRACE    print the viewer's screen\n"
-"       muxview --svg FILE [OPTIONS] TRACE  lane timeline as SVG\n"
+"       muxview --dump [OPTIONS] TRACE [TRACE2]  print the viewer's screen\n"
+"       muxview --svg FILE [OPTIONS] TRACE [TRACE2]  lanes as SVG\n"
 "       muxview --bench TRACE             load/memory/redraw figures\n"
 "\n"
-"TRACE is a directory holding a recorded LTTng trace (any directory with\n"
-"a `metadata` file in it or below, e.g. an `lttng create --output` dir).\n"
+"TRACE is the directory of one recorded LTTng trace (lab/record prints\n"
+"it; any directory with a `metadata` file in it or below holding one\n"
+"recording). A directory of several recordings is refused.\n"
+"\n"
+"Each thread is a group of rows; each column counts every event under\n"
+"it: front/back rows show f (every io_cb fast), L (every io_cb locked)\n"
+"or the number of locked ones among fast ones; the flag row USR1 set\n"
+"(+) and cleared (-); the lock row steals (S1/s1) and lock activity.\n"
 "\n"
 "Position options (viewer, --dump, --svg):\n"
 "  --at TIME         cursor at TIME from the trace start: 1.25, 1.25s,\n"
@@ -60,15 +68,18 @@ static void usage(FILE *f)
 "  --thread N        select thread N\n"
 "  --follow CONN     follow connection CONN across threads\n"
 "  --filter SPEC     mux=h1,h2,fcgi side=front,back conn=ID\n"
-"  --pane NAME       detail, iocb, locks, life\n"
+"  --pane NAME       detail, iocb, locks, life, summary (two traces)\n"
 "  --size COLSxROWS  --dump size (default 80x24)\n"
+"  --labels          --svg: name every event (short windows, <= %d)\n"
 "  --mono            no colours (also with NO_COLOR set)\n"
 "  -v, --verbose     --check: print every violation\n"
 "  -h, --help        this help;  --version\n"
 "\n"
+"With two traces the options apply to the first; o in the viewer makes\n"
+"the keys act on the other one.\n"
 "Exit status: 0 ok, 1 --check found violations, 2 bad input or usage,\n"
-"or --check inconclusive (events were discarded).\n"
-"Keys: press ? in the viewer. Docs: docs/muxview.md\n");
+"or --check inconclusive (events discarded or stream files missing).\n"
+"Keys: press ? in the viewer. Docs: docs/muxview.md\n", SVG_MAX_LABELS);
 }
 
 static const char *base_name(const char *path)
@@ -86,16 +97,18 @@ static const char *base_name(const char *path)
 
 static int load(const char *path, struct model *m)
 {
-	char msg[1024];
+	char msg[1024], warn[1024];
 	int rc;
 
 	model_init(m);
-	rc = reader_load(path, m, 1, msg, sizeof(msg));
+	rc = reader_load(path, m, 1, msg, sizeof(msg), warn, sizeof(warn));
 	if (rc) {
 		fprintf(stderr, "muxview: %s\n", msg);
 		model_free(m);
 		return -1;
 	}
+	if (warn[0])
+		fprintf(stderr, "muxview: warning: %s\n", warn);
 	return 0;
 }
 
@@ -111,8 +124,8 @@ static int apply_opts(struct view *v, const struct model *m, void *arg)
 				 o->span);
 			return -1;
 		}
-		v->span = ns;
-		v->speed = ns / 10 ? ns / 10 : 1;
+		view_set_span(v, ns);
+		view_clamp(v, m);
 	}
 	if (o->at) {
 		if (fmt_parse_time(o->at, &ns) < 0) {
@@ -157,12 +170,19 @@ static int apply_opts(struct view *v, const struct model *m, void *arg)
 		return -1;
 	if (o->pane) {
 		static const char *const panes[] = { "detail", "iocb", "locks",
-						     "life" };
+						     "life", "summary" };
 		int i;
 
 		for (i = 0; i < PANE_COUNT; i++)
 			if (strcmp(o->pane, panes[i]) == 0)
-				v->pane = (enum view_pane)i;
+				break;
+		if (i == PANE_COUNT || (i == PANE_SUMMARY && !v->compare)) {
+			snprintf(v->msg, sizeof(v->msg), "--pane %s: use detail"
+				 ", iocb, locks, life%s", o->pane, v->compare ?
+				 ", summary" : " (summary: two traces)");
+			return -1;
+		}
+		v->pane = (enum view_pane)i;
 	}
 	return 0;
 }
@@ -225,7 +245,7 @@ static int bench(const char *path)
 		view_goto(&v, &m, (uint32_t)((uint64_t)rand() * m.nev /
 					     ((uint64_t)RAND_MAX + 1)), 1);
 		if (i & 1)
-			v.span = v.span / 64 + 1;
+			view_set_span(&v, v.span / 64 + 1);
 		a = now_s();
 		screen_render(&s, &m, &v);
 		b = now_s();
@@ -241,33 +261,105 @@ static int bench(const char *path)
 	return 0;
 }
 
-static int run_tui(const char *path, struct opts *o)
+static int run_tui(char *const *paths, int n, struct opts *o)
 {
 	struct tui_opts to = { .mono = o->mono, .ready = apply_opts,
 			       .ready_arg = o };
-	struct model m;
-	struct reader *r;
-	char err[1024];
-	int rc;
+	struct model mm[2], *m[2] = { &mm[0], &mm[1] };
+	struct reader *r[2] = { NULL, NULL };
+	char names[2][256], err[1024];
+	const char *nm[2] = { names[0], names[1] };
+	int rc = 2, i;
 
+	/* the path first: a wrong one is named even without a terminal */
+	for (i = 0; i < n; i++) {
+		model_init(m[i]);
+		r[i] = reader_open(paths[i], m[i]);
+		if (!r[i] || reader_error(r[i])) {
+			/* before curses starts: a plain message */
+			fprintf(stderr, "muxview: %s\n", reader_message(r[i]));
+			goto out;
+		}
+		snprintf(names[i], sizeof(names[i]), "%s", base_name(paths[i]));
+	}
 	if (!isatty(0) || !isatty(1)) {
 		fprintf(stderr, "muxview: the interactive viewer needs a "
 			"terminal; use --dump, --stats or --check\n");
-		return 2;
+		goto out;
 	}
-	model_init(&m);
-	r = reader_open(path, &m);
-	if (!r || reader_error(r)) {
-		/* before curses starts: a plain message */
-		fprintf(stderr, "muxview: %s\n", reader_message(r));
-		reader_close(r);
-		return 2;
-	}
-	rc = tui_run(r, &m, base_name(path), &to, err, sizeof(err));
-	reader_close(r);
-	model_free(&m);
+	rc = tui_run(r, m, nm, n, &to, err, sizeof(err));
 	if (rc == 2)
 		fprintf(stderr, "muxview: %s\n", err);
+out:
+	for (i = 0; i < n; i++) {
+		reader_close(r[i]);
+		model_free(m[i]);
+	}
+	return rc;
+}
+
+/* --dump and --svg: the screen of one trace or two */
+static int run_dump(char *const *paths, int n, struct opts *o)
+{
+	struct model mm[2];
+	struct view vv[2];
+	const struct model *m[2] = { &mm[0], &mm[1] };
+	struct view *v[2] = { &vv[0], &vv[1] };
+	char names[2][256];
+	uint64_t span = 0;
+	int i, rc = 2, loaded = 0;
+
+	for (i = 0; i < n; i++) {
+		if (load(paths[i], &mm[i]) < 0)
+			goto out;
+		loaded++;
+		snprintf(names[i], sizeof(names[i]), "%s", base_name(paths[i]));
+		if (view_trace_span(&mm[i]) > span)
+			span = view_trace_span(&mm[i]);
+	}
+	for (i = 0; i < n; i++) {
+		view_init(&vv[i], &mm[i], names[i]);
+		if (n > 1) {
+			vv[i].compare = 1;
+			vv[i].axis_span = span;
+			vv[i].pane = PANE_SUMMARY;
+			view_fit(&vv[i], &mm[i]);
+		}
+	}
+	if (apply_opts(&vv[0], &mm[0], o) < 0) {
+		fprintf(stderr, "muxview: %s\n", vv[0].msg);
+		goto out;
+	}
+	if (n > 1)
+		view_sync(&vv[1], &mm[1], &vv[0], &mm[0]);
+	if (o->mode == M_SVG) {
+		FILE *f = strcmp(o->svg_file, "-") ? fopen(o->svg_file, "w") :
+			  stdout;
+		const struct view *cv[2] = { &vv[0], &vv[1] };
+
+		rc = f ? svg_write_n(f, m, cv, n, o->labels) : -1;
+		if (f && f != stdout && fclose(f))
+			rc = -1;
+		if (rc < 0)
+			fprintf(stderr, "muxview: cannot write %s\n",
+				o->svg_file);
+		rc = rc < 0 ? 2 : 0;
+	} else {
+		struct screen s;
+
+		if (screen_init(&s, o->cols, o->rows) < 0)
+			goto out;
+		if (n > 1)
+			screen_render2(&s, m, v, 0);
+		else
+			screen_render(&s, &mm[0], &vv[0]);
+		screen_print(&s, stdout);
+		screen_free(&s);
+		rc = 0;
+	}
+out:
+	for (i = 0; i < loaded; i++)
+		model_free(&mm[i]);
 	return rc;
 }
 
@@ -276,7 +368,7 @@ int main(int argc, char **argv)
 	enum {
 		O_STATS = 256, O_CHECK, O_DUMP, O_SVG, O_AT, O_EVENT, O_SPAN,
 		O_SIZE, O_THREAD, O_FOLLOW, O_FILTER, O_PANE, O_MONO,
-		O_VERSION, O_BENCH,
+		O_VERSION, O_BENCH, O_LABELS,
 	};
 	static const struct option lo[] = {
 		{ "stats", no_argument, NULL, O_STATS },
@@ -293,6 +385,7 @@ int main(int argc, char **argv)
 		{ "filter", required_argument, NULL, O_FILTER },
 		{ "pane", required_argument, NULL, O_PANE },
 		{ "mono", no_argument, NULL, O_MONO },
+		{ "labels", no_argument, NULL, O_LABELS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, O_VERSION },
@@ -301,8 +394,7 @@ int main(int argc, char **argv)
 	struct opts o = { .mode = M_TUI, .event = -1, .thread = -1,
 			  .cols = 80, .rows = 24 };
 	struct model m, m2;
-	struct view v;
-	int c, nmodes = 0, rc;
+	int c, nmodes = 0, rc, ntr;
 	uint64_t tmp;
 	char *end;
 
@@ -368,6 +460,7 @@ int main(int argc, char **argv)
 		case O_FILTER: o.filter = optarg; break;
 		case O_PANE: o.pane = optarg; break;
 		case O_MONO: o.mono = 1; break;
+		case O_LABELS: o.labels = 1; break;
 		case 'v': o.verbose = 1; break;
 		case 'h':
 			usage(stdout);
@@ -392,15 +485,22 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (argc - optind > (o.mode == M_STATS ? 2 : 1)) {
-		fprintf(stderr, "muxview: too many arguments (only --stats "
-			"takes two traces)\n");
+	ntr = argc - optind;
+	if (ntr > (o.mode == M_CHECK || o.mode == M_BENCH ? 1 : 2)) {
+		fprintf(stderr, "muxview: too many arguments (%s)\n",
+			o.mode == M_CHECK || o.mode == M_BENCH ?
+			"--check and --bench take one trace" :
+			"at most two traces");
+		return 2;
+	}
+	if (o.labels && o.mode != M_SVG) {
+		fprintf(stderr, "muxview: --labels goes with --svg\n");
 		return 2;
 	}
 
 	switch (o.mode) {
 	case M_TUI:
-		return run_tui(argv[optind], &o);
+		return run_tui(argv + optind, ntr, &o);
 	case M_BENCH:
 		return bench(argv[optind]);
 	case M_STATS:
@@ -436,40 +536,8 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	case M_DUMP:
-	case M_SVG: {
-		struct screen s;
-		FILE *f;
-
-		if (load(argv[optind], &m) < 0)
-			return 2;
-		view_init(&v, &m, base_name(argv[optind]));
-		if (apply_opts(&v, &m, &o) < 0) {
-			fprintf(stderr, "muxview: %s\n", v.msg);
-			model_free(&m);
-			return 2;
-		}
-		if (o.mode == M_SVG) {
-			f = strcmp(o.svg_file, "-") ? fopen(o.svg_file, "w") :
-			    stdout;
-			rc = f ? svg_write(f, &m, &v) : -1;
-			if (f && f != stdout && fclose(f))
-				rc = -1;
-			if (rc < 0)
-				fprintf(stderr, "muxview: cannot write %s\n",
-					o.svg_file);
-			model_free(&m);
-			return rc < 0 ? 2 : 0;
-		}
-		if (screen_init(&s, o.cols, o.rows) < 0) {
-			model_free(&m);
-			return 2;
-		}
-		screen_render(&s, &m, &v);
-		screen_print(&s, stdout);
-		screen_free(&s);
-		model_free(&m);
-		return 0;
-	}
+	case M_SVG:
+		return run_dump(argv + optind, ntr, &o);
 	}
 	return 2;
 }

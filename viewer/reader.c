@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -126,6 +127,8 @@ struct reader {
 	uint64_t muxlab_events;
 	uint64_t raw_min, raw_max, raw_cur;
 	int have_range;
+	uint64_t missing_packets;	/* stream data known to be missing */
+	char warn[512];			/* why (the first problem found) */
 };
 
 static void set_err(struct reader *r, enum reader_err e, const char *fmt,
@@ -256,7 +259,7 @@ static int walk(struct reader *r, const char *d, int depth)
 	return rc;
 }
 
-/* ---- progress: packet time ranges from the LTTng index files ---- */
+/* ---- the metadata, before babeltrace2 sees it ---- */
 
 static uint64_t be64(const unsigned char *p)
 {
@@ -267,6 +270,403 @@ static uint64_t be64(const unsigned char *p)
 		v = v << 8 | p[i];
 	return v;
 }
+
+
+#define META_MAGIC	0x75d11d57u	/* CTF packetized metadata */
+#define META_HDR	37		/* bytes of a metadata packet header */
+
+static uint32_t rd32(const unsigned char *p, int be)
+{
+	return be ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+		    (uint32_t)p[2] << 8 | p[3] :
+		    (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 |
+		    (uint32_t)p[1] << 8 | p[0];
+}
+
+/* the string value of `key = "..."` in metadata text <t>, into <out> */
+static void env_string(const char *t, const char *key, char *out,
+		       size_t len)
+{
+	const char *p = t;
+	size_t n = strlen(key), i = 0;
+
+	out[0] = 0;
+	while ((p = strstr(p, key))) {
+		const char *q = p + n;
+
+		p = q;
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (*q++ != '=')
+			continue;
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (*q++ != '"')
+			continue;
+		while (*q && *q != '"' && i + 1 < len)
+			out[i++] = *q++;
+		out[i] = 0;
+		return;
+	}
+}
+
+/*
+ * Check <dir>/metadata before babeltrace2 parses it: babeltrace2 2.0 spins
+ * forever at 100% CPU on a packetized metadata file cut inside a packet
+ * (it waits for the rest of the packet). Every packet must be whole up to
+ * its content size. Stores in <id> what identifies the recording session
+ * (the env's trace_name and creation time; "" if the metadata has none),
+ * so that the traces of one session (per-PID buffers, 32 and 64-bit) are
+ * told apart from unrelated recordings. Returns 0, or -1 with the reason
+ * in <why>.
+ */
+static int meta_check(const char *dir, char *id, size_t idlen, char *why,
+		      size_t wlen)
+{
+	char p[4096], name[256], when[64];
+	unsigned char *buf = NULL;
+	char *text = NULL;
+	size_t size = 0, off = 0, tl = 0, cap = 0;
+	struct stat st;
+	FILE *f;
+	int be, rc = -1;
+
+	id[0] = 0;
+	snprintf(p, sizeof(p), "%s/metadata", dir);
+	f = fopen(p, "rb");
+	if (!f || fstat(fileno(f), &st) < 0) {
+		snprintf(why, wlen, "cannot read its metadata file: %s",
+			 strerror(errno));
+		goto out;
+	}
+	size = (size_t)st.st_size;
+	if (size > (256u << 20)) {	/* not ours to judge: let bt2 say */
+		rc = 0;
+		goto out;
+	}
+	buf = malloc(size + 1);
+	text = malloc(size + 1);
+	if (!buf || !text || fread(buf, 1, size, f) != size) {
+		snprintf(why, wlen, "cannot read its metadata file");
+		goto out;
+	}
+	buf[size] = 0;
+	if (size >= 4 && (rd32(buf, 0) == META_MAGIC ||
+			  rd32(buf, 1) == META_MAGIC)) {
+		be = rd32(buf, 1) == META_MAGIC;
+		while (off < size) {
+			uint32_t content, psize;
+
+			if (size - off < META_HDR) {
+				snprintf(why, wlen, "the metadata file is "
+					 "truncated: it ends %zu bytes into a "
+					 "packet header (%zu bytes in all)",
+					 size - off, size);
+				goto out;
+			}
+			if (rd32(buf + off, be) != META_MAGIC) {
+				snprintf(why, wlen, "the metadata file is "
+					 "corrupt: no metadata packet starts at "
+					 "byte %zu", off);
+				goto out;
+			}
+			content = rd32(buf + off + 24, be);
+			psize = rd32(buf + off + 28, be);
+			if (content % 8 || psize % 8 ||
+			    content < META_HDR * 8 || content > psize) {
+				snprintf(why, wlen, "the metadata file is "
+					 "corrupt: the packet at byte %zu has "
+					 "content size %u and packet size %u "
+					 "bits", off, content, psize);
+				goto out;
+			}
+			if (off + content / 8 > size) {
+				snprintf(why, wlen, "the metadata file is "
+					 "truncated: its packet at byte %zu "
+					 "holds %u bytes, the file ends %zu "
+					 "bytes into it", off, content / 8,
+					 size - off);
+				goto out;
+			}
+			memcpy(text + tl, buf + off + META_HDR,
+			       content / 8 - META_HDR);
+			tl += content / 8 - META_HDR;
+			off += psize / 8;
+		}
+	} else {
+		memcpy(text, buf, size);
+		tl = size;
+	}
+	(void)cap;
+	text[tl] = 0;
+	env_string(text, "trace_name", name, sizeof(name));
+	env_string(text, "trace_creation_datetime", when, sizeof(when));
+	if (name[0] || when[0])
+		snprintf(id, idlen, "%s@%s", name, when);
+	rc = 0;
+out:
+	if (f)
+		fclose(f);
+	free(buf);
+	free(text);
+	return rc;
+}
+
+/* Check the metadata of every trace found, and that they are one
+ * recording: a directory of several recordings (traces/, a folder of
+ * lab/record outputs) is refused, not merged into a false timeline. */
+static int check_traces(struct reader *r)
+{
+	char (*ids)[320] = calloc((size_t)r->ndirs, sizeof(*ids));
+	char why[600];
+	int t, u, distinct = 0;
+
+	if (!ids) {
+		set_err(r, RERR_NOMEM, "out of memory");
+		return -1;
+	}
+	for (t = 0; t < r->ndirs; t++) {
+		if (meta_check(r->dirs[t], ids[t], sizeof(ids[t]), why,
+			       sizeof(why)) < 0) {
+			set_err(r, RERR_OPEN, "cannot open the trace in %s: %s."
+				"\n  (babeltrace2 would hang on it.) fix: "
+				"record the trace again; a trace copied while "
+				"LTTng was still writing it is incomplete",
+				r->dirs[t], why);
+			free(ids);
+			return -1;
+		}
+	}
+	for (t = 0; t < r->ndirs; t++) {
+		for (u = 0; u < t; u++)
+			if (ids[t][0] && !strcmp(ids[t], ids[u]))
+				break;
+		if (u == t)
+			distinct++;
+	}
+	if (distinct > 1) {
+		size_t o;
+		int shown = 0;
+
+		o = (size_t)snprintf(r->msg, sizeof(r->msg), "%s holds %d "
+				     "separate recordings, not one trace; "
+				     "muxview would mix them. Open one (or two "
+				     "side by side: muxview A B):", r->path,
+				     distinct);
+		for (t = 0; t < r->ndirs && o + 1 < sizeof(r->msg); t++) {
+			for (u = 0; u < t; u++)
+				if (ids[t][0] && !strcmp(ids[t], ids[u]))
+					break;
+			if (u < t)
+				continue;
+			if (++shown > 12) {
+				o += (size_t)snprintf(r->msg + o,
+						      sizeof(r->msg) - o,
+						      "\n  ...");
+				break;
+			}
+			o += (size_t)snprintf(r->msg + o, sizeof(r->msg) - o,
+					      "\n  %s", r->dirs[t]);
+		}
+		r->err = RERR_SEVERAL;
+		free(ids);
+		return -1;
+	}
+	free(ids);
+	return 0;
+}
+
+/* ---- streams: missing or truncated ones ---- */
+
+static void add_missing(struct reader *r, uint64_t packets, const char *fmt,
+			...) __attribute__((format(printf, 3, 4)));
+
+static void add_missing(struct reader *r, uint64_t packets, const char *fmt,
+			...)
+{
+	va_list ap;
+
+	r->missing_packets += packets ? packets : 1;
+	if (r->warn[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->warn, sizeof(r->warn), fmt, ap);
+	va_end(ap);
+}
+
+/* channel name and CPU of a stream file name "chan_N", -1 if not so */
+static int stream_cpu(const char *name, char *chan, size_t len)
+{
+	const char *u = strrchr(name, '_');
+	char *end;
+	long n;
+
+	if (!u || !u[1])
+		return -1;
+	n = strtol(u + 1, &end, 10);
+	if (*end || n < 0 || n > 65535)
+		return -1;
+	snprintf(chan, len, "%.*s", (int)(u - name), name);
+	return (int)n;
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * An LTTng trace directory holds one stream file per CPU and channel
+ * (chan_0, chan_1...), each with an index (index/chan_N.idx) listing its
+ * packets. A stream file that is missing, empty or shorter than its index
+ * says, or a CPU number missing in the sequence, means events are gone:
+ * babeltrace2 reads the rest without a word, and a checker would then
+ * report the holes as engine bugs. Noted in r->missing_packets.
+ */
+static void check_streams(struct reader *r, const char *dir)
+{
+	char p[4096], chan[256], prev[256] = "";
+	char **names = NULL;
+	size_t n = 0, cap = 0, i;
+	struct dirent *de;
+	DIR *d;
+	int maxcpu = -1, k;
+	unsigned char seen[1024];
+
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, "metadata"))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		if (stat(p, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (n == cap) {
+			char **nn = realloc(names, (cap ? cap * 2 : 16) *
+					    sizeof(*nn));
+
+			if (!nn)
+				break;
+			names = nn;
+			cap = cap ? cap * 2 : 16;
+		}
+		if (!(names[n] = strdup(de->d_name)))
+			break;
+		n++;
+	}
+	closedir(d);
+	if (names)
+		qsort(names, n, sizeof(*names), cmp_cstr);
+
+	/* each index: its stream must hold every packet it lists */
+	snprintf(p, sizeof(p), "%s/index", dir);
+	d = opendir(p);
+	while (d && (de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		unsigned char hdr[16], ent[72];
+		uint64_t npk = 0, lost = 0;
+		char f[4352], sf[4352];
+		struct stat st;
+		uint32_t elen;
+		FILE *fp;
+		int have;
+
+		if (len < 5 || strcmp(de->d_name + len - 4, ".idx"))
+			continue;
+		snprintf(f, sizeof(f), "%s/%s", p, de->d_name);
+		snprintf(sf, sizeof(sf), "%s/%.*s", dir, (int)(len - 4),
+			 de->d_name);
+		fp = fopen(f, "rb");
+		if (!fp)
+			continue;
+		if (fread(hdr, 1, 16, fp) != 16 || be64(hdr) >> 32 !=
+		    0xC1F1DCC1u) {
+			fclose(fp);
+			continue;
+		}
+		elen = (uint32_t)hdr[12] << 24 | hdr[13] << 16 |
+		       hdr[14] << 8 | hdr[15];
+		if (elen < 40 || elen > sizeof(ent)) {
+			fclose(fp);
+			continue;
+		}
+		have = stat(sf, &st) == 0;
+		while (fread(ent, 1, elen, fp) == elen) {
+			uint64_t o = be64(ent), cs = be64(ent + 16) / 8;
+
+			npk++;
+			if (!have || o + cs > (uint64_t)st.st_size)
+				lost++;
+		}
+		fclose(fp);
+		if (!have && npk)
+			add_missing(r, npk, "%s: the stream file %.*s is "
+				    "missing, but its index lists %" PRIu64
+				    " packet(s)", dir, (int)(len - 4),
+				    de->d_name, npk);
+		else if (lost && !st.st_size)
+			add_missing(r, lost, "%s: the stream file %.*s is "
+				    "empty, but its index lists %" PRIu64
+				    " packet(s)", dir, (int)(len - 4),
+				    de->d_name, npk);
+		else if (lost)
+			add_missing(r, lost, "%s: the stream file %.*s is "
+				    "shorter than its index says: %" PRIu64
+				    " of its %" PRIu64 " packets are missing",
+				    dir, (int)(len - 4), de->d_name, lost,
+				    npk);
+	}
+	if (d)
+		closedir(d);
+
+	/* streams: none empty (LTTng writes at least one packet per
+	 * stream), and no CPU missing in each channel's sequence */
+	for (i = 0; i <= n; i++) {
+		int cpu = i < n ? stream_cpu(names[i], chan, sizeof(chan)) : -1;
+
+		if (i == n || cpu < 0 || strcmp(chan, prev)) {
+			for (k = 0; prev[0] && k <= maxcpu && k < 1024; k++)
+				if (!seen[k])
+					add_missing(r, 1, "%s: the stream file "
+						    "%s_%d is missing (the "
+						    "other CPUs' streams of "
+						    "channel %s are there)",
+						    dir, prev, k, prev);
+			prev[0] = 0;
+			maxcpu = -1;
+			memset(seen, 0, sizeof(seen));
+			if (i == n || cpu < 0)
+				continue;
+			snprintf(prev, sizeof(prev), "%s", chan);
+		}
+		if (cpu < 1024)
+			seen[cpu] = 1;
+		if (cpu > maxcpu)
+			maxcpu = cpu;
+	}
+	for (i = 0; i < n; i++) {
+		struct stat st;
+
+		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+		if (stream_cpu(names[i], chan, sizeof(chan)) >= 0 &&
+		    stat(p, &st) == 0 && st.st_size == 0) {
+			snprintf(p, sizeof(p), "%s/index/%s.idx", dir,
+				 names[i]);
+			if (access(p, F_OK) < 0)	/* else counted above */
+				add_missing(r, 1, "%s: the stream file %s is "
+					    "empty (LTTng writes at least one "
+					    "packet per stream)", dir,
+					    names[i]);
+		}
+		free(names[i]);
+	}
+	free(names);
+}
+
+/* ---- progress: packet time ranges from the LTTng index files ---- */
 
 static void scan_index(struct reader *r, const char *tdir)
 {
@@ -676,6 +1076,21 @@ static const bt_plugin *find_plugin(struct reader *r, const char *name)
 	return p;
 }
 
+/* babeltrace2 may spin forever on input we could not foresee: a
+ * watchdog turns a hang while it opens a trace into a message */
+static char watchdog_msg[1200];
+
+static void on_watchdog(int sig)
+{
+	ssize_t n = write(2, watchdog_msg, strlen(watchdog_msg));
+
+	(void)n;
+	(void)sig;
+	_exit(2);
+}
+
+#define WATCHDOG_S	20
+
 static int build_graph(struct reader *r)
 {
 	const bt_component_class_filter *mux_cls;
@@ -726,10 +1141,26 @@ static int build_graph(struct reader *r)
 			return -1;
 		}
 		snprintf(name, sizeof(name), "src%d", t);
-		st = bt_graph_add_source_component(r->graph, src_cls, name,
-						   params,
-						   BT_LOGGING_LEVEL_NONE,
-						   &src);
+		{
+			struct sigaction sa, old;
+
+			snprintf(watchdog_msg, sizeof(watchdog_msg),
+				 "muxview: %s: babeltrace2 did not finish "
+				 "opening this trace in %d s: its metadata or "
+				 "stream files are probably truncated or "
+				 "corrupt.\n  fix: record the trace again\n",
+				 r->dirs[t], WATCHDOG_S);
+			memset(&sa, 0, sizeof(sa));
+			sa.sa_handler = on_watchdog;
+			sigaction(SIGALRM, &sa, &old);
+			alarm(WATCHDOG_S);
+			st = bt_graph_add_source_component(r->graph, src_cls,
+							   name, params,
+							   BT_LOGGING_LEVEL_NONE,
+							   &src);
+			alarm(0);
+			sigaction(SIGALRM, &old, NULL);
+		}
 		BT_VALUE_PUT_REF_AND_RESET(params);
 		if (st != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
 			bt_error_text(cause, sizeof(cause));
@@ -800,19 +1231,36 @@ struct reader *reader_open(const char *path, struct model *m)
 		if (d && strcmp(s ? s + 1 : d, "metadata") == 0)
 			add_dir(r, s ? (*s = 0, d) : ".");
 		free(d);
-	} else if (walk(r, path, 0) < 0) {
-		set_err(r, RERR_NOMEM, "out of memory");
-		return r;
+	} else {
+		/* "traces/" lists traces/x, not traces//x */
+		char *d = strdup(path);
+		size_t n = d ? strlen(d) : 0;
+
+		while (n > 1 && d[n - 1] == '/')
+			d[--n] = 0;
+		if (!d || walk(r, d, 0) < 0) {
+			free(d);
+			set_err(r, RERR_NOMEM, "out of memory");
+			return r;
+		}
+		free(d);
 	}
 	if (!r->ndirs) {
 		set_err(r, RERR_NOTRACE, "%s: no CTF trace here (no "
 			"`metadata` file in it or below).\n  fix: record "
-			"one: lttng create S --output=DIR; lttng "
-			"enable-channel -u --subbuf-size=8M --num-subbuf=8 "
-			"ch; lttng enable-event -u -c ch 'muxlab:*'; lttng "
-			"add-context -u -c ch -t vtid; lttng start; <run>; "
-			"lttng destroy", path);
+			"one with lab/record (e.g. `lab/record --mode usr1 "
+			"default`; its last line is the trace directory), or "
+			"open a shipped one: muxview traces/default-usr1",
+			path);
 		return r;
+	}
+	if (check_traces(r) < 0)
+		return r;
+	{
+		int t;
+
+		for (t = 0; t < r->ndirs; t++)
+			check_streams(r, r->dirs[t]);
 	}
 	build_graph(r);
 	return r;
@@ -888,6 +1336,22 @@ int reader_step(struct reader *r, double seconds)
 	check_end(r);
 	if (r->err)
 		return -1;
+	if (r->missing_packets && r->m->nev) {
+		/* what babeltrace2 read silently without: mark it as lost
+		 * (the lanes show '!', --check is inconclusive) */
+		struct mv_event e;
+
+		memset(&e, 0, sizeof(e));
+		e.type = MV_T_DISCARDED;
+		e.tid = -1;
+		e.vtid = -1;
+		e.ts = r->m->t_last;
+		e.packets = r->missing_packets;
+		if (model_add(r->m, &e) < 0) {
+			set_err(r, RERR_NOMEM, "out of memory");
+			return -1;
+		}
+	}
 	if (model_finish(r->m) < 0) {
 		set_err(r, RERR_NOMEM, "out of memory");
 		return -1;
@@ -922,6 +1386,20 @@ enum reader_err reader_error(const struct reader *r)
 const char *reader_message(const struct reader *r)
 {
 	return r ? r->msg : "out of memory";
+}
+
+/* A problem that does not stop the load (stream files missing or cut:
+ * the events read are shown, the loss is marked), "" if none. */
+const char *reader_warning(const struct reader *r)
+{
+	static char buf[700];
+
+	if (!r || !r->missing_packets)
+		return "";
+	snprintf(buf, sizeof(buf), "%s: the trace is incomplete: %s; its "
+		 "events are missing, so the viewer marks the loss and "
+		 "--check is inconclusive", r->path, r->warn);
+	return buf;
 }
 
 /* Number of trace directories (src.ctf.fs components). */
@@ -959,7 +1437,7 @@ void reader_close(struct reader *r)
  * stderr when <progress> and stderr is a terminal. Returns 0, or the
  * enum reader_err with its message in <msg>. */
 int reader_load(const char *path, struct model *m, int progress, char *msg,
-		size_t len)
+		size_t len, char *warn, size_t wlen)
 {
 	struct reader *r = reader_open(path, m);
 	int rc, shown = 0;
@@ -987,6 +1465,8 @@ int reader_load(const char *path, struct model *m, int progress, char *msg,
 		fprintf(stderr, "\r\033[K");
 	rc = rc < 0 ? (int)reader_error(r) : 0;
 	snprintf(msg, len, "%s", rc ? reader_message(r) : "");
+	if (warn)
+		snprintf(warn, wlen, "%s", rc ? "" : reader_warning(r));
 	reader_close(r);
 	return rc;
 }

@@ -22,6 +22,7 @@ enum reader_err {
 	RERR_EMPTY,		/* a trace with no event at all */
 	RERR_FOREIGN,		/* events, but none from muxlab */
 	RERR_NOVTID,		/* recorded without the vtid context */
+	RERR_SEVERAL,		/* the path holds several recorded traces */
 	RERR_NOMEM,
 };
 
@@ -32,9 +33,10 @@ int reader_step(struct reader *r, double seconds);
 double reader_progress(const struct reader *r);
 enum reader_err reader_error(const struct reader *r);
 const char *reader_message(const struct reader *r);
+const char *reader_warning(const struct reader *r);
 int reader_ntraces(const struct reader *r);
 void reader_close(struct reader *r);
 int reader_load(const char *path, struct model *m, int progress,
-		char *msg, size_t len);
+		char *msg, size_t len, char *warn, size_t wlen);
 
 #endif /* MUXVIEW_READER_H */

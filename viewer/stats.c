@@ -332,6 +332,13 @@ void stats_print(FILE *f, const struct model *m, const char *name)
 	stats_free(&t);
 }
 
+static const char *skip_blanks(const char *s)
+{
+	while (*s == ' ')
+		s++;
+	return s;
+}
+
 static void ratio(char *buf, size_t len, uint64_t a, uint64_t b)
 {
 	if (!a && !b)
@@ -354,7 +361,6 @@ void stats_print_compare(FILE *f, const struct model *a, const char *na,
 	struct stats_table ta, tb;
 	struct name_count *la, *lb;
 	size_t nla = 0, nlb = 0, i, j;
-	int r;
 
 	print_header(f, a, na);
 	print_header(f, b, nb);
@@ -394,28 +400,42 @@ void stats_print_compare(FILE *f, const struct model *a, const char *na,
 		goto out;
 	}
 	fprintf(f, "\n%-34s %14s %14s %10s\n", "all threads", ha, hb, "B/A");
-	for (r = 0; r < ta.nrows; r++) {
-		const struct stats_row *ra = &ta.rows[r];
-		const struct stats_row *rb = stats_find(&tb, ra->label[0] ==
-							' ' ? ra->label + 2 :
-							ra->label);
-		uint64_t va = ra->v[ta.nthreads];
-		uint64_t vb = rb ? rb->v[tb.nthreads] : 0;
+	/* both tables list their rows in the same order, each leaving out
+	 * rows that are zero: merge them so a row present in one trace
+	 * only keeps its place (a missing row is 0) */
+	for (i = 0, j = 0; i < (size_t)ta.nrows || j < (size_t)tb.nrows;) {
+		const struct stats_row *ra = i < (size_t)ta.nrows ?
+					     &ta.rows[i] : NULL;
+		const struct stats_row *rb = j < (size_t)tb.nrows ?
+					     &tb.rows[j] : NULL;
+		const struct stats_row *lab;
+		uint64_t va, vb;
 
-		ratio(rt, sizeof(rt), va, vb);
-		fprintf(f, "  %-32s %14s %14s %10s\n", ra->label,
-			cell(c1, sizeof(c1), ra->unit, va),
-			cell(c2, sizeof(c2), ra->unit, vb), rt);
-	}
-	for (r = 0; r < tb.nrows; r++) {
-		const struct stats_row *rb = &tb.rows[r];
-
-		if (stats_find(&ta, rb->label[0] == ' ' ? rb->label + 2 :
-			       rb->label))
-			continue;
-		fprintf(f, "  %-32s %14s %14s %10s\n", rb->label, "0",
-			cell(c2, sizeof(c2), rb->unit, rb->v[tb.nthreads]),
-			"inf");
+		if (ra && rb && strcmp(ra->label, rb->label)) {
+			/* the one that comes later in the other table waits */
+			if (stats_find(&tb, skip_blanks(ra->label)) &&
+			    !stats_find(&ta, skip_blanks(rb->label)))
+				ra = NULL;
+			else
+				rb = NULL;
+		}
+		lab = ra ? ra : rb;
+		va = ra ? ra->v[ta.nthreads] : 0;
+		vb = rb ? rb->v[tb.nthreads] : 0;
+		if (lab->unit == STATS_PERMILLE)
+			/* a ratio of percentages means nothing: the
+			 * difference, in percentage points */
+			snprintf(rt, sizeof(rt), "%+.1fpt", ((double)vb -
+							     (double)va) / 10);
+		else
+			ratio(rt, sizeof(rt), va, vb);
+		fprintf(f, "  %-32s %14s %14s %10s\n", lab->label,
+			cell(c1, sizeof(c1), lab->unit, va),
+			cell(c2, sizeof(c2), lab->unit, vb), rt);
+		if (ra)
+			i++;
+		if (rb)
+			j++;
 	}
 	if (a->run.have_end && b->run.have_end && a->run.requests_ok &&
 	    b->run.requests_ok) {

@@ -187,19 +187,55 @@ static int resize_screen(struct screen *s)
 	return screen_init(s, COLS > 0 ? COLS : 80, LINES > 0 ? LINES : 24);
 }
 
-/* Run the viewer on model <m>, loading it from <r> (already opened, no
- * error yet) as it goes. <name> is shown in the header. Returns 0 when
- * the user quits, 2 on a load error (message in <err>), 130 + signal-ish
- * on a signal (the terminal is restored in every case). */
-int tui_run(struct reader *r, struct model *m, const char *name,
-	    const struct tui_opts *o, char *err, size_t errlen)
+/* the views of a second trace follow the active one's window */
+static void sync_views(struct view *v, struct model *const *m, int n,
+		       int active)
+{
+	if (n == 2)
+		view_sync(&v[!active], m[!active], &v[active], m[active]);
+}
+
+/* start state once every trace is loaded */
+static void init_views(struct view *v, struct model *const *m,
+		       const char *const *name, int n)
+{
+	uint64_t span = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (view_trace_span(m[i]) > span)
+			span = view_trace_span(m[i]);
+	for (i = 0; i < n; i++) {
+		view_init(&v[i], m[i], name[i]);
+		if (n > 1) {
+			v[i].compare = 1;
+			v[i].axis_span = span;
+			v[i].pane = PANE_SUMMARY;
+			view_fit(&v[i], m[i]);
+		}
+	}
+}
+
+/* Run the viewer on the <n> models <m> (one, or two shown one above the
+ * other), loading them from <r> (already opened, no error yet) as it
+ * goes. <name> are shown in the header. Returns 0 when the user quits, 2
+ * on a load error (message in <err>), 128 + signal on a signal (the
+ * terminal is restored in every case). */
+int tui_run(struct reader *const *r, struct model *const *m,
+	    const char *const *name, int n, const struct tui_opts *o,
+	    char *err, size_t errlen)
 {
 	struct screen scr;
-	struct view v;
-	int loading = 1, touched = 0, rc = 0, dirty = 1;
+	struct view v[2];
+	int loading = 1, touched = 0, rc = 0, dirty = 1, active = 0, cur = 0;
 	double last_paint = 0, last_tick = now_s();
+	char warn[1024] = "";
 
 	err[0] = 0;
+	if (n < 1 || n > 2) {
+		snprintf(err, errlen, "one or two traces");
+		return 2;
+	}
 	setup_signals();
 	if (!getenv("ESCDELAY"))
 		setenv("ESCDELAY", "25", 1);
@@ -220,73 +256,112 @@ int tui_run(struct reader *r, struct model *m, const char *name,
 		snprintf(err, errlen, "out of memory");
 		return 2;
 	}
-	view_init(&v, m, name);
-	v.loading = 1;
+	memset(v, 0, sizeof(v));
+	init_views(v, m, name, n);
+	v[0].loading = v[1].loading = 1;
 
-	while (!v.quit && !got_signal) {
+	while (!v[active].quit && !got_signal) {
 		struct pollfd pfd = { .fd = 0, .events = POLLIN };
 		double t;
 		int k;
 
 		if (loading) {
-			int st = reader_step(r, 0.03);
+			/* the traces one after the other */
+			int st = reader_step(r[cur], 0.03);
 
-			v.progress = reader_progress(r);
+			v[cur].progress = reader_progress(r[cur]);
 			if (st < 0) {
-				snprintf(err, errlen, "%s", reader_message(r));
+				snprintf(err, errlen, "%s",
+					 reader_message(r[cur]));
 				rc = 2;
 				break;
 			}
+			if (st == 0 && reader_warning(r[cur])[0])
+				snprintf(warn, sizeof(warn), "%s",
+					 reader_warning(r[cur]));
+			if (st == 0 && cur + 1 < n) {
+				cur++;
+				st = 1;
+			}
 			if (!touched) {
-				view_fit(&v, m);
-				if (v.cursor == MV_NONE && m->nev)
-					v.cursor = 0;
+				view_fit(&v[active], m[active]);
+				if (v[active].cursor == MV_NONE &&
+				    m[active]->nev)
+					v[active].cursor = 0;
 			}
 			if (st == 0) {
 				loading = 0;
-				v.loading = 0;
 				if (!touched) {
-					view_init(&v, m, name);
+					init_views(v, m, name, n);
 					/* --at, --follow...; a bad one leaves
 					 * its message in v.msg */
 					if (o->ready)
-						o->ready(&v, m, o->ready_arg);
+						o->ready(&v[0], m[0],
+							 o->ready_arg);
 				}
+				v[0].loading = v[1].loading = 0;
+				if (warn[0] && !v[active].msg[0])
+					snprintf(v[active].msg,
+						 sizeof(v[active].msg), "%s",
+						 warn);
 			}
+			sync_views(v, m, n, active);
 			dirty = 1;
 		}
 		t = now_s();
-		if (v.playing) {
-			view_tick(&v, m, t - last_tick);
+		if (v[active].playing) {
+			view_tick(&v[active], m[active], t - last_tick);
+			sync_views(v, m, n, active);
 			dirty = 1;
 		}
 		last_tick = t;
 		if (dirty && (!loading || t - last_paint > 0.1)) {
-			screen_render(&scr, m, &v);
+			if (n == 2) {
+				const struct model *mm[2] = { m[0], m[1] };
+				struct view *vv[2] = { &v[0], &v[1] };
+
+				screen_render2(&scr, mm, vv, active);
+			} else {
+				screen_render(&scr, m[0], &v[0]);
+			}
 			blit(&scr);
 			last_paint = t;
 			dirty = 0;
 		}
-		if (!loading && poll(&pfd, 1, v.playing ? 40 : 500) < 0 &&
-		    errno != EINTR)
+		if (!loading && poll(&pfd, 1, v[active].playing ? 40 : 500) <
+		    0 && errno != EINTR)
 			break;
 		while ((k = getch()) != ERR) {
 			if (k == KEY_RESIZE) {
 				if (resize_screen(&scr) < 0) {
 					snprintf(err, errlen, "out of memory");
 					rc = 2;
-					v.quit = 1;
+					v[active].quit = 1;
 				}
 				clear();
 			} else if (k == 12) {	/* ^L */
 				clearok(curscr, TRUE);
+			} else if (loading && (k == 'q' || k == 27)) {
+				v[active].quit = 1;
+				break;
+			} else if (n == 2 && k == 'o' && !v[active].prompt &&
+				   !v[active].help) {
+				/* keys act on the other trace, same window */
+				v[active].playing = 0;
+				v[active].msg[0] = 0;
+				view_sync(&v[!active], m[!active], &v[active],
+					  m[active]);
+				v[!active].pane = v[active].pane;
+				active = !active;
+				snprintf(v[active].msg, sizeof(v[active].msg),
+					 "keys act on %c (%s); o switches back",
+					 'A' + active, name[active]);
 			} else {
-				if (loading && (k == 'q' || k == 27)) {
-					v.quit = 1;
-					break;
-				}
 				touched = 1;
-				view_key(&v, m, map_key(k));
+				view_key(&v[active], m[active], map_key(k));
+				if (v[active].quit)
+					break;
+				sync_views(v, m, n, active);
 			}
 			dirty = 1;
 		}

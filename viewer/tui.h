@@ -18,7 +18,8 @@ struct tui_opts {
 	void *ready_arg;
 };
 
-int tui_run(struct reader *r, struct model *m, const char *name,
-	    const struct tui_opts *o, char *err, size_t errlen);
+int tui_run(struct reader *const *r, struct model *const *m,
+	    const char *const *name, int n, const struct tui_opts *o,
+	    char *err, size_t errlen);
 
 #endif /* MUXVIEW_TUI_H */

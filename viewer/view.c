@@ -24,14 +24,66 @@ uint64_t view_trace_span(const struct model *m)
 	return m->t_last - m->t_first + 1;
 }
 
-/* Show the whole trace. */
-void view_fit(struct view *v, const struct model *m)
+/* The window may not start before the trace nor end much after it: the
+ * header, the axis and the lanes then always show the same window, and a
+ * jump never leaves half of the lanes blank. */
+static uint64_t axis_span(const struct view *v, const struct model *m)
 {
 	uint64_t s = view_trace_span(m);
 
+	return v->axis_span > s ? v->axis_span : s;
+}
+
+void view_clamp(struct view *v, const struct model *m)
+{
+	uint64_t s = axis_span(v, m);
+	uint64_t end = m->t_first + s + s / 64 + 1;	/* view_fit()'s end */
+
+	if (v->span < 1)
+		v->span = 1;
+	if (v->t0 + v->span > end)
+		v->t0 = end > v->span ? end - v->span : 0;
+	if (v->t0 < m->t_first)
+		v->t0 = m->t_first;
+}
+
+/* Set the window width; playback keeps the same pace relative to it
+ * (a tenth of the window per second, times 2^speed_shift). */
+void view_set_span(struct view *v, uint64_t span)
+{
+	uint64_t sp;
+
+	v->span = span ? span : 1;
+	sp = v->span / 10 ? v->span / 10 : 1;
+	if (v->speed_shift > 0)
+		sp = v->speed_shift >= 40 || sp > (UINT64_MAX >> v->speed_shift)
+		     ? UINT64_MAX / 2 : sp << v->speed_shift;
+	else if (v->speed_shift < 0)
+		sp = -v->speed_shift >= 63 ? 1 : sp >> -v->speed_shift;
+	v->speed = sp ? sp : 1;
+}
+
+/* Show the whole trace. */
+void view_fit(struct view *v, const struct model *m)
+{
+	uint64_t s = axis_span(v, m);
+
 	/* a little margin so that the last event gets its own column */
 	v->t0 = m->t_first;
-	v->span = s + s / 64 + 1;
+	view_set_span(v, s + s / 64 + 1);
+}
+
+/* Two traces on one relative time axis: give <dst> (a view of <dm>) the
+ * window of <src> (a view of <sm>), both relative to their trace start. */
+void view_sync(struct view *dst, const struct model *dm,
+	       const struct view *src, const struct model *sm)
+{
+	uint64_t rel = src->t0 > sm->t_first ? src->t0 - sm->t_first : 0;
+
+	dst->t0 = dm->t_first + rel;
+	dst->span = src->span;
+	dst->speed = src->speed;
+	dst->speed_shift = src->speed_shift;
 }
 
 /* Start state: whole trace, cursor on the first event of lane 0. */
@@ -42,7 +94,6 @@ void view_init(struct view *v, const struct model *m, const char *name)
 	v->cursor = m->nev ? 0 : MV_NONE;
 	v->progress = -1;
 	view_fit(v, m);
-	v->speed = v->span / 10 ? v->span / 10 : 1;
 	if (m->nev && m->ev[0].tid < m->nlanes)
 		v->lane = m->ev[0].tid;
 }
@@ -111,8 +162,10 @@ void view_goto(struct view *v, const struct model *m, uint32_t ev,
 		v->lane = m->ev[ev].tid;
 	keep_lane_visible(v);
 	ts = model_ts(m, ev);
-	if (center || ts < v->t0 || ts >= v->t0 + v->span)
+	if (center || ts < v->t0 || ts >= v->t0 + v->span) {
 		v->t0 = ts > v->span / 2 ? ts - v->span / 2 : 0;
+		view_clamp(v, m);
+	}
 	if (v->playing)
 		v->play_t = ts;
 }
@@ -188,7 +241,7 @@ static void zoom(struct view *v, const struct model *m, int in)
 {
 	uint64_t c = v->cursor != MV_NONE ? model_ts(m, v->cursor) :
 		     v->t0 + v->span / 2;
-	uint64_t full = view_trace_span(m);
+	uint64_t full = axis_span(v, m);
 	uint64_t ns;
 	double rel;
 
@@ -209,26 +262,22 @@ static void zoom(struct view *v, const struct model *m, int in)
 			return;
 		}
 	}
-	v->span = ns;
+	view_set_span(v, ns);
 	/* keep the cursor at the same column */
 	v->t0 = c > (uint64_t)(rel * (double)ns) ?
 		c - (uint64_t)(rel * (double)ns) : 0;
+	view_clamp(v, m);
 }
 
 static void pan(struct view *v, const struct model *m, int64_t num, int den)
 {
-	int64_t d = (int64_t)(v->span / (uint64_t)den) * num;
-	uint64_t lo = m->t_first > v->span / 2 ? m->t_first - v->span / 2 : 0;
-	uint64_t hi = m->t_last;
+	uint64_t d = v->span / (uint64_t)den;
 
-	if (d < 0 && (uint64_t)-d > v->t0 - lo)
-		v->t0 = lo;
+	if (num < 0)
+		v->t0 = v->t0 > d ? v->t0 - d : 0;
 	else
-		v->t0 = (uint64_t)((int64_t)v->t0 + d);
-	if (v->t0 < lo)
-		v->t0 = lo;
-	if (v->t0 > hi)
-		v->t0 = hi;
+		v->t0 += d;
+	view_clamp(v, m);
 }
 
 static int parse_list(const char *val, const char *(*name)(int), int n,
@@ -438,6 +487,7 @@ static void start_prompt(struct view *v, enum view_prompt p)
 int view_key(struct view *v, const struct model *m, int key)
 {
 	uint64_t c;
+	char buf[32];
 
 	if (v->prompt) {
 		prompt_key(v, m, key);
@@ -445,10 +495,33 @@ int view_key(struct view *v, const struct model *m, int key)
 	}
 	v->msg[0] = 0;
 	if (v->help) {
-		/* any key closes the help; q still quits */
-		v->help = 0;
-		if (key == 'q')
-			v->quit = 1;
+		/* the help scrolls with the arrows, PgUp/PgDn, space, j/k;
+		 * any other key closes it and does nothing else (q too: it
+		 * closes the help, a second q quits) */
+		int page = v->help_rows > 2 ? v->help_rows - 1 : 1;
+
+		switch (key) {
+		case VK_DOWN: case 'j':
+			v->help_top++;
+			break;
+		case VK_UP: case 'k':
+			v->help_top--;
+			break;
+		case VK_PGDN: case ' ':
+			v->help_top += page;
+			break;
+		case VK_PGUP:
+			v->help_top -= page;
+			break;
+		case VK_HOME:
+			v->help_top = 0;
+			break;
+		default:
+			v->help = 0;
+			break;
+		}
+		if (v->help_top < 0)
+			v->help_top = 0;
 		return 1;
 	}
 	switch (key) {
@@ -458,6 +531,7 @@ int view_key(struct view *v, const struct model *m, int key)
 	case '?':
 	case 'h':
 		v->help = 1;
+		v->help_top = 0;
 		break;
 	case ' ':
 	case 'p':
@@ -471,12 +545,20 @@ int view_key(struct view *v, const struct model *m, int key)
 		    "paused");
 		break;
 	case '>':
-		if (v->speed < (1ULL << 50))
-			v->speed *= 2;
+		if (v->speed < (1ULL << 50)) {
+			v->speed_shift++;
+			view_set_span(v, v->span);
+		}
+		msg(v, "speed %s of trace time per second",
+		    fmt_dur(buf, sizeof(buf), v->speed));
 		break;
 	case '<':
-		if (v->speed > 1)
-			v->speed /= 2;
+		if (v->speed > 1) {
+			v->speed_shift--;
+			view_set_span(v, v->span);
+		}
+		msg(v, "speed %s of trace time per second",
+		    fmt_dur(buf, sizeof(buf), v->speed));
 		break;
 	case '.':
 	case VK_RIGHT:
@@ -629,17 +711,20 @@ int view_key(struct view *v, const struct model *m, int key)
 				      v->mark_b) - lo;
 
 			v->t0 = lo - (lo > d / 16 ? d / 16 : lo);
-			v->span = d + d / 8 + 1;
+			view_set_span(v, d + d / 8 + 1);
+			view_clamp(v, m);
 		} else {
 			msg(v, "set markers A (m) and B (M) first");
 		}
 		break;
 	case VK_TAB:
-		v->pane = (v->pane + 1) % PANE_COUNT;
+	case VK_BTAB: {
+		/* the summary pane compares two traces: only then */
+		int n = v->compare ? PANE_COUNT : PANE_SUMMARY;
+
+		v->pane = (v->pane + (key == VK_TAB ? 1 : n - 1)) % n;
 		break;
-	case VK_BTAB:
-		v->pane = (v->pane + PANE_COUNT - 1) % PANE_COUNT;
-		break;
+	}
 	case VK_ESC:
 		break;
 	default:
@@ -674,6 +759,8 @@ void view_tick(struct view *v, const struct model *m, double wall_s)
 	if (m->ev[e].tid < m->nlanes)
 		v->lane = m->ev[e].tid;
 	keep_lane_visible(v);
-	if (v->play_t >= v->t0 + v->span || v->play_t < v->t0)
+	if (v->play_t >= v->t0 + v->span || v->play_t < v->t0) {
 		v->t0 = v->play_t > v->span / 8 ? v->play_t - v->span / 8 : 0;
+		view_clamp(v, m);
+	}
 }

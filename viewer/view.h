@@ -26,6 +26,7 @@ enum view_pane {
 	PANE_IOCB,		/* io_cb fast/locked per thread */
 	PANE_LOCKS,		/* locks and steals per thread */
 	PANE_LIFE,		/* the life of the cursor's connection */
+	PANE_SUMMARY,		/* two traces: their totals side by side */
 	PANE_COUNT
 };
 
@@ -44,7 +45,9 @@ struct view {
 	int lane_top;		/* first lane on screen */
 	int lanes_shown;	/* set by the renderer */
 	int playing;
-	uint64_t speed;		/* trace ns per wall second */
+	uint64_t speed;		/* trace ns per wall second (follows the
+				 * zoom: span / 10 * 2^speed_shift) */
+	int speed_shift;	/* < > halve/double it */
 	uint64_t play_t;	/* playback head */
 	double play_frac;	/* sub-ns remainder of the head */
 	enum view_pane pane;
@@ -56,6 +59,12 @@ struct view {
 	uint64_t mark_a, mark_b;
 	char search[64];
 	int help;
+	int help_top;		/* first help line shown (scrolling) */
+	int help_rows;		/* help lines that fit (set by the renderer) */
+	int compare;		/* one of two traces (muxview A B): the
+				 * summary pane exists */
+	uint64_t axis_span;	/* two traces: the longer one's duration,
+				 * used instead of this trace's (0: own) */
 	enum view_prompt prompt;
 	char input[64];
 	int input_len;
@@ -76,5 +85,9 @@ int view_filter(struct view *v, const struct model *m, const char *spec);
 int view_passes(const struct view *v, const struct model *m, uint32_t ev);
 int view_filtering(const struct view *v);
 uint64_t view_trace_span(const struct model *m);
+void view_clamp(struct view *v, const struct model *m);
+void view_set_span(struct view *v, uint64_t span);
+void view_sync(struct view *dst, const struct model *dm,
+	       const struct view *src, const struct model *sm);
 
 #endif /* MUXVIEW_VIEW_H */

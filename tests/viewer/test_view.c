@@ -3,6 +3,11 @@
  * (screen.c, svg.c) on a synthetic stream: keys move the cursor, jumps land
  * on the right events, the rendered grid shows lanes, glyphs, the cursor,
  * the followed connection, help; every size down to the minimum renders.
+ * The bins: a column counts every event under it (one locked io_cb among
+ * a thousand fast ones shows, front and back apart); the window never
+ * leaves the trace; playback pace follows the zoom; the help scrolls and
+ * keys do not act behind it; the life pane scrolls to the current step;
+ * two traces render one above the other.
  *
  * Prints one "PASS name" / "FAIL name: reason" line per case.
  */
@@ -13,6 +18,7 @@
 #include "fmt.h"
 #include "model.h"
 #include "screen.h"
+#include "stats.h"
 #include "svg.h"
 #include "synth.h"
 #include "view.h"
@@ -58,6 +64,218 @@ static void keys(struct view *v, const struct model *m, const char *k)
 		view_key(v, m, (unsigned char)*k);
 }
 
+/* the screen row whose text starts with <prefix>, -1 if none */
+static int row_starting(const struct screen *s, const char *prefix)
+{
+	char buf[1024];
+	int y;
+
+	for (y = 0; y < s->rows; y++)
+		if (!strncmp(row(s, y, buf), prefix, strlen(prefix)))
+			return y;
+	return -1;
+}
+
+/* the bins part (after the label) of screen row <y> */
+static char *bins_of(const struct screen *s, int y, char *buf)
+{
+	row(s, y, buf);
+	buf[s->cols - 13] = 0;		/* the right margin */
+	return buf + SCREEN_LABEL_W;
+}
+
+/*
+ * A usr1 run at whole-trace zoom: thread 0 runs <n> front io_cbs on the
+ * fast path and, in the middle, one back io_cb on the locked path among
+ * <n> fast back ones; thread 1 only fast ones. <legacy>: every io_cb
+ * locked.
+ */
+static void lesson_model(struct model *m, int n, int legacy)
+{
+	int i, p = legacy ? PATH_LOCKED : PATH_FAST;
+
+	s_run_start(m, legacy ? MODE_LEGACY : MODE_USR1, 2);
+	for (i = 0; i < n; i++) {
+		s_io_cb(m, 0, 2, 1, MUX_H1, SIDE_FRONT, TL_ST, p);
+		s_io_cb(m, 0, 3, 11, MUX_H1, SIDE_BACK,
+			i == n / 2 && !legacy ? USR1_ST : TL_ST,
+			i == n / 2 ? PATH_LOCKED : p);
+		s_io_cb(m, 1, 4, 21, MUX_H1, SIDE_FRONT, TL_ST, p);
+	}
+	s_run_end(m);
+	model_finish(m);
+}
+
+static void bins_tests(void)
+{
+	struct model m;
+	struct screen s;
+	struct view v;
+	char buf[1024], *b;
+	int y, c, digits = 0, locked = 0, fast = 0, other = 0;
+
+	/* usr1: front rows all fast, one locked among fast on T0's back */
+	model_init(&m);
+	lesson_model(&m, 20000, 0);
+	view_init(&v, &m, "lesson");
+	screen_init(&s, 80, 24);
+	screen_render(&s, &m, &v);
+	y = row_starting(&s, ">T0");
+	b = y >= 0 ? bins_of(&s, y, buf) : "";
+	for (c = 0; b[c]; c++) {
+		fast += b[c] == 'f';
+		other += b[c] != 'f' && b[c] != ' ';
+	}
+	CHECK("bins.front_all_fast", y >= 0 && strstr(row(&s, y, buf),
+						       "front|") &&
+	      fast > 40 && !other, "T0 front: '%s'", y >= 0 ?
+	      row(&s, y, buf) : "(no row)");
+	b = y >= 0 ? bins_of(&s, y + 1, buf) : "";
+	for (c = 0, fast = 0; b[c]; c++) {
+		digits += b[c] == '1';
+		fast += b[c] == 'f';
+		locked += b[c] == 'L';
+	}
+	CHECK("bins.one_locked_among_fast_shows", digits == 1 && !locked &&
+	      fast > 40 && strstr(row(&s, y + 1, buf), "back|") &&
+	      strstr(row(&s, y + 1, buf), "1L"),
+	      "T0 back: '%s' (one '1' expected among 'f')",
+	      row(&s, y + 1, buf));
+	CHECK("bins.right_margin_counts", y >= 0 &&
+	      strstr(row(&s, y, buf), "20.0kf") && strstr(row(&s, y, buf),
+							   "0L"),
+	      "T0 front: '%s'", row(&s, y, buf));
+	/* the same at any zoom: still exactly one locked column */
+	keys(&v, &m, "www");
+	screen_render(&s, &m, &v);
+	y = row_starting(&s, ">T0");
+	CHECK("bins.zoomed_front_fast", y >= 0 &&
+	      !strchr(bins_of(&s, y, buf), 'L'), "'%s'", row(&s, y, buf));
+	/* --mono: glyphs tell fast from locked without colours */
+	{
+		struct scr_bin bn;
+		struct lane_cell a, l, x;
+
+		memset(&bn, 0, sizeof(bn));
+		bn.n[MV_BC_FRONT_FAST] = 5;
+		screen_cell(&bn, SR_FRONT, &a);
+		bn.n[MV_BC_FRONT_LOCKED] = 2;
+		screen_cell(&bn, SR_FRONT, &x);
+		bn.n[MV_BC_FRONT_FAST] = 0;
+		screen_cell(&bn, SR_FRONT, &l);
+		CHECK("bins.glyphs_differ", a.ch == 'f' && x.ch == '2' &&
+		      l.ch == 'L' && a.style != l.style, "f/mixed/L = %c %c %c",
+		      a.ch, x.ch, l.ch);
+		bn.n[MV_BC_FRONT_FAST] = 30;
+		bn.n[MV_BC_FRONT_LOCKED] = 12;
+		screen_cell(&bn, SR_FRONT, &x);
+		CHECK("bins.many_locked_among_fast", x.ch == '#',
+		      "glyph %c", x.ch);
+	}
+	screen_free(&s);
+	model_free(&m);
+
+	/* legacy: every io cell locked, none fast */
+	model_init(&m);
+	lesson_model(&m, 20000, 1);
+	view_init(&v, &m, "lesson");
+	screen_init(&s, 80, 24);
+	screen_render(&s, &m, &v);
+	y = row_starting(&s, ">T0");
+	fast = locked = 0;
+	b = y >= 0 ? bins_of(&s, y, buf) : "";
+	for (c = 0; b[c]; c++) {
+		fast += b[c] == 'f';
+		locked += b[c] == 'L';
+	}
+	CHECK("bins.legacy_all_locked", fast == 0 && locked > 40, "'%s'",
+	      y >= 0 ? row(&s, y, buf) : "(no row)");
+	screen_free(&s);
+
+	/* the window stays on the trace: --event N on the whole trace does
+	 * not shift it (the header, the axis and the lanes agree) */
+	view_init(&v, &m, "lesson");
+	view_goto(&v, &m, (uint32_t)(m.nev * 3 / 4), 1);
+	CHECK("view.goto_keeps_window", v.t0 == m.t_first &&
+	      v.span >= view_trace_span(&m), "t0 +%" PRIu64 " span %" PRIu64,
+	      v.t0 - m.t_first, v.span);
+	v.span = view_trace_span(&m) / 10;
+	view_goto(&v, &m, 1, 1);
+	CHECK("view.goto_start_clamped", v.t0 == m.t_first,
+	      "t0 %" PRId64 " from the start", (int64_t)(v.t0 - m.t_first));
+	view_goto(&v, &m, (uint32_t)m.nev - 1, 1);
+	CHECK("view.goto_end_clamped", v.t0 + v.span <= m.t_first +
+	      view_trace_span(&m) * 65 / 64 + 2 &&
+	      model_ts(&m, v.cursor) >= v.t0 &&
+	      model_ts(&m, v.cursor) < v.t0 + v.span, "window past the end");
+
+	/* playback moves a tenth of the window a second, at any zoom */
+	view_init(&v, &m, "lesson");
+	{
+		uint64_t s0 = v.speed, s1;
+
+		keys(&v, &m, "w");
+		s1 = v.speed;
+		keys(&v, &m, ">");
+		CHECK("view.speed_follows_zoom", s1 * 2 <= s0 + 2 &&
+		      s1 * 2 + 2 >= s0 && v.speed == s1 * 2,
+		      "speed %" PRIu64 " -> %" PRIu64 " -> %" PRIu64, s0, s1,
+		      v.speed);
+		keys(&v, &m, "s");
+		CHECK("view.speed_keeps_factor", v.speed >= s0 * 2 - 2 &&
+		      v.speed <= s0 * 2 + 2, "speed %" PRIu64 " (was %" PRIu64
+		      ")", v.speed, s0);
+	}
+	model_free(&m);
+}
+
+/* the io_cb pane says what --stats says */
+static void pane_matches_stats(const struct model *m, const char *name)
+{
+	struct stats_table t;
+	struct screen s;
+	struct view v;
+	char buf[1024], label[64];
+	int lane, ok = 1;
+
+	view_init(&v, m, name);
+	v.pane = PANE_IOCB;
+	screen_init(&s, 100, 40);
+	screen_render(&s, m, &v);
+	stats_build(m, &t);
+	for (lane = 0; lane < m->nlanes; lane++) {
+		const struct stats_row *f = stats_find(&t, "io_cb fast");
+		const struct stats_row *l = stats_find(&t, "io_cb locked");
+		char want[64];
+		int y;
+
+		snprintf(label, sizeof(label), "T%d ", lane);
+		y = row_starting(&s, label);
+		snprintf(want, sizeof(want), " %" PRIu64 " %" PRIu64 " ",
+			 f->v[lane], l->v[lane]);
+		if (y < 0) {
+			ok = 0;
+			break;
+		}
+		/* squeeze the blanks: "T0   12   3" -> "T0 12 3" */
+		{
+			char sq[1024], *o = sq, *p = row(&s, y, buf);
+
+			for (; *p; p++)
+				if (*p != ' ' || (o > sq && o[-1] != ' '))
+					*o++ = *p;
+			*o = 0;
+			if (!strstr(sq, want + 1))
+				ok = 0;
+		}
+	}
+	CHECK(name, ok, "pane '%s' does not show the --stats counts",
+	      row(&s, row_starting(&s, "T0") >= 0 ?
+		  row_starting(&s, "T0") : 0, buf));
+	stats_free(&t);
+	screen_free(&s);
+}
+
 int main(void)
 {
 	struct screen s;
@@ -84,10 +302,13 @@ int main(void)
 	      screen_has(&s, "mode=usr1") && screen_has(&s, "seed=42"),
 	      "header: %s", row(&s, 0, buf));
 	CHECK("screen.lanes", !strncmp(row(&s, screen_lanes_top_row(), buf),
-				       ">T0", 3) &&
-	      !strncmp(row(&s, screen_lanes_top_row() + 1, buf), " T1", 3),
+				       ">T0", 3) && row_starting(&s, " T1") >
+	      screen_lanes_top_row() && screen_has(&s, "front|") &&
+	      screen_has(&s, "back|") && screen_has(&s, "flag|") &&
+	      screen_has(&s, "lock|"),
 	      "lane rows: '%s'", row(&s, screen_lanes_top_row(), buf));
-	CHECK("screen.legend", screen_has(&s, "f fast L locked"), "no legend");
+	CHECK("screen.legend", screen_has(&s, "f all fast") &&
+	      screen_has(&s, "L all locked"), "no legend");
 	CHECK("screen.detail", screen_has(&s, "muxlab:run_start"),
 	      "detail pane lacks the cursor's event");
 	CHECK("screen.steal_glyphs", screen_has(&s, "S0") &&
@@ -125,9 +346,10 @@ int main(void)
 	screen_render(&s, &m, &v);
 	CHECK("screen.follow_header", screen_has(&s, "follow conn 11"),
 	      "header lacks follow");
-	CHECK("screen.follow_lanes", row(&s, screen_lanes_top_row(), buf)[5]
-	      == '*' && row(&s, screen_lanes_top_row() + 1, buf)[5] == '*',
-	      "both lanes should carry '*'");
+	CHECK("screen.follow_lanes", row_starting(&s, ">T1  *") >= 0 &&
+	      row_starting(&s, " T0  *") >= 0,
+	      "both lanes should carry '*': '%s'",
+	      row(&s, screen_lanes_top_row(), buf));
 	CHECK("screen.conn_life", screen_has(&s, "life of conn 11") &&
 	      screen_has(&s, "stolen") && screen_has(&s, "from T0"),
 	      "no life of the conn in the detail pane");
@@ -201,17 +423,41 @@ int main(void)
 	screen_render(&s, &m, &v);
 	CHECK("screen.help", screen_has(&s, "muxview keys") &&
 	      screen_has(&s, "follow the cursor's connection"), "no help");
-	view_key(&v, &m, 'x');
-	CHECK("view.help_closes", !v.help, "help still open");
+	{
+		uint64_t t0 = v.t0;
+		uint32_t cur = v.cursor;
+
+		screen_free(&s);
+		screen_init(&s, 80, 24);
+		screen_render(&s, &m, &v);
+		view_key(&v, &m, VK_DOWN);
+		view_key(&v, &m, VK_PGDN);
+		screen_render(&s, &m, &v);
+		CHECK("view.help_scrolls", v.help && v.help_top > 0 &&
+		      screen_has(&s, "lines ") && !screen_has(&s, "muxview keys"),
+		      "help_top %d", v.help_top);
+		view_key(&v, &m, 'd');
+		CHECK("view.help_closes", !v.help, "help still open");
+		CHECK("view.help_key_does_not_act", v.t0 == t0 &&
+		      v.cursor == cur, "the key closing the help also acted");
+		screen_free(&s);
+		screen_init(&s, 80, 24);
+	}
 
 	/* panes */
 	view_key(&v, &m, VK_TAB);
 	screen_render(&s, &m, &v);
-	CHECK("screen.pane_iocb", screen_has(&s, "io_cb fast"), "no io_cb pane");
+	CHECK("screen.pane_iocb", screen_has(&s, "io_cb fast") &&
+	      screen_has(&s, "front f/L"), "no io_cb pane");
 	view_key(&v, &m, VK_TAB);
 	screen_render(&s, &m, &v);
-	CHECK("screen.pane_locks", screen_has(&s, "steal in/out"),
-	      "no locks pane");
+	CHECK("screen.pane_locks", screen_has(&s, "in/out") &&
+	      screen_has(&s, "USR1 +/-"), "no locks pane");
+	view_key(&v, &m, VK_TAB);
+	view_key(&v, &m, VK_TAB);
+	CHECK("view.no_summary_alone", v.pane == PANE_DETAIL,
+	      "Tab reached pane %d with one trace", v.pane);
+	pane_matches_stats(&m, "screen.pane_iocb_equals_stats");
 
 	/* playback reaches the end */
 	view_key(&v, &m, VK_HOME);
@@ -250,9 +496,107 @@ int main(void)
 			CHECK("svg.content", strstr(txt, "<svg") &&
 			      strstr(txt, "</svg>") &&
 			      strstr(txt, "stolen by T1 from T0") &&
-			      strstr(txt, ">T1<"), "svg lacks lanes or steal");
+			      strstr(txt, ">T1<") && strstr(txt, " fast, ") &&
+			      strstr(txt, "locked"), "svg lacks lanes or steal");
 		free(txt);
 		fclose(f);
+	}
+
+	bins_tests();
+
+	/* the life pane scrolls to the current step */
+	{
+		struct model lm;
+		struct screen ls;
+		uint32_t last = 0, j;
+		int k2;
+
+		model_init(&lm);
+		s_run_start(&lm, MODE_USR1, 1);
+		s_conn(&lm, 1, 0, 7, MUX_H1, SIDE_BACK);
+		for (k2 = 0; k2 < 40; k2++) {
+			s_flag(&lm, 1, 0, 9, 7, MUX_H1, TL_ST, USR1_ST);
+			s_idle(&lm, 1, 0, 7, MUX_H1, LIST_SAFE, 0);
+			s_idle(&lm, 0, 0, 7, MUX_H1, LIST_SAFE, REASON_REUSE);
+			s_flag(&lm, 0, 0, 9, 7, MUX_H1, USR1_ST, TL_ST);
+		}
+		model_finish(&lm);
+		for (j = 0; j < lm.nev; j++)
+			if (lm.ev[j].type == MV_T_IDLE_INSERT)
+				last = j;
+		view_init(&v, &lm, "life");
+		view_goto(&v, &lm, last, 1);
+		v.pane = PANE_LIFE;
+		screen_init(&ls, 80, 24);
+		screen_render(&ls, &lm, &v);
+		snprintf(buf, sizeof(buf), "> #%-9" PRIu32, last);
+		CHECK("screen.life_scrolls_to_current", screen_has(&ls, buf),
+		      "no '%s' line in the life pane", buf);
+		screen_free(&ls);
+		model_free(&lm);
+	}
+
+	/* two traces one above the other */
+	{
+		struct model ma, mb;
+		struct screen cs;
+		struct view va, vb;
+		const struct model *mm[2] = { &ma, &mb };
+		struct view *vv[2] = { &va, &vb };
+		int ya, yb;
+
+		model_init(&ma);
+		model_init(&mb);
+		lesson_model(&ma, 3000, 1);
+		lesson_model(&mb, 3000, 0);
+		view_init(&va, &ma, "legacy");
+		view_init(&vb, &mb, "usr1");
+		va.compare = vb.compare = 1;
+		va.pane = vb.pane = PANE_SUMMARY;
+		view_sync(&vb, &mb, &va, &ma);
+		screen_init(&cs, 80, 24);
+		screen_render2(&cs, mm, vv, 0);
+		ya = row_starting(&cs, ">A legacy");
+		yb = row_starting(&cs, " B usr1");
+		CHECK("screen.two_traces", ya > 0 && yb > ya &&
+		      screen_has(&cs, "mode=legacy") &&
+		      screen_has(&cs, "mode=usr1") &&
+		      row_starting(&cs, "A legacy") > yb &&
+		      row_starting(&cs, "B usr1") > yb,
+		      "titles at %d %d, summary rows %d %d", ya, yb,
+		      row_starting(&cs, "A legacy"),
+		      row_starting(&cs, "B usr1"));
+		CHECK("screen.two_traces_contrast", ya > 0 && yb > ya &&
+		      strchr(bins_of(&cs, ya + 1, buf), 'L') &&
+		      !strchr(bins_of(&cs, ya + 1, buf), 'f') &&
+		      strchr(bins_of(&cs, yb + 1, buf), 'f') &&
+		      !strchr(bins_of(&cs, yb + 1, buf), 'L'),
+		      "A: '%s'", row(&cs, ya + 1, buf));
+		view_key(&va, &ma, 'w');
+		view_sync(&vb, &mb, &va, &ma);
+		CHECK("view.sync_relative", vb.span == va.span &&
+		      vb.t0 - mb.t_first == va.t0 - ma.t_first,
+		      "B's window does not follow A's");
+		view_key(&va, &ma, VK_TAB);
+		CHECK("view.summary_pane_cycles", va.pane == PANE_DETAIL,
+		      "pane %d", va.pane);
+		screen_free(&cs);
+		model_free(&ma);
+		model_free(&mb);
+	}
+
+	/* tick labels: exact at any zoom, one unit per axis */
+	{
+		char lab[48];
+
+		screen_tick_label(lab, sizeof(lab), 223560000, 20000,
+				  223706950);
+		CHECK("screen.tick_label_zoomed", !strcmp(lab, "223.56ms"),
+		      "'%s'", lab);
+		screen_tick_label(lab, sizeof(lab), 1200000000, 200000000,
+				  1300000000);
+		CHECK("screen.tick_label_s", !strcmp(lab, "1.2s"), "'%s'",
+		      lab);
 	}
 
 	/* an empty model */
