@@ -12,10 +12,17 @@
 # nothing and exits 0 counts as one pass. Full output of each test goes to
 # build/test-logs/NAME.log; a failure prints the end of it.
 #
+# LTTng: the whole run uses one private session daemon (lab/lib/lttng.sh),
+# started here and stopped (and waited for) at the end; for root the run
+# first re-executes itself in a private mount namespace. So a test never
+# meets another run's daemon, a user's daemon, or a daemon going away.
+#
 # Usage: tests/run.sh [FILTER]   (only tests whose name contains FILTER)
 # Exit status: 0 if nothing failed, else 1.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/lab/lib/lttng.sh"
+mxl_lttng_isolate "$@"
 cd "$top" || exit 1
 build=${BUILD:-build}
 logs=$build/test-logs
@@ -25,6 +32,11 @@ export MUXLAB_TOP=$top
 
 passed=0 failed=0
 t_start=$(date +%s)
+
+trap mxl_lttng_stop EXIT
+trap 'exit 130' INT TERM
+# a test that needs LTTng says so if this failed
+mxl_lttng_start || echo "note: $mxl_lttng_error"
 
 # timeout in seconds for script <1>
 script_timeout() {

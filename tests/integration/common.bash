@@ -4,8 +4,15 @@
 # Each test prints "PASS name", "FAIL name: why" or "SKIP name: why" lines,
 # cleans up only what it started (processes by pid, its own temp dir), and
 # exits non-zero if anything failed.
+#
+# LTTng: ensure_sessiond gives the test a private session daemon
+# (lab/lib/lttng.sh), or the one of the run that started the test (make
+# test); lab/record run by the test uses the same one. For root the test
+# re-executes itself in a private mount namespace first (same pid).
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$top/lab/lib/lttng.sh"
+mxl_lttng_isolate "$@"
 build=${BUILD:-build}
 case $build in /*) ;; *) build=$top/$build ;; esac
 muxlab=$build/muxlab
@@ -80,21 +87,12 @@ wait_port() {
 	return 1
 }
 
-# LTTng session daemon: start one if none answers, stop only that one.
-started_sessiond=""
+# ensure_sessiond: a private LTTng session daemon for this test (or the
+# run's), stopped and waited for at exit; on failure the reason is in
+# $mxl_lttng_error. Call it in the test's own shell, not in $(...).
 ensure_sessiond() {
-	have lttng && have lttng-sessiond || return 1
-	lttng list >/dev/null 2>&1 && return 0
-	local pidfile
-	if [ "$(id -u)" = 0 ]; then
-		pidfile=/var/run/lttng/lttng-sessiond.pid
-	else
-		pidfile=${LTTNG_HOME:-$HOME}/.lttng/lttng-sessiond.pid
-	fi
-	lttng-sessiond --daemonize >/dev/null 2>&1 || return 1
-	started_sessiond=$(cat "$pidfile" 2>/dev/null)
-	on_exit '[ -n "$started_sessiond" ] && kill "$started_sessiond" 2>/dev/null'
-	lttng list >/dev/null 2>&1
+	on_exit mxl_lttng_stop
+	mxl_lttng_start
 }
 
 # bt_counts TRACE: count, from babeltrace2's text output alone, what the

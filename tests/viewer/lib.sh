@@ -1,14 +1,20 @@
 # tests/viewer/lib.sh - helpers shared by the muxview test scripts.
 #
 # Sourced, not run. Gives: $MUXVIEW, $GENTRACE, $TESTBIN, pass/fail,
-# need_lttng (starts an lttng-sessiond if none answers; stops only the one
-# it started), record_trace DIR [--ctx vtid|none] [--events PATTERN]
-# -- GENTRACE_ARGS... (records into DIR with a unique session name) and
-# cached_trace NAME GENTRACE_ARGS... (records once per test run into
-# $MUXVIEW_TRACES, shared by the scripts of one run.sh).
+# need_lttng (a private LTTng session daemon, lab/lib/lttng.sh: the one of
+# the run that started this script, e.g. tests/viewer/run.sh, else one of
+# its own, stopped and waited for by cleanup_lttng), record_trace DIR
+# [--ctx vtid|none] [--events PATTERN] -- GENTRACE_ARGS... (records into
+# DIR with a unique session name) and cached_trace NAME GENTRACE_ARGS...
+# (records once per test run into $MUXVIEW_TRACES, shared by the scripts
+# of one run.sh). For root, sourcing this re-executes the script in a
+# private mount namespace (same pid, same arguments) unless it already
+# runs under a muxlab daemon.
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
+. "$top/lab/lib/lttng.sh"
+mxl_lttng_isolate "$@"
 # the top-level build (build/) first, else the standalone one (viewer/)
 _b=$top/${BUILD:-build}
 if [ -z "${MUXVIEW:-}" ]; then
@@ -31,7 +37,6 @@ fi
 export MUXVIEW GENTRACE TESTBIN MUXVIEW_TRACES
 mkdir -p "$MUXVIEW_TRACES"
 
-_started_sessiond=
 _sessions=()
 
 pass() { echo "PASS $1"; }
@@ -42,24 +47,17 @@ cleanup_lttng() {
 	for s in "${_sessions[@]}"; do
 		lttng destroy "$s" >/dev/null 2>&1
 	done
-	if [ -n "$_started_sessiond" ]; then
-		kill "$_started_sessiond" 2>/dev/null
-	fi
+	mxl_lttng_stop
 	if [ -n "${_own_traces:-}" ]; then
 		rm -rf "$MUXVIEW_TRACES"
 	fi
 }
 trap cleanup_lttng EXIT
 
+# need_lttng: call in the script's own shell (not in $(...)); on failure
+# the reason is in $mxl_lttng_error
 need_lttng() {
-	command -v lttng >/dev/null || return 1
-	if ! lttng list >/dev/null 2>&1; then
-		lttng-sessiond --daemonize >/dev/null 2>&1 || return 1
-		_started_sessiond=$(pgrep -n -x lttng-sessiond)
-		sleep 0.5
-		lttng list >/dev/null 2>&1 || return 1
-	fi
-	return 0
+	mxl_lttng_start
 }
 
 # record_trace DIR [--ctx none] [--events PAT] [--tiny] -- gentrace args

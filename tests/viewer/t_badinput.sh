@@ -35,7 +35,7 @@ echo hello >"$work/file"
 expect not_a_trace 'no CTF trace here' "$work/file"
 
 if ! need_lttng; then
-	fail badinput.lttng "no lttng-sessiond"
+	fail badinput.lttng "$mxl_lttng_error"
 	exit 1
 fi
 tr=$(cached_trace usr1-4t -t 4 -n 60000 -s 11) || exit 1

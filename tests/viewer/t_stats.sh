@@ -2,7 +2,7 @@
 # muxview --stats on a real recorded trace equals what babeltrace2 counts.
 . "$(dirname "$0")/lib.sh"
 if ! need_lttng; then
-	fail stats.lttng "no lttng-sessiond (apt-get install lttng-tools)"
+	fail stats.lttng "$mxl_lttng_error"
 	exit 1
 fi
 tr=$(cached_trace usr1-4t -t 4 -n 60000 -s 11) || {

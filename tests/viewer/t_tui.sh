@@ -4,7 +4,7 @@
 # connection, resize, help, quit, SIGTERM; the terminal is restored.
 . "$(dirname "$0")/lib.sh"
 command -v tmux >/dev/null || { fail tui.tmux "tmux is not installed"; exit 1; }
-need_lttng || { fail tui.lttng "no lttng-sessiond"; exit 1; }
+need_lttng || { fail tui.lttng "$mxl_lttng_error"; exit 1; }
 tr=$(cached_trace usr1-4t -t 4 -n 60000 -s 11) || exit 1
 
 sock=muxview-test-$$
