@@ -20,7 +20,7 @@ need_muxlab trace_invariants
 for t in lttng lttng-sessiond babeltrace2; do
 	have $t || { fail "trace_invariants: $t not installed (make deps)"; exit 1; }
 done
-ensure_sessiond || { fail "trace_invariants: no LTTng session daemon"; exit 1; }
+ensure_sessiond || { fail "trace_invariants: $mxl_lttng_error"; exit 1; }
 
 # mux_counts TRACE: one pass over babeltrace2's text output. Prints "key
 # value" lines: per-mux counts (MUX_io_cb_SIDE_PATH, MUX_flag_set,
