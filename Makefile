@@ -3,6 +3,9 @@
 # Options (variables): V=1 (show commands), SAN=address|thread|undefined,
 # CFLAGS=..., BUILD=dir (default build), CC=...
 
+# `make` alone builds everything (the first rule below is not the default)
+.DEFAULT_GOAL := all
+
 CC      ?= cc
 BUILD   ?= build
 V       ?= 0
@@ -77,7 +80,11 @@ endif
 
 # ---- engine ---------------------------------------------------------------
 ENGINE_SRCS := $(sort $(wildcard src/*.c))
-ENGINE_OBJS := $(patsubst src/%.c,$(BUILD)/src/%.o,$(ENGINE_SRCS))
+# the peers' command-line parsers: the config parser checks "#@lab peer"
+# and "#@lab load" lines with them (lab/peers/peer_args.h)
+ENGINE_PEER_SRCS := lab/peers/peer_parse.c lab/peers/loadgen_args.c
+ENGINE_OBJS := $(patsubst src/%.c,$(BUILD)/src/%.o,$(ENGINE_SRCS)) \
+	$(patsubst %.c,$(BUILD)/%.o,$(ENGINE_PEER_SRCS))
 LIB_OBJS    := $(filter-out $(BUILD)/src/main.o,$(ENGINE_OBJS))
 
 # ---- tests ----------------------------------------------------------------
@@ -118,6 +125,11 @@ $(BUILD)/src/%.o: src/%.c | check-pkgs-engine
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  CC      $<"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/lab/peers/%.o: lab/peers/%.c | check-pkgs-engine
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  CC      $<"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/libmuxlab.a: $(LIB_OBJS)
 	@[ "$(V)" = 1 ] || echo "  AR      $@"
