@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# exercises.sh - every code exercise's grader, proven both ways:
+#   - the reference tree gets full marks (lab/grade EX: exit 0, x/x);
+#   - the exercise's starter.patch still applies, a fresh handout builds
+#     and gets less than full marks with exit 1 (so no check passes on
+#     code that is not there);
+#   - each bug mode listed in the exercise's key/bugs.txt makes the named
+#     check FAIL when the reference is graded with --bug (so the checks
+#     catch the mistakes they are about).
+# Exercises graded from written answers (no starter.patch) have their own
+# tests (tests/integration/ex*.sh).
+#
+#   tests/integration/exercises.sh [--full] [EX...]
+#
+# By default (make test) recordings last 1 s and graders of the same
+# scenario share them (GRADE_CACHE); --full (make grade-all) grades with
+# each exercise's own durations and no sharing.
+# timeout: 900
+. "$(dirname "$0")/common.bash"
+need_muxlab exercises
+
+full=0
+[ "${1:-}" = --full ] && { full=1; shift; }
+if [ $full = 0 ]; then
+	export GRADE_DURATION=${GRADE_DURATION:-1}
+	export GRADE_CACHE=$tmp/cache
+fi
+for t in lttng lttng-sessiond babeltrace2; do
+	have $t || { fail "exercises: $t not installed (make deps)"; exit 1; }
+done
+
+exs=("$@")
+if [ ${#exs[@]} = 0 ]; then
+	for d in "$top"/exercises/[0-9][0-9]-*/; do
+		[ -f "$d/starter.patch" ] && exs+=("$(basename "$d")")
+	done
+fi
+
+# score LOG: "x/y" of the grader's last line
+score() { sed -n 's/^Score: //p' "$1" | tail -n 1; }
+
+# show_fails LOG: the grader's FAIL lines, indented
+show_fails() { grep -E '^== Test .* FAIL' "$1" | head -5 | sed 's/^/    /'; }
+
+for ex in "${exs[@]}"; do
+	n=${ex%%-*}
+	t0=$SECONDS
+	# 1. the reference: full marks
+	log=$tmp/ref-$n.log
+	(cd "$top" && lab/grade "$n") >"$log" 2>&1
+	rc=$? s=$(score "$log")
+	if [ $rc = 0 ] && [ -n "$s" ] && [ "${s%/*}" = "${s#*/}" ]; then
+		pass "$ex: reference tree gets full marks ($s, $((SECONDS - t0)) s)"
+	else
+		fail "$ex: reference tree: exit $rc, score '$s'"
+		show_fails "$log"
+	fi
+
+	# 2. a handout: builds, less than full marks, exit 1. The reference
+	# build is copied in with its times, so make rebuilds only what the
+	# starter patch changed.
+	t0=$SECONDS
+	ho=$tmp/handout-$n
+	if ! (cd "$top" && lab/handout "$n" "$ho") >"$tmp/handout-$n.log" 2>&1; then
+		fail "$ex: lab/handout failed: $(tail -n 2 "$tmp/handout-$n.log" | tr '\n' ' ')"
+	else
+		for b in "$build" "$top/build-tsan"; do
+			[ -d "$b" ] && cp -a "$b" "$ho/$(basename "$b")"
+		done
+		grep -q "TODO($n)" -r "$ho/src" ||
+			fail "$ex: the handout has no TODO($n) in src/"
+		for f in starter.patch key handout.sh; do
+			[ ! -e "$ho/exercises/$ex/$f" ] ||
+				fail "$ex: the handout ships the instructor's $f"
+		done
+		log=$tmp/handout-grade-$n.log
+		(cd "$ho" && lab/grade "$n") >"$log" 2>&1
+		rc=$? s=$(score "$log")
+		if grep -q '^== Test build == OK' "$log"; then
+			pass "$ex: the handout builds"
+		else
+			fail "$ex: the handout does not build"
+			show_fails "$log"
+		fi
+		if [ $rc = 1 ] && [ -n "$s" ] && [ "${s%/*}" -lt "${s#*/}" ]; then
+			pass "$ex: the handout gets less than full marks ($s, exit 1, $((SECONDS - t0)) s)"
+		else
+			fail "$ex: the handout graded exit $rc, score '$s' (want < full, exit 1)"
+			tail -n 5 "$log" | sed 's/^/    /'
+		fi
+		rm -rf "$ho"
+	fi
+
+	# 3. each related bug mode is caught by its check
+	[ -f "$top/exercises/$ex/key/bugs.txt" ] || continue
+	while IFS='|' read -r bug check; do
+		bug=$(echo "$bug" | xargs) check=$(echo "$check" | xargs)
+		case $bug in ''|'#'*) continue ;; esac
+		t0=$SECONDS
+		log=$tmp/bug-$n-$bug.log
+		# only that check (the grader records only what it needs)
+		(cd "$top" && lab/grade "$n" --bug "$bug" "$check") >"$log" 2>&1
+		rc=$?
+		if [ $rc = 1 ] && grep -qF "== Test $check" "$log" &&
+		   grep -F "== Test $check" "$log" | grep -q '== FAIL'; then
+			pass "$ex: --bug $bug caught by '$check' ($((SECONDS - t0)) s)"
+		else
+			fail "$ex: --bug $bug not caught by '$check' (exit $rc)"
+			grep -F "== Test $check" "$log" | sed 's/^/    /'
+		fi
+	done <"$top/exercises/$ex/key/bugs.txt"
+done
+exit $((nfail > 0))
