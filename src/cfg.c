@@ -35,6 +35,7 @@
 #include <sys/socket.h>
 
 #include "cfg.h"
+#include "../lab/peers/peer_args.h"
 #include "lab.h"
 #include "listener.h"
 #include "server.h"
@@ -448,6 +449,30 @@ static int parse_lab_duration(const char *s, double *out)
 }
 
 /*
+ * Would peer-server (<load> 0) or loadgen (<load> 1) start with the options
+ * args[0..n)? Asked to the programs' own parsers (lab/peers/peer_args.h),
+ * so a typo fails here, at -c time, with "FILE:LINE: #@lab peer NAME:
+ * ..." instead of a peer dying at start-up. muxlab's own additions
+ * (--ready-fd, --duration, --seed, --quiet) are left out. 0 or -1.
+ */
+static int check_lab_args(const struct cfg_ctx *ctx, int load,
+			  const char *name, char **args, int n)
+{
+	char *argv[CFG_MAX_ARGS + 2];
+	char prefix[PATH_MAX + 200];
+
+	argv[0] = load ? "loadgen" : "peer-server";
+	memcpy(argv + 1, args, n * sizeof(*args));
+	argv[n + 1] = NULL;
+	snprintf(prefix, sizeof(prefix), "%s:%d: #@lab %s%s%s", ctx->file,
+		 ctx->line, load ? "load" : "peer", name ? " " : "",
+		 name ? name : "");
+	if (load)
+		return loadgen_check_args(prefix, n + 1, argv);
+	return 0;	/* PHASE1 */
+}
+
+/*
  * One "#@lab KEYWORD ARGS..." line (args[0] is "#@lab"). Keywords:
  * duration, mode, seed, bug, peer, load. See docs/scenarios.md.
  */
@@ -539,6 +564,8 @@ static int parse_lab_line(struct cfg_ctx *ctx, char **args, int n)
 		if (n < 3 || strncmp(args[2], "--", 2) != 0)
 			return cfg_err(ctx, "#@lab load: expected loadgen "
 				       "options (--...)");
+		if (check_lab_args(ctx, 1, NULL, args + 2, n - 2) < 0)
+			return -1;
 		if (cfg->nb_loads == LAB_MAX_LOADS)
 			return cfg_err(ctx, "#@lab load: too many loads (max %d)",
 				       LAB_MAX_LOADS);

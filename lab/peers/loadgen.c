@@ -18,7 +18,6 @@
  * SIGINT/SIGTERM handler, which just wakes the loop.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,6 +30,7 @@
 #include "buf.h"
 #include "compiler.h"
 #include "loadgen.h"
+#include "peer_args.h"
 
 #define PROG	"loadgen"
 
@@ -739,6 +739,8 @@ static void lg_report(void)
 
 /* ----------------------------------------------------------- command line */
 
+/* The options are parsed by lg_parse_args() (loadgen_args.c, with their
+ * table): keep this text in step with it. */
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -770,219 +772,6 @@ static void usage(FILE *f)
 "\n"
 "Exit status: 0 if every request succeeded, 1 if some failed (or none\n"
 "succeeded in a run that was not interrupted), 2 on a usage error.\n");
-}
-
-enum {
-	OPT_PROTO = 1, OPT_TARGET, OPT_CONNS, OPT_CONC, OPT_RATE, OPT_DUR,
-	OPT_REQS, OPT_PATH, OPT_PHASES, OPT_SEED, OPT_TIMEOUT, OPT_CHECK,
-	OPT_JSON, OPT_QUIET, OPT_HELP,
-};
-
-static const struct option lg_options[] = {
-	{ "proto",	 required_argument, NULL, OPT_PROTO },
-	{ "target",	 required_argument, NULL, OPT_TARGET },
-	{ "connections", required_argument, NULL, OPT_CONNS },
-	{ "concurrency", required_argument, NULL, OPT_CONC },
-	{ "rate",	 required_argument, NULL, OPT_RATE },
-	{ "duration",	 required_argument, NULL, OPT_DUR },
-	{ "requests",	 required_argument, NULL, OPT_REQS },
-	{ "path",	 required_argument, NULL, OPT_PATH },
-	{ "phases",	 required_argument, NULL, OPT_PHASES },
-	{ "seed",	 required_argument, NULL, OPT_SEED },
-	{ "timeout",	 required_argument, NULL, OPT_TIMEOUT },
-	{ "check-body",	 no_argument,	    NULL, OPT_CHECK },
-	{ "json",	 no_argument,	    NULL, OPT_JSON },
-	{ "quiet",	 no_argument,	    NULL, OPT_QUIET },
-	{ "help",	 no_argument,	    NULL, OPT_HELP },
-	{ NULL, 0, NULL, 0 }
-};
-
-/* A non-negative decimal number, fractions allowed (--rate, --duration). */
-static int parse_real(const char *opt, const char *s, double max, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= 0) || v > max) {
-		fprintf(stderr, PROG ": bad value for --%s: '%s'\n", opt, s);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-/* "A:P[@W],A:P[@W]..." into lg_cfg.targets. */
-static int parse_targets(const char *arg)
-{
-	char *copy = strdup(arg), *save = NULL, *tok;
-	int ret = -1;
-
-	if (!copy)
-		return -1;
-	for (tok = strtok_r(copy, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
-		struct lg_target *t;
-		char *at = strchr(tok, '@');
-		uint64_t w = 1;
-
-		if (lg_cfg.nb_targets == LG_MAX_TARGETS) {
-			fprintf(stderr, PROG ": at most %d targets\n",
-				LG_MAX_TARGETS);
-			goto out;
-		}
-		t = &lg_cfg.targets[lg_cfg.nb_targets];
-		if (at) {
-			*at = 0;
-			if (peer_parse_num(PROG, "target weight", at + 1, 1,
-					   1000, &w) < 0)
-				goto out;
-		}
-		if (peer_parse_addr(tok, &t->addr) < 0 ||
-		    t->addr.sin_port == 0) {
-			fprintf(stderr, PROG ": bad target '%s' (want "
-				"127.0.0.1:PORT[@WEIGHT])\n", tok);
-			goto out;
-		}
-		peer_addr_str(&t->addr, t->addr_str, sizeof(t->addr_str));
-		t->weight = (unsigned int)w;
-		lg_cfg.nb_targets++;
-	}
-	ret = lg_cfg.nb_targets ? 0 : -1;
-	if (ret < 0)
-		fprintf(stderr, PROG ": empty --target\n");
-out:
-	free(copy);
-	return ret;
-}
-
-static void parse_args(int argc, char **argv)
-{
-	int have_proto = 0, have_dur = 0;
-	double dur = 10;
-	uint64_t v;
-	int opt;
-
-	lg_cfg.connections = 10;
-	lg_cfg.concurrency = 1;
-	lg_cfg.seed = 1;
-	lg_cfg.timeout_ms = 5000;
-	strcpy(lg_cfg.path, "/");
-
-	while ((opt = getopt_long(argc, argv, "", lg_options, NULL)) != -1) {
-		switch (opt) {
-		case OPT_PROTO:
-			if (strcmp(optarg, "h1") == 0)
-				lg_cfg.proto = LG_PROTO_H1;
-			else if (strcmp(optarg, "h2") == 0)
-				lg_cfg.proto = LG_PROTO_H2;
-			else {
-				fprintf(stderr, PROG ": unknown --proto '%s' "
-					"(h1 or h2)\n", optarg);
-				exit(2);
-			}
-			have_proto = 1;
-			break;
-		case OPT_TARGET:
-			if (parse_targets(optarg) < 0)
-				exit(2);
-			break;
-		case OPT_CONNS:
-			if (peer_parse_num(PROG, "connections", optarg, 1,
-					   10000, &v) < 0)
-				exit(2);
-			lg_cfg.connections = (int)v;
-			break;
-		case OPT_CONC:
-			if (peer_parse_num(PROG, "concurrency", optarg, 1,
-					   1000, &v) < 0)
-				exit(2);
-			lg_cfg.concurrency = (int)v;
-			break;
-		case OPT_RATE:
-			if (parse_real("rate", optarg, 10000000, &lg_cfg.rate))
-				exit(2);
-			break;
-		case OPT_DUR:
-			if (parse_real("duration", optarg, 86400, &dur) < 0)
-				exit(2);
-			have_dur = 1;
-			break;
-		case OPT_REQS:
-			if (peer_parse_num(PROG, "requests", optarg, 1,
-					   UINT64_MAX / 2,
-					   &lg_cfg.requests) < 0)
-				exit(2);
-			break;
-		case OPT_PATH:
-			if (optarg[0] != '/' ||
-			    strlen(optarg) >= sizeof(lg_cfg.path) ||
-			    strpbrk(optarg, " \r\n\t")) {
-				fprintf(stderr, PROG ": bad --path '%s' (must "
-					"start with '/', no spaces)\n", optarg);
-				exit(2);
-			}
-			strcpy(lg_cfg.path, optarg);
-			break;
-		case OPT_PHASES:
-			if (peer_parse_num(PROG, "phases", optarg, 1,
-					   86400000, &lg_cfg.phases_ms) < 0)
-				exit(2);
-			break;
-		case OPT_SEED:
-			if (peer_parse_num(PROG, "seed", optarg, 0, UINT64_MAX,
-					   &lg_cfg.seed) < 0)
-				exit(2);
-			break;
-		case OPT_TIMEOUT:
-			if (peer_parse_num(PROG, "timeout", optarg, 1,
-					   3600000, &lg_cfg.timeout_ms) < 0)
-				exit(2);
-			break;
-		case OPT_CHECK:
-			lg_cfg.check_body = 1;
-			break;
-		case OPT_JSON:
-			lg_cfg.json = 1;
-			break;
-		case OPT_QUIET:
-			lg_cfg.quiet = 1;
-			break;
-		case OPT_HELP:
-			usage(stdout);
-			exit(0);
-		default:
-			usage(stderr);
-			exit(2);
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, PROG ": unexpected argument '%s'\n",
-			argv[optind]);
-		exit(2);
-	}
-	if (!have_proto || !lg_cfg.nb_targets) {
-		fprintf(stderr, PROG ": --proto and --target are required\n");
-		usage(stderr);
-		exit(2);
-	}
-	if (lg_cfg.proto == LG_PROTO_H1 && lg_cfg.concurrency > 1) {
-		fprintf(stderr, PROG ": --concurrency is for h2; h1 keeps one "
-			"request per connection (use --connections)\n");
-		exit(2);
-	}
-	if (have_dur && dur == 0 && !lg_cfg.requests) {
-		fprintf(stderr, PROG ": --duration 0 needs --requests\n");
-		exit(2);
-	}
-	lg_cfg.duration_ms = (uint64_t)llround(dur * 1000);
-	if (lg_cfg.connections < lg_cfg.nb_targets) {
-		fprintf(stderr, PROG ": %d connection(s) for %d targets: each "
-			"target needs one at least\n", lg_cfg.connections,
-			lg_cfg.nb_targets);
-		exit(2);
-	}
 }
 
 /* Spread the connection slots over the targets by weight, with the smooth
@@ -1048,7 +837,18 @@ int main(int argc, char **argv)
 	long nofile;
 	int i;
 
-	parse_args(argc, argv);
+	switch (lg_parse_args(PROG, argc, argv, &lg_cfg, 0)) {
+	case PEER_ARGS_OK:
+		break;
+	case PEER_ARGS_HELP:
+		usage(stdout);
+		return 0;
+	case PEER_ARGS_USAGE:
+		usage(stderr);
+		return 2;
+	default:
+		return 2;
+	}
 	lg.proto = lg_cfg.proto == LG_PROTO_H1 ? &lg_proto_h1 : &lg_proto_h2;
 	if (!lg.proto->send) {
 		fprintf(stderr, PROG ": --proto %s is not available in this "

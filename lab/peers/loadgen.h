@@ -157,6 +157,12 @@ struct lg_cfg {
 
 extern struct lg_cfg lg_cfg;
 
+/* Parse loadgen's command line into <cfg> (zeroed by the caller):
+ * loadgen_args.c, which muxlab links too (peer_args.h). Returns a
+ * PEER_ARGS_* code, errors printed on stderr after "<prog>: ". */
+int lg_parse_args(const char *prog, int argc, char **argv,
+		  struct lg_cfg *cfg, unsigned int flags);
+
 /* The clock of the loop, in us: what handlers use for timestamps. */
 uint64_t lg_now(void);
 

@@ -337,55 +337,7 @@ int peer_loop_run(struct peer_loop *loop)
 	return 0;
 }
 
-/* -------------------------------------------------------------- addresses */
-
-/* Parse an IPv4 "A.B.C.D:PORT", ":PORT" or "PORT". Any thread. 0 or -1. */
-int peer_parse_addr(const char *s, struct sockaddr_in *sa)
-{
-	char host[64];
-	const char *colon = strrchr(s, ':');
-	const char *port = colon ? colon + 1 : s;
-	char *end;
-	unsigned long p;
-
-	memset(sa, 0, sizeof(*sa));
-	sa->sin_family = AF_INET;
-
-	if (!*port)
-		return -1;
-	errno = 0;
-	p = strtoul(port, &end, 10);
-	if (errno || *end || p > 65535 || *port == '-' || *port == '+')
-		return -1;
-	sa->sin_port = htons((uint16_t)p);
-
-	if (!colon || colon == s) {
-		sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		return 0;
-	}
-	if ((size_t)(colon - s) >= sizeof(host))
-		return -1;
-	memcpy(host, s, colon - s);
-	host[colon - s] = 0;
-	if (strcmp(host, "localhost") == 0) {
-		sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		return 0;
-	}
-	if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
-		return -1;
-	return 0;
-}
-
-/* "A.B.C.D:PORT" of <sa> in <buf>. Any thread. Returns <buf>. */
-const char *peer_addr_str(const struct sockaddr_in *sa, char *buf, size_t size)
-{
-	char ip[INET_ADDRSTRLEN];
-
-	if (!inet_ntop(AF_INET, &sa->sin_addr, ip, sizeof(ip)))
-		strcpy(ip, "?");
-	snprintf(buf, size, "%s:%u", ip, ntohs(sa->sin_port));
-	return buf;
-}
+/* ---------------------------------------------------------------- sockets */
 
 /*
  * Open a non-blocking listener on <sa>, writing back the bound port (so
@@ -608,28 +560,4 @@ void peer_hist_merge(struct peer_hist *dst, const struct peer_hist *src)
 	dst->sum += src->sum;
 	if (src->max > dst->max)
 		dst->max = src->max;
-}
-
-/* ------------------------------------------------------- command lines */
-
-/* Strict decimal parse for option --<opt>. Any thread. 0 or -1. */
-int peer_parse_num(const char *prog, const char *opt, const char *s,
-		   uint64_t min, uint64_t max, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
-		goto bad;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		goto bad;
-	*out = v;
-	return 0;
-bad:
-	fprintf(stderr, "%s: bad value for --%s: '%s' (expected %llu..%llu)\n",
-		prog, opt, s ? s : "", (unsigned long long)min,
-		(unsigned long long)max);
-	return -1;
 }

@@ -208,4 +208,8 @@ void peer_hist_merge(struct peer_hist *dst, const struct peer_hist *src);
 int peer_parse_num(const char *prog, const char *opt, const char *s,
 		   uint64_t min, uint64_t max, uint64_t *out);
 
+/* getopt_long() (with opterr = 0) returned '?': print why, as
+ * "<prog>: unknown ... option '--x'" or "option '--x' needs a value". */
+void peer_getopt_error(const char *prog, char **argv);
+
 #endif /* MUXLAB_PEER_H */

@@ -42,6 +42,9 @@ expect_cfg_error server-keyword 10 '\tserver s2 127.0.0.1:19998 weight 10\n'
 expect_cfg_error lab-keyword 10 '#@lab colour blue\n'
 expect_cfg_error lab-duration 10 '#@lab duration forever\n'
 expect_cfg_error lab-peer-unknown 10 '#@lab peer nobody --proto h1 --listen 127.0.0.1:19997\n'
+# peer and load options go through the programs' own parsers at -c time
+expect_cfg_error lab-load-typo 10 '#@lab load --proto h1 --target 127.0.0.1:18999 --conections 4\n'
+expect_cfg_error lab-load-value 10 '#@lab load --proto h1 --target 127.0.0.1:18999 --rate fast\n'
 
 # command line
 out=$("$muxlab" -f "$good" -c 2>&1) && pass "good scenario -c: exit 0" ||

@@ -398,6 +398,15 @@ static void test_errors(void)
 	expect_error("lab-peer-dup", "#@lab peer s1 --proto h1\n"
 		     "#@lab peer s1 --proto h1\n", 11, "already declared");
 	expect_error("lab-load", "#@lab load\n", 10, "loadgen");
+	/* the loadgen's own parser checks the options */
+	expect_error("lab-load-typo", "#@lab load --proto h1 --target "
+		     "127.0.0.1:18901 --conections 4\n", 10, "'--conections'");
+	expect_error("lab-load-value", "#@lab load --proto h3 --target "
+		     "127.0.0.1:18901\n", 10, "--proto 'h3'");
+	expect_error("lab-load-noarg", "#@lab load --proto h1 --target "
+		     "127.0.0.1:18901 --rate\n", 10, "needs a value");
+	expect_error("lab-load-help", "#@lab load --proto h1 --target "
+		     "127.0.0.1:18901 --help\n", 10, "--help");
 	/* indented lab lines count too, "#@labx" is a plain comment */
 	expect_error("lab-indent", "  #@lab durationn 3\n", 10, "durationn");
 	{
