@@ -73,9 +73,30 @@ for ex in "${exs[@]}"; do
 			[ ! -e "$ho/exercises/$ex/$f" ] ||
 				fail "$ex: the handout ships the instructor's $f"
 		done
+		# two hints, remembered in the handout and reported by the grade
+		(cd "$ho" && lab/hint "$n" && lab/hint "$n") >"$tmp/hint-$n.log" 2>&1 ||
+			fail "$ex: lab/hint failed: $(tail -n 1 "$tmp/hint-$n.log")"
+		grep -q -- '-- hint 2 of' "$tmp/hint-$n.log" ||
+			fail "$ex: the second lab/hint did not print hint 2"
 		log=$tmp/handout-grade-$n.log
-		(cd "$ho" && lab/grade "$n") >"$log" 2>&1
+		(cd "$ho" && lab/grade "$n" --results "$tmp/results-$n.json") >"$log" 2>&1
 		rc=$? s=$(score "$log")
+		grep -q '^Hints used: 2 of' "$log" &&
+			pass "$ex: the grade reports the 2 hints used" ||
+			fail "$ex: the grade does not report 2 hints used: $(grep '^Hints' "$log")"
+		if python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+got = "%d/%d" % (r["score"], r["max"])
+assert got == sys.argv[2], (got, sys.argv[2])
+assert r["hints_used"] == 2
+assert sum(t["points"] for t in r["tests"]) == r["score"]
+assert all(t["ok"] or t["why"] for t in r["tests"])
+' "$tmp/results-$n.json" "$s" 2>"$tmp/json-$n.err"; then
+			pass "$ex: --results JSON agrees with the report"
+		else
+			fail "$ex: --results JSON: $(tail -n 1 "$tmp/json-$n.err")"
+		fi
 		if grep -q '^== Test build == OK' "$log"; then
 			pass "$ex: the handout builds"
 		else
