@@ -28,6 +28,8 @@ struct activity {
 	uint64_t conn_new[SIDE_COUNT];
 	uint64_t idle_refused;
 	uint64_t purged;
+	uint64_t purge_race;		/* a purged conn found back in an idle
+					 * list, dropped (_srv_drop_if_purged) */
 	uint64_t wakeups_remote;
 	uint64_t fd_late_events;	/* poller events dropped: the fd had
 					 * been taken over meanwhile */

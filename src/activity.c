@@ -120,6 +120,7 @@ void activity_report(FILE *f, double seconds)
 	put(f, "flag_clear", s.flag_clear);
 	put(f, "idle_refused", s.idle_refused);
 	put(f, "purged", s.purged);
+	put(f, "purge_race", s.purge_race);
 	put(f, "conn_new_front", s.conn_new[SIDE_FRONT]);
 	put(f, "conn_new_back", s.conn_new[SIDE_BACK]);
 	put(f, "wakeups_remote", s.wakeups_remote);

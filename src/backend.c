@@ -65,13 +65,17 @@ struct server *backend_select(struct stream *s)
 /* Holding thread <thr>'s lock, try to take over a conn with <hash> from
  * <head> (one of <thr>'s lists): each candidate in turn, until a mux
  * takeover() succeeds. The winner leaves the list before the lock is
- * released, so nobody else can find it. */
+ * released, so nobody else can find it. A conn the purge queued for
+ * destruction is dropped, never stolen (_srv_drop_if_purged()). */
 static struct connection *_conn_steal_from(struct list *head, uint64_t hash,
 					   int thr)
 {
-	struct connection *conn = NULL;
+	struct connection *conn, *prev = NULL;
 
-	while ((conn = _srv_lookup_conn(head, hash, conn)) != NULL) {
+	while ((conn = _srv_lookup_conn(head, hash, prev)) != NULL) {
+		if (_srv_drop_if_purged(conn, thr))
+			continue;	/* dying: out of the list now */
+		prev = conn;
 		if (!conn->mux->takeover)
 			continue;
 		if (conn->mux->takeover(conn, thr) == 0) {
@@ -96,7 +100,9 @@ static struct connection *_conn_steal_from(struct list *head, uint64_t hash,
  * 1. Own thread, blocking lock (SITE_BACKEND_GET): the conn may be being
  *    migrated right now by another thread, which holds this lock. Look up
  *    the requested list (idle falls back to safe), delete the node while
- *    still locked.
+ *    still locked. A conn that is also queued for destruction (only a
+ *    broken io_cb puts one back) is dropped, never reused
+ *    (_srv_drop_if_purged()).
  * 2. If the pool is below pool-low-conn and FDs are plentiful, do not
  *    steal: new connections are cheaper than contention.
  * 3. Other threads from srv->next_takeover, skipping ourselves and threads
@@ -123,10 +129,12 @@ struct connection *conn_backend_get(struct stream *s, struct server *srv,
 
 	(void)s;
 	idle_lock(tid, SITE_BACKEND_GET);
-	conn = _srv_lookup_conn(is_safe ? &pt->safe_conns : &pt->idle_conns,
-				hash, NULL);
-	if (!conn && !is_safe)
-		conn = _srv_lookup_conn(&pt->safe_conns, hash, NULL);
+	do {
+		conn = _srv_lookup_conn(is_safe ? &pt->safe_conns :
+					&pt->idle_conns, hash, NULL);
+		if (!conn && !is_safe)
+			conn = _srv_lookup_conn(&pt->safe_conns, hash, NULL);
+	} while (conn && _srv_drop_if_purged(conn, tid));
 	if (conn)
 		_conn_delete_from_tree(conn, REASON_REUSE);
 	idle_unlock(tid, SITE_BACKEND_GET);

@@ -449,6 +449,34 @@ static int parse_lab_duration(const char *s, double *out)
 }
 
 /*
+ * Parse "#@lab delay SITE MICROSECONDS": a delay point of lab.c and how
+ * long to wait there, 0 (off) to LAB_DELAY_MAX_US.
+ */
+static int parse_lab_delay(struct cfg_ctx *ctx, char **args, int n)
+{
+	enum lab_delay_site site;
+	unsigned long v;
+	char *end;
+
+	if (n != 4)
+		return cfg_err(ctx, "#@lab delay: expected SITE MICROSECONDS "
+			       "(sites: %s)", delay_names());
+	site = delay_lookup(args[2]);
+	if (site == DELAY_COUNT)
+		return cfg_err(ctx, "#@lab delay: unknown site '%s' (sites: "
+			       "%s)", args[2], delay_names());
+	errno = 0;
+	v = strtoul(args[3], &end, 10);
+	if (!isdigit((unsigned char)args[3][0]) || errno || *end ||
+	    v > LAB_DELAY_MAX_US)
+		return cfg_err(ctx, "#@lab delay %s: '%s' is not a number of "
+			       "microseconds from 0 to %u", args[2], args[3],
+			       LAB_DELAY_MAX_US);
+	ctx->cfg->delay_us[site] = (unsigned int)v;
+	return 0;
+}
+
+/*
  * Would peer-server (<load> 0) or loadgen (<load> 1) start with the options
  * args[0..n)? Asked to the programs' own parsers (lab/peers/peer_args.h),
  * so a typo fails here, at -c time, with "FILE:LINE: #@lab peer NAME:
@@ -474,7 +502,7 @@ static int check_lab_args(const struct cfg_ctx *ctx, int load,
 
 /*
  * One "#@lab KEYWORD ARGS..." line (args[0] is "#@lab"). Keywords:
- * duration, mode, seed, bug, peer, load. See docs/scenarios.md.
+ * duration, mode, seed, bug, delay, peer, load. See docs/scenarios.md.
  */
 static int parse_lab_line(struct cfg_ctx *ctx, char **args, int n)
 {
@@ -484,7 +512,7 @@ static int parse_lab_line(struct cfg_ctx *ctx, char **args, int n)
 	cfg->has_lab = 1;
 	if (n < 2)
 		return cfg_err(ctx, "empty #@lab line (expected duration, "
-			       "mode, seed, bug, peer or load)");
+			       "mode, seed, bug, delay, peer or load)");
 
 	if (strcmp(kw, "duration") == 0) {
 		if (n != 3 || parse_lab_duration(args[2], &cfg->duration) < 0)
@@ -531,6 +559,8 @@ static int parse_lab_line(struct cfg_ctx *ctx, char **args, int n)
 			return -1;
 		return 0;
 	}
+	if (strcmp(kw, "delay") == 0)
+		return parse_lab_delay(ctx, args, n);
 	if (strcmp(kw, "peer") == 0) {
 		struct lab_peer *p;
 
@@ -577,7 +607,7 @@ static int parse_lab_line(struct cfg_ctx *ctx, char **args, int n)
 		return 0;
 	}
 	return cfg_err(ctx, "unknown #@lab keyword '%s' (expected duration, "
-		       "mode, seed, bug, peer or load)", kw);
+		       "mode, seed, bug, delay, peer or load)", kw);
 }
 
 /* ------------------------------------------------------------- sections */

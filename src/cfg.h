@@ -16,9 +16,11 @@
 #define MUXLAB_CFG_H
 
 #include <stdint.h>
+#include "lab-t.h"
 #include "proxy-t.h"
 
 #define LAB_MAX_PEERS	16
+#define LAB_DELAY_MAX_US	1000000	/* "#@lab delay": at most 1 s */
 #define LAB_MAX_LOADS	8
 
 /* defaults applied when a scenario sets nothing (docs/scenarios.md) */
@@ -53,6 +55,7 @@ struct cfg {
 	double duration;		/* seconds, 0 = until signal */
 	uint64_t seed;			/* CFG_DEF_SEED unless set */
 	int seed_set;			/* "#@lab seed" seen */
+	unsigned int delay_us[DELAY_COUNT];	/* "#@lab delay", 0 = off */
 	int nb_peers;
 	struct lab_peer peers[LAB_MAX_PEERS];
 	int nb_loads;

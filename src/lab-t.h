@@ -21,7 +21,30 @@ enum bug_id {
 				 * stealer, not its thread (1662cdb0c) */
 	BUG_IDLE_THR_COUNTER,	/* steal fixes curr_idle_thr[tid] instead of
 				 * the victim's (9c13b62b4) */
+	BUG_PURGE_REINSERT,	/* io_cb takes the LIST bits for list
+				 * membership and re-inserts a purged conn
+				 * (5e1b0e7bf, 9481cef94) */
 	BUG_COUNT
+};
+
+/*
+ * Delay points: a named place in the engine where a lab knob
+ * ("#@lab delay SITE US", muxlab --delay SITE=US) makes the thread wait,
+ * to widen one race window so that a rare race happens within seconds.
+ * Off (0) by default. The table of names is lab.c's delay_table[].
+ */
+enum lab_delay_site {
+	DELAY_PURGE_WINDOW = 0,	/* the purge, between moving a thread's conns
+				 * to its to-remove list and waking the
+				 * thread's cleanup task */
+	DELAY_CTX_READ,		/* the scheduler, between copying a USR1
+				 * tasklet's context and calling it */
+	DELAY_COUNT
+};
+
+struct delay_desc {
+	const char *name;	/* SITE in "#@lab delay SITE US" */
+	const char *what;	/* one line for --help and errors */
 };
 
 struct bug_desc {

@@ -25,6 +25,7 @@
  * engine thread; the main thread then calls threads_request_stop(). SIGPIPE
  * is ignored (a closed socket shows up as EPIPE).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -91,7 +92,9 @@ static struct {
 	int check_only;
 	int no_load;		/* --no-load: skip "#@lab load" */
 	int no_peers;		/* --no-peers: skip "#@lab peer" */
-} opt = { .mode = -1, .duration = -1 };
+	int delay_us[DELAY_COUNT];	/* --delay, -1 = from the scenario */
+} opt = { .mode = -1, .duration = -1,
+	  .delay_us = { [0 ... DELAY_COUNT - 1] = -1 } };
 
 static struct child peers[LAB_MAX_PEERS];
 static int nb_peer_procs;
@@ -146,6 +149,9 @@ static void usage(FILE *f)
 "                     one, run until SIGINT/SIGTERM\n"
 "  --seed N           seed handed to the load generators (overrides\n"
 "                     '#@lab seed', default %d)\n"
+"  --delay SITE=US    wait US microseconds at delay point SITE to widen a\n"
+"                     race window (overrides '#@lab delay'; 0 = off;\n"
+"                     sites: %s)\n"
 "  --quiet            no activity report, no peer chatter\n"
 "  --no-load          start the '#@lab peer' servers but not the '#@lab\n"
 "                     load' generators (drive it with curl, wrk...)\n"
@@ -157,7 +163,7 @@ static void usage(FILE *f)
 "\n"
 "Exit status: 0 clean run, 1 usage/config/start-up error, 2 a peer or load\n"
 "generator failed, 3 objects leaked at shutdown.\n",
-		CFG_DEF_SEED);
+		CFG_DEF_SEED, delay_names());
 }
 
 static void list_bugs(void)
@@ -176,16 +182,48 @@ static void list_bugs(void)
 	}
 }
 
+/* --delay SITE=US: how long to wait at delay point SITE (lab.h). */
+static int parse_delay_opt(const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	enum lab_delay_site site = DELAY_COUNT;
+	unsigned long us;
+	char name[32], *end;
+
+	if (eq && (size_t)(eq - arg) < sizeof(name)) {
+		memcpy(name, arg, eq - arg);
+		name[eq - arg] = 0;
+		site = delay_lookup(name);
+	}
+	if (site == DELAY_COUNT) {
+		fprintf(stderr, PROG ": --delay: expected SITE=MICROSECONDS "
+			"with SITE one of: %s\n", delay_names());
+		return -1;
+	}
+	errno = 0;
+	us = strtoul(eq + 1, &end, 10);
+	if (!isdigit((unsigned char)eq[1]) || errno || *end ||
+	    us > LAB_DELAY_MAX_US) {
+		fprintf(stderr, PROG ": --delay %s: '%s' is not a number of "
+			"microseconds from 0 to %u\n", name, eq + 1,
+			LAB_DELAY_MAX_US);
+		return -1;
+	}
+	opt.delay_us[site] = (int)us;
+	return 0;
+}
+
 static int parse_options(int argc, char **argv)
 {
 	enum { O_MODE = 256, O_BUG, O_LIST_BUGS, O_DURATION, O_SEED,
-	       O_QUIET, O_NO_LOAD, O_NO_PEERS, O_HELP, O_VERSION };
+	       O_DELAY, O_QUIET, O_NO_LOAD, O_NO_PEERS, O_HELP, O_VERSION };
 	static const struct option lopts[] = {
 		{ "mode",	required_argument, NULL, O_MODE },
 		{ "bug",	required_argument, NULL, O_BUG },
 		{ "list-bugs",	no_argument,	   NULL, O_LIST_BUGS },
 		{ "duration",	required_argument, NULL, O_DURATION },
 		{ "seed",	required_argument, NULL, O_SEED },
+		{ "delay",	required_argument, NULL, O_DELAY },
 		{ "quiet",	no_argument,	   NULL, O_QUIET },
 		{ "no-load",	no_argument,	   NULL, O_NO_LOAD },
 		{ "no-peers",	no_argument,	   NULL, O_NO_PEERS },
@@ -251,6 +289,10 @@ static int parse_options(int argc, char **argv)
 				return -1;
 			}
 			opt.seed_set = 1;
+			break;
+		case O_DELAY:
+			if (parse_delay_opt(optarg) < 0)
+				return -1;
 			break;
 		case 'h':
 		case O_HELP:
@@ -773,6 +815,10 @@ int main(int argc, char **argv)
 	if (opt.seed_set)
 		cfg->seed = opt.seed;
 	duration = opt.duration > 0 ? opt.duration : cfg->duration;
+	for (i = 0; i < DELAY_COUNT; i++)
+		lab_delay_us[i] = opt.delay_us[i] >= 0 ?
+				  (unsigned int)opt.delay_us[i] :
+				  cfg->delay_us[i];
 
 	if (opt.check_only) {
 		printf("%s: configuration is valid (%d thread%s, %d peer%s, "
@@ -825,12 +871,18 @@ int main(int argc, char **argv)
 	TRACE(run_start, lab_mode, bug_name, nbthread, cfg->seed,
 	      strrchr(cfg->file, '/') ? strrchr(cfg->file, '/') + 1 : cfg->file,
 	      TASK_F_USR1);
-	if (!opt.quiet)
+	if (!opt.quiet) {
 		fprintf(stderr, PROG ": %s mode=%s bug=%s nbthread=%d seed=%llu "
-			"duration=%g\n", cfg->file,
+			"duration=%g", cfg->file,
 			lab_mode == MODE_USR1 ? "usr1" : "legacy",
 			*bug_name ? bug_name : "none", nbthread,
 			(unsigned long long)cfg->seed, duration);
+		for (i = 0; i < DELAY_COUNT; i++)
+			if (lab_delay_us[i])
+				fprintf(stderr, " delay %s=%uus",
+					delay_table[i].name, lab_delay_us[i]);
+		fputc('\n', stderr);
+	}
 
 	t0 = mono_s();
 	if (threads_start(&hooks) < 0) {

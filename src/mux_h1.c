@@ -743,9 +743,11 @@ struct task *h1_io_cb(struct task *t, void *ctx, unsigned int state)
 		conn = h1c->conn;
 
 		/* Take the connection out of its list while we work
-		 * on it, so that no stealer can find it meanwhile.
+		 * on it, so that no stealer can find it meanwhile. Ask
+		 * the list, not the LIST bits: a conn the purge queued
+		 * for destruction keeps them and must not go back.
 		 */
-		conn_in_list = conn->flags & CO_FL_LIST_MASK;
+		conn_in_list = _conn_in_idle_list(conn);
 		if (conn_in_list)
 			_conn_delete_from_tree(conn, REASON_IO);
 

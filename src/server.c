@@ -26,7 +26,10 @@
  * them on their owner thread. The move leaves the CO_FL_*_LIST bits set:
  * the conn is still accounted as idle until conn_free() releases it. That
  * is faithful to the seed, and it is the window in which the 2023 and 2025
- * bugs (5e1b0e7bf, 9481cef94) re-inserted a dying conn into an idle list.
+ * bugs (5e1b0e7bf, 9481cef94) re-inserted a dying conn into an idle list:
+ * an io_cb that runs in it must not take the LIST bits for "in a list"
+ * (_conn_in_idle_list(); BUG_PURGE_REINSERT puts the mistake back, and
+ * _srv_drop_if_purged() keeps the lab alive when it happens).
  *
  * The lock: a test-and-test-and-set spinlock with a pause, one per thread
  * on its own cache line. Wait and hold times are measured (clock_gettime)
@@ -43,6 +46,7 @@
 #include "compiler.h"
 #include "connection.h"
 #include "fd.h"
+#include "lab.h"
 #include "proxy-t.h"
 #include "server.h"
 #include "task.h"
@@ -311,6 +315,71 @@ void _srv_insert_conn(struct server *srv, struct connection *conn,
 	TRACE(idle_insert, tid, conn->id, conn->mux->id, srv->puid, which);
 }
 
+/*
+ * _conn_in_idle_list - is <conn> linked in an idle or safe list right now?
+ * @conn: a back conn of the calling thread, whose io_cb runs
+ *
+ * The io_cb prologue's question: "must I put this conn back into a list
+ * when I am done?". The LIST bits cannot answer it: they say what the
+ * server accounts the conn as, and the purge leaves them set when it
+ * moves a conn to the to-remove list (its counters are fixed when the
+ * conn is freed). Reading them as "in a list" re-inserts a conn that is
+ * queued for destruction, where another thread can steal it or this one
+ * reuse it while the cleanup task destroys it (HAProxy 5e1b0e7bf, then
+ * 9481cef94, which settled on testing the membership itself). So look at
+ * the list node: a purged conn is in no idle list, only on its thread's
+ * to-remove list, and gets 0 here.
+ *
+ * Return: CO_FL_SAFE_LIST or CO_FL_IDLE_LIST for the list it is in, 0 if
+ * it is in none (in use, in the available list, or purged).
+ * Context: the conn's owner thread, holding its own idle_conns_lock (a
+ * stealer changes the node under that lock).
+ */
+int _conn_in_idle_list(const struct connection *conn)
+{
+	const struct conn_hash_node *node = &conn->hash_node;
+
+	BUG_ON(!idle_lock_held(tid));
+	if (bug_on_mode(BUG_PURGE_REINSERT))
+		return conn->flags & CO_FL_LIST_MASK;	/* BUG: accounted, but
+							 * maybe purged */
+	if (node->in != LIST_IDLE && node->in != LIST_SAFE)
+		return 0;
+	/* linked in an idle list means accounted as idle, and ours */
+	BUG_ON(!(conn->flags & CO_FL_LIST_MASK) || node->thr != tid);
+	return node->in == LIST_SAFE ? CO_FL_SAFE_LIST : CO_FL_IDLE_LIST;
+}
+
+/*
+ * _srv_drop_if_purged - never hand out a conn that is being destroyed
+ * @conn: a conn just found in thread <thr>'s idle or safe list
+ * @thr:  whose list
+ *
+ * A conn can be in an idle list and on the to-remove list at once only
+ * if an io_cb re-inserted it after the purge moved it (BUG_PURGE_REINSERT,
+ * or exercise 07 before it is done). In HAProxy the reuse or the steal
+ * would go ahead and the owner's cleanup task would then destroy the conn
+ * under its new user: a use-after-free (the crash 4a6dec719 describes). The
+ * lab must survive to keep the trace, so it stops there: it takes the conn
+ * out of the idle list (idle_remove reason=purge) and leaves it to the
+ * cleanup task, which destroys it as the purge meant. Counted in
+ * ACT.purge_race ("purge_race" in the activity report). The trace shows the
+ * mistake itself, the idle_insert (invariant 7).
+ *
+ * Return: 1 if <conn> was dropped (the caller looks for another one), 0
+ * if it may be used.
+ * Context: holding <thr>'s idle_conns_lock.
+ */
+int _srv_drop_if_purged(struct connection *conn, int thr)
+{
+	BUG_ON(!idle_lock_held(thr));
+	if (likely(!list_inlist(&conn->toremove_list)))
+		return 0;
+	_conn_delete_from_tree(conn, REASON_PURGE);
+	ACT.purge_race++;
+	return 1;
+}
+
 /* Take <conn> off <thr>'s to-remove list if it is on it. Caller holds
  * <thr>'s lock. */
 static void _conn_delete_from_toremove(struct connection *conn, int thr,
@@ -570,6 +639,8 @@ static int _srv_migrate_conns_to_remove(struct server *srv,
 
 	while (n < max && !list_isempty(head)) {
 		conn = list_elem(head->n, struct conn_hash_node, list)->conn;
+		if (_srv_drop_if_purged(conn, thr))
+			continue;	/* re-inserted: already queued */
 		_conn_delete_from_tree(conn, REASON_PURGE);
 		_srv_insert_conn(srv, conn, LIST_TOREMOVE, thr);
 		n++;
@@ -615,9 +686,14 @@ static void srv_purge_server(struct server *srv)
 				moved += _srv_migrate_conns_to_remove(srv,
 						LIST_SAFE, i, max_conn - moved);
 			idle_unlock(i, SITE_PURGE);
-			if (moved)
+			if (moved) {
+				/* the moved conns are out of every list but
+				 * still alive until the cleanup task runs: the
+				 * window of the 2023/2025 bugs */
+				lab_delay(DELAY_PURGE_WINDOW);
 				task_wakeup(idle_conns[i].cleanup_task,
 					    TASK_WOKEN_OTHER);
+			}
 		}
 		i = i + 1 == nbthread ? 0 : i + 1;
 		if (i == tid)

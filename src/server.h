@@ -65,6 +65,18 @@ static inline struct connection *_srv_lookup_conn(struct list *head,
 	return NULL;
 }
 
+/* The io_cb prologue's test: CO_FL_SAFE_LIST or CO_FL_IDLE_LIST if <conn>
+ * is linked in that list of the calling thread, 0 if in none (a conn the
+ * purge moved to the to-remove list keeps its LIST bits but is in none:
+ * HAProxy 9481cef94). Caller holds its own lock. */
+int _conn_in_idle_list(const struct connection *conn);
+
+/* <conn> was found in thread <thr>'s idle or safe list: if it is also on
+ * the to-remove list (an io_cb re-inserted it after the purge), take it
+ * out of the idle list and return 1, the caller must not use it; else 0.
+ * Caller holds <thr>'s lock. */
+int _srv_drop_if_purged(struct connection *conn, int thr);
+
 /* Available list, owner thread only, no lock. */
 void srv_add_to_avail_list(struct server *srv, struct connection *conn);
 

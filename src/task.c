@@ -37,8 +37,10 @@
 
 #include "compiler.h"
 #include "activity.h"
+#include "fd.h"
+#include "lab.h"
 #include "task.h"
-#include "thread.h"
+#include "tinfo.h"
 #include "trace.h"
 
 #define TIMERS_INIT_SIZE	256
@@ -216,7 +218,7 @@ static void __sched_push_remote(int thr, struct task *t)
 		t->next = head;
 	} while (!atomic_compare_exchange_weak_explicit(&s->shared, &head, t,
 				memory_order_seq_cst, memory_order_relaxed));
-	thread_wake(thr);
+	fd_poller_wake(thr);
 }
 
 /* The caller won TASK_IN_LIST on <t>: put it on thread <thr>'s list.
@@ -570,6 +572,11 @@ int sched_run(int budget)
 			/* woken before its callback was set: its owner still
 			 * holds it, freeing it here would hide a bug */
 			BUG_ON(!process);
+			/* lab knob: widen the window between the copy of the
+			 * context above and the io_cb's lock, in which a
+			 * stealer may NULL it (what BUG_TRUST_CTX misses) */
+			if (old & TASK_F_USR1)
+				lab_delay(DELAY_CTX_READ);
 			t->calls++;
 			s->current = t;
 			process(t, ctx, old);

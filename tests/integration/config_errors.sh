@@ -41,6 +41,8 @@ expect_cfg_error bad-time 10 '\ttimeout server 5 seconds\n'
 expect_cfg_error server-keyword 10 '\tserver s2 127.0.0.1:19998 weight 10\n'
 expect_cfg_error lab-keyword 10 '#@lab colour blue\n'
 expect_cfg_error lab-duration 10 '#@lab duration forever\n'
+expect_cfg_error lab-delay-site 10 '#@lab delay everywhere 100\n'
+expect_cfg_error lab-delay-us 10 '#@lab delay purge-window -5\n'
 expect_cfg_error lab-peer-unknown 10 '#@lab peer nobody --proto h1 --listen 127.0.0.1:19997\n'
 # peer and load options go through the programs' own parsers at -c time
 expect_cfg_error lab-load-typo 10 '#@lab load --proto h1 --target 127.0.0.1:18999 --conections 4\n'
@@ -56,6 +58,12 @@ out=$("$muxlab" -f "$good" -c 2>&1) && pass "good scenario -c: exit 0" ||
 out=$("$muxlab" -f "$good" --bug no-such-bug -c 2>&1)
 [ $? = 1 ] && echo "$out" | grep -q no-such-bug && pass "unknown --bug: exit 1" ||
 	fail "unknown --bug: $out"
+out=$("$muxlab" -f "$good" --delay nowhere=5 -c 2>&1)
+[ $? = 1 ] && echo "$out" | grep -q purge-window &&
+	pass "unknown --delay site: exit 1, valid sites listed" ||
+	fail "unknown --delay site: $out"
+"$muxlab" -f "$good" --delay ctx-read=soon -c >/dev/null 2>&1
+[ $? = 1 ] && pass "bad --delay value: exit 1" || fail "bad --delay value: not exit 1"
 "$muxlab" --frobnicate >/dev/null 2>&1
 [ $? = 1 ] && pass "unknown option: exit 1" || fail "unknown option: not exit 1"
 "$muxlab" >/dev/null 2>&1

@@ -144,7 +144,8 @@ static const char *good_cfg =
 	"backend be_late\n"
 	"\tserver s1 127.0.0.1:19901 pool-max-conn 10 pool-purge-delay 2s "
 	"pool-low-conn 3\n"
-	"\tserver \"s2\" 127.0.0.1:19902 pool-max-conn -1\n";
+	"\tserver \"s2\" 127.0.0.1:19902 pool-max-conn -1\n"
+	"#@lab delay purge-window 20000\n";
 
 static void test_good(void)
 {
@@ -170,6 +171,9 @@ static void test_good(void)
 	      (unsigned long long)cfg.seed);
 	CHECK(cfg.bug && strcmp(cfg.bug, "no-usr1-set") == 0, "bug %s",
 	      cfg.bug ? cfg.bug : "(null)");
+	CHECK(cfg.delay_us[DELAY_PURGE_WINDOW] == 20000 &&
+	      cfg.delay_us[DELAY_CTX_READ] == 0, "delays %u %u",
+	      cfg.delay_us[DELAY_PURGE_WINDOW], cfg.delay_us[DELAY_CTX_READ]);
 	CHECK(cfg.nb_peers == 1, "nb_peers %d", cfg.nb_peers);
 	if (cfg.nb_peers == 1) {
 		CHECK(strcmp(cfg.peers[0].name, "s1") == 0, "peer name");
@@ -391,6 +395,14 @@ static void test_errors(void)
 	expect_error("lab-mode", "#@lab mode fast\n", 10, "fast");
 	expect_error("lab-seed", "#@lab seed -3\n", 10, "seed");
 	expect_error("lab-bug", "#@lab bug nosuchbug\n", 10, "nosuchbug");
+	expect_error("lab-delay-site", "#@lab delay nowhere 10\n", 10,
+		     "sites: purge-window, ctx-read");
+	expect_error("lab-delay-us", "#@lab delay ctx-read 10ms\n", 10,
+		     "microseconds");
+	expect_error("lab-delay-big", "#@lab delay ctx-read 1000001\n", 10,
+		     "microseconds");
+	expect_error("lab-delay-args", "#@lab delay purge-window\n", 10,
+		     "SITE MICROSECONDS");
 	expect_error("lab-peer-args", "#@lab peer s1 proto h1\n", 10,
 		     "peer-server options");
 	expect_error("lab-peer-srv", "#@lab peer zz --proto h1\n", 10,
