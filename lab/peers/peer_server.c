@@ -498,6 +498,9 @@ static void usage(FILE *f)
 "  --max-requests N            close a connection after N requests (h1:\n"
 "                              'Connection: close' on the last, h2: GOAWAY)\n"
 "                              (default 0 = unlimited)\n"
+"  --ping MS                   h2: every MS ms, send a PING on the\n"
+"                              connection if no stream is open (default 0\n"
+"                              = never)\n"
 "  --mpxs 0|1                  fcgi: FCGI_MPXS_CONNS, several requests at\n"
 "                              once on one connection (default 0)\n"
 "  --max-reqs N                fcgi: FCGI_MAX_REQS (default 1, or 100 with\n"
@@ -515,7 +518,7 @@ static void usage(FILE *f)
 enum {
 	OPT_PROTO = 1, OPT_LISTEN, OPT_SIZE, OPT_DELAY, OPT_KA, OPT_MAXREQ,
 	OPT_MPXS, OPT_MAXREQS, OPT_THREADS, OPT_READY, OPT_QUIET,
-	OPT_VERBOSE, OPT_HELP,
+	OPT_VERBOSE, OPT_HELP, OPT_PING,
 };
 
 static const struct option srv_options[] = {
@@ -525,6 +528,7 @@ static const struct option srv_options[] = {
 	{ "delay",		required_argument, NULL, OPT_DELAY },
 	{ "keepalive-timeout",	required_argument, NULL, OPT_KA },
 	{ "max-requests",	required_argument, NULL, OPT_MAXREQ },
+	{ "ping",		required_argument, NULL, OPT_PING },
 	{ "mpxs",		required_argument, NULL, OPT_MPXS },
 	{ "max-reqs",		required_argument, NULL, OPT_MAXREQS },
 	{ "threads",		required_argument, NULL, OPT_THREADS },
@@ -593,6 +597,11 @@ static int parse_args(int argc, char **argv)
 					   &srv_cfg.max_requests) < 0)
 				exit(2);
 			break;
+		case OPT_PING:
+			if (peer_parse_num(PROG, "ping", optarg, 0, 86400000,
+					   &srv_cfg.ping_ms) < 0)
+				exit(2);
+			break;
 		case OPT_MPXS:
 			if (peer_parse_num(PROG, "mpxs", optarg, 0, 1, &v) < 0)
 				exit(2);
@@ -647,6 +656,10 @@ static int parse_args(int argc, char **argv)
 	}
 	if (!have_maxreqs)
 		srv_cfg.max_reqs = srv_cfg.mpxs ? 100 : 1;
+	if (srv_cfg.ping_ms && srv_cfg.proto != SRV_PROTO_H2) {
+		fprintf(stderr, PROG ": --ping is for --proto h2 only\n");
+		exit(2);
+	}
 	return ready_fd;
 }
 

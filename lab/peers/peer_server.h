@@ -53,6 +53,7 @@ struct srv_cfg {
 	uint64_t delay_ms;		/* default response delay */
 	uint64_t ka_timeout_ms;		/* idle close, 0 = never */
 	uint64_t max_requests;		/* per connection, 0 = unlimited */
+	uint64_t ping_ms;		/* h2: PING idle conns, 0 = never */
 	int mpxs;			/* fcgi: FCGI_MPXS_CONNS */
 	uint64_t max_reqs;		/* fcgi: FCGI_MAX_REQS */
 	int threads;

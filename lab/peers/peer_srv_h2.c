@@ -10,7 +10,9 @@
  *   - flow control at both levels in both directions: we give back what a
  *     client sends at once (WINDOW_UPDATE per DATA frame), and we never
  *     send more DATA than the client's windows allow;
- *   - PING answered, RST_STREAM honoured, PRIORITY ignored;
+ *   - PING answered, RST_STREAM honoured, PRIORITY ignored; with --ping,
+ *     our own PING every so often while no stream is open (an idle
+ *     connection in the engine's pool wakes up without being closed);
  *   - streams beyond 100 at once are refused (RST_STREAM REFUSED_STREAM);
  *   - GOAWAY: after --max-requests streams (last-stream-id = the last one
  *     accepted, so the client knows which requests to retry elsewhere),
@@ -69,6 +71,7 @@ struct h2s {
 	int goaway_sent;
 	int goaway_rcvd;
 	enum srv_close_reason goaway_reason;
+	uint64_t pings;			/* our PINGs sent (--ping) */
 };
 
 static struct h2s_stream *h2s_find(struct h2s *s, uint32_t id)
@@ -99,6 +102,30 @@ static void h2s_delay_cb(struct peer_loop *loop, struct peer_timer *t)
 	(void)loop;
 	st->ready = 1;
 	srv_conn_wake(st->c);
+}
+
+/* --ping: every srv_cfg.ping_ms, a PING if the connection has no stream.
+ * A server pinging an idle connection is I/O the engine must handle on
+ * its locked path, with the connection still alive afterwards: what a
+ * close (the other trigger) cannot give. The timer is c->proto_t, armed
+ * by h2s_process() whenever it is not. */
+static void h2s_ping_cb(struct peer_loop *loop, struct peer_timer *t)
+{
+	struct srv_conn *c = container_of(t, struct srv_conn, proto_t);
+	struct h2s *s = c->ctx;
+	uint8_t opaque[8] = { 0 };
+
+	(void)loop;
+	if (s->preface_ok && !s->dead && !s->goaway_sent && !s->goaway_rcvd &&
+	    !s->nb_streams && !(c->flags & SC_F_CLOSING)) {
+		s->pings++;
+		memcpy(opaque, &s->pings, sizeof(s->pings));
+		if (h2_emit_ping(&c->out, opaque, 0) < 0) {
+			srv_conn_close_after(c, SRV_CLOSE_ERROR);
+			s->dead = 1;
+		}
+	}
+	srv_conn_wake(c);
 }
 
 /* Send GOAWAY once; no stream above the last one seen will be served. */
@@ -163,6 +190,7 @@ static int h2s_init(struct srv_conn *c)
 	list_init(&s->streams);
 	s->swin = H2_DEFAULT_WINDOW;
 	s->rwin = H2_DEFAULT_WINDOW;
+	c->proto_t.cb = h2s_ping_cb;
 	/* the server's preface is its SETTINGS frame (RFC 9113 3.4) */
 	return h2_emit_settings(&c->out, set, 2);
 }
@@ -506,6 +534,9 @@ static int h2s_process(struct srv_conn *c)
 	struct h2_error err;
 	struct h2_fh fh;
 	int ret, flen, progress;
+
+	if (srv_cfg.ping_ms && !peer_timer_armed(&c->proto_t))
+		peer_timer_arm_ms(&c->thr->loop, &c->proto_t, srv_cfg.ping_ms);
 
 	if (!s->preface_ok && !s->dead) {
 		if (!b_data(&c->in))
