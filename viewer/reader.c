@@ -525,7 +525,7 @@ static int cmp_cstr(const void *a, const void *b)
  */
 static void check_streams(struct reader *r, const char *dir)
 {
-	char p[4096], chan[256], prev[256] = "";
+	char p[4096], chan[256], prev[256] = "", where[4096];
 	char **names = NULL;
 	size_t n = 0, cap = 0, i;
 	struct dirent *de;
@@ -533,6 +533,10 @@ static void check_streams(struct reader *r, const char *dir)
 	int maxcpu = -1, k;
 	unsigned char seen[1024];
 
+	/* stream files are named from the trace directory given when it is
+	 * the only one */
+	snprintf(where, sizeof(where), "%s%s", r->ndirs > 1 ? dir : "",
+		 r->ndirs > 1 ? "/" : "");
 	d = opendir(dir);
 	if (!d)
 		return;
@@ -603,20 +607,20 @@ static void check_streams(struct reader *r, const char *dir)
 		}
 		fclose(fp);
 		if (!have && npk)
-			add_missing(r, npk, "%s: the stream file %.*s is "
+			add_missing(r, npk, "the stream file %s%.*s is "
 				    "missing, but its index lists %" PRIu64
-				    " packet(s)", dir, (int)(len - 4),
+				    " packet(s)", where, (int)(len - 4),
 				    de->d_name, npk);
 		else if (lost && !st.st_size)
-			add_missing(r, lost, "%s: the stream file %.*s is "
+			add_missing(r, lost, "the stream file %s%.*s is "
 				    "empty, but its index lists %" PRIu64
-				    " packet(s)", dir, (int)(len - 4),
+				    " packet(s)", where, (int)(len - 4),
 				    de->d_name, npk);
 		else if (lost)
-			add_missing(r, lost, "%s: the stream file %.*s is "
+			add_missing(r, lost, "the stream file %s%.*s is "
 				    "shorter than its index says: %" PRIu64
 				    " of its %" PRIu64 " packets are missing",
-				    dir, (int)(len - 4), de->d_name, lost,
+				    where, (int)(len - 4), de->d_name, lost,
 				    npk);
 	}
 	if (d)
@@ -630,11 +634,11 @@ static void check_streams(struct reader *r, const char *dir)
 		if (i == n || cpu < 0 || strcmp(chan, prev)) {
 			for (k = 0; prev[0] && k <= maxcpu && k < 1024; k++)
 				if (!seen[k])
-					add_missing(r, 1, "%s: the stream file "
-						    "%s_%d is missing (the "
+					add_missing(r, 1, "the stream file "
+						    "%s%s_%d is missing (the "
 						    "other CPUs' streams of "
 						    "channel %s are there)",
-						    dir, prev, k, prev);
+						    where, prev, k, prev);
 			prev[0] = 0;
 			maxcpu = -1;
 			memset(seen, 0, sizeof(seen));
@@ -656,9 +660,9 @@ static void check_streams(struct reader *r, const char *dir)
 			snprintf(p, sizeof(p), "%s/index/%s.idx", dir,
 				 names[i]);
 			if (access(p, F_OK) < 0)	/* else counted above */
-				add_missing(r, 1, "%s: the stream file %s is "
+				add_missing(r, 1, "the stream file %s%s is "
 					    "empty (LTTng writes at least one "
-					    "packet per stream)", dir,
+					    "packet per stream)", where,
 					    names[i]);
 		}
 		free(names[i]);
