@@ -48,7 +48,7 @@
 #include "activity.h"
 #include "fd.h"
 #include "task.h"
-#include "thread.h"
+#include "tinfo.h"
 
 #define POLL_EVENTS	200	/* events fetched per epoll_wait() */
 #define FD_MAX_TABLE	(1 << 20) /* largest fd table (40 MB of virtual) */

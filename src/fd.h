@@ -9,7 +9,7 @@
 #define MUXLAB_FD_H
 
 #include "fd-t.h"
-#include "thread.h"
+#include "tinfo.h"
 
 extern struct fdtab *fdtab;	/* indexed by fd */
 extern int maxfd;

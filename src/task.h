@@ -22,7 +22,7 @@
 #include <stdatomic.h>
 
 #include "task-t.h"
-#include "thread.h"
+#include "tinfo.h"
 
 /* Allocate a tasklet: state = TASK_F_TASKLET, tid = -1 (runs on the thread
  * that wakes it), a fresh id. NULL on allocation failure. Any thread. */

@@ -1,5 +1,6 @@
 /*
- * thread.c - engine threads: identity, the run loop, start and stop.
+ * thread.c - engine threads: the run loop, start and stop (their
+ * identity and the clock are in tinfo.c).
  *
  * Each engine thread runs thread_loop(): wake its expired timers, run a
  * budget of its run list, then wait in its own epoll poller until an fd
@@ -19,7 +20,6 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "compiler.h"
 #include "fd.h"
@@ -28,12 +28,6 @@
 
 #define SCHED_BUDGET		200	/* objects run per loop turn */
 #define POLL_MAX_WAIT_MS	100	/* longest sleep in the poller */
-
-__thread int tid = -1;
-int nbthread = 1;
-int _Atomic stopping;
-
-static uint64_t _Atomic obj_id_seq = 1;
 
 static pthread_t threads[MAX_THREADS];
 static int nb_started;			/* threads created by threads_start */
@@ -49,31 +43,6 @@ static int start_failed;		/* some init failed */
 /* shutdown */
 static pthread_barrier_t stop_barrier;
 static int _Atomic drain_more[2];	/* quiescence rounds, see above */
-
-/*
- * new_obj_id - a fresh trace id
- *
- * Returns a 64-bit number never returned before in this process (starts at
- * 1, so 0 can mean "none" in a trace). Context: any thread, lock-free.
- */
-uint64_t new_obj_id(void)
-{
-	return atomic_fetch_add_explicit(&obj_id_seq, 1, memory_order_relaxed);
-}
-
-/*
- * now_mono_ns - the monotonic clock in ns
- *
- * Reads CLOCK_MONOTONIC on each call (a vDSO call, no syscall). The run
- * loop reads it once per turn for the timers. Context: any thread.
- */
-uint64_t now_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 /*
  * thread_wake - get thread <thr> out of its poller

@@ -1,5 +1,6 @@
 /*
- * thread.h - engine threads: identity, start, stop, the run loop.
+ * thread.h - engine threads: start, stop, the run loop (identity and
+ * clock: tinfo.h, included here).
  *
  * Each engine thread runs thread_loop(): run its tasklets and tasks, wake
  * expired timers, then wait in its own epoll poller. Per-thread state is in
@@ -9,19 +10,8 @@
 #ifndef MUXLAB_THREAD_H
 #define MUXLAB_THREAD_H
 
-#include <stdint.h>
 #include "thread-t.h"
-
-extern __thread int tid;		/* this thread's index, -1 outside */
-extern int nbthread;			/* engine threads in this run */
-extern int _Atomic stopping;		/* 1 once a stop was requested */
-
-/* A fresh id for a trace object (connection, tasklet, task, stream):
- * never reused in a run. Any thread. */
-uint64_t new_obj_id(void);
-
-/* monotonic clock in ns, cached per loop turn for timers */
-uint64_t now_mono_ns(void);
+#include "tinfo.h"			/* tid, nbthread, stopping, clock */
 
 /* What each engine thread does around its run loop. Shutdown is two
  * phases separated by barriers so that every object is freed by the thread
