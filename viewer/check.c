@@ -1,8 +1,11 @@
 /*
- * check.c - the six invariants of the trace contract, checked in one pass.
+ * check.c - the seven invariants of the trace contract, checked in one
+ * pass.
  *
- * The pass keeps, per connection, which server list it is in and which
- * thread set its TASK_F_USR1; per tasklet, whether it was stolen and is
+ * The pass keeps, per connection, which server list it is in, whether the
+ * purge queued it on a to-remove list (a conn may be on one and, through
+ * the bug of invariant 7, in an idle list at once) and which thread set
+ * its TASK_F_USR1; per tasklet, whether it was stolen and is
  * waiting to die on its old thread; per thread, the idle_conns_locks it
  * holds. Events come in timestamp order from every thread, so "at that
  * moment" means "before this event in the merged stream".
@@ -30,11 +33,16 @@ struct thr {
 	uint32_t held[HELD_MAX];	/* lock_acquire events, oldest first */
 	int nheld;
 	uint32_t dying;			/* dense tl whose stolen io_cb runs */
+	uint32_t io_ev;			/* its last io_cb on the locked path
+					 * that has not taken its own lock
+					 * yet, or MV_NONE */
 };
 
 struct cstate {
-	uint8_t list;		/* enum conn_list it is in */
+	uint8_t list;		/* idle/safe/avail list it is in, or none */
 	int16_t usr1_tid;	/* thread of the last flag_set, -1 = clear */
+	uint32_t toremove;	/* 1 + the idle_insert list=toremove that
+				 * queued it for destruction; 0 = not */
 };
 
 struct ctx {
@@ -56,9 +64,10 @@ static const char *const titles[CHECK_NINV + 1] = {
 	"stolen tasklet dies on its old thread, locked",
 	"locks paired, one held at a time",
 	"legacy: every io_cb is locked",
+	"purged conn is never re-inserted nor reused",
 };
 
-/* One-line title of invariant <inv> (1..6). */
+/* One-line title of invariant <inv> (1..CHECK_NINV). */
 const char *check_inv_title(int inv)
 {
 	return inv >= 1 && inv <= CHECK_NINV ? titles[inv] : "?";
@@ -131,6 +140,8 @@ static void check_io_cb(struct ctx *c, uint32_t i, int usr1, int legacy)
 	int locked = mv_rec_bool(r);
 	struct thr *t = r->tid < c->nthr ? &c->thr[r->tid] : NULL;
 
+	if (t)
+		t->io_ev = locked ? i : MV_NONE;
 	if (legacy) {
 		c->res->checked[6]++;
 		if (!locked)
@@ -203,6 +214,30 @@ static void check_io_cb(struct ctx *c, uint32_t i, int usr1, int legacy)
 	}
 }
 
+/* 7: event <i> puts conn <conn> back into list <list> (idle_insert), or
+ * hands it to a stream (<how>: "reused" or "stolen"), while the purge has
+ * it queued for destruction: its owner's cleanup task will destroy it
+ * under whoever finds it (HAProxy 5e1b0e7bf, 9481cef94). */
+static void check_purged(struct ctx *c, uint32_t i, uint32_t conn, int list,
+			 const char *how)
+{
+	struct cstate *cs = &c->conn[conn];
+
+	c->res->checked[7]++;
+	if (!cs->toremove)
+		return;
+	if (how)
+		violation(c, 7, i, cs->toremove - 1, "conn %" PRIu64 " %s "
+			  "from the %s list while on a to-remove list (purged "
+			  "at #%" PRIu32 ")", cid(c, conn), how,
+			  mv_list_name(list), cs->toremove - 1);
+	else
+		violation(c, 7, i, cs->toremove - 1, "conn %" PRIu64 " enters "
+			  "the %s list while on a to-remove list (purged at "
+			  "#%" PRIu32 "): the purge will destroy it there",
+			  cid(c, conn), mv_list_name(list), cs->toremove - 1);
+}
+
 static void check_stolen_free(struct ctx *c, uint32_t i)
 {
 	const struct mv_rec *r = &c->m->ev[i];
@@ -238,6 +273,7 @@ static void check_takeover(struct ctx *c, uint32_t i, int usr1)
 
 	if (!mv_rec_bool(r))
 		return;
+	check_purged(c, i, conn, c->conn[conn].list, "stolen");
 	/* the conn left its list; its new tasklet carries no USR1 */
 	c->conn[conn].list = LIST_NONE;
 	c->conn[conn].usr1_tid = -1;
@@ -259,6 +295,20 @@ static void check_takeover(struct ctx *c, uint32_t i, int usr1)
 	s->from = mv_rec_from(r);
 	s->saw_lock = 0;
 	c->tl_stolen[old_tl] = (uint32_t)++c->nstolen;
+
+	/* The old tasklet may have been dequeued on its thread already: its
+	 * io_cb is traced first thing, before its lock, and then waits for
+	 * the lock the stealer holds. That io_cb, traced just before this
+	 * takeover, is the one that must find the context NULL. */
+	if (s->from < c->nthr) {
+		struct thr *v = &c->thr[s->from];
+
+		if (v->io_ev != MV_NONE && c->m->ev[v->io_ev].b == old_tl &&
+		    !v->dying) {
+			s->io_ev = v->io_ev;
+			v->dying = old_tl;
+		}
+	}
 }
 
 static void check_lock(struct ctx *c, uint32_t i)
@@ -301,6 +351,8 @@ static void check_lock(struct ctx *c, uint32_t i)
 			t->nheld--;
 		}
 		t->held[t->nheld++] = i;
+		if ((int)r->a == r->tid)
+			t->io_ev = MV_NONE;	/* its io_cb got the lock */
 		if (t->dying && c->tl_stolen[t->dying]) {
 			struct stolen *s =
 				&c->stolen[c->tl_stolen[t->dying] - 1];
@@ -345,6 +397,7 @@ int check_run(const struct model *m, struct check_result *res)
 	res->applies[4] = usr1;
 	res->applies[5] = 1;
 	res->applies[6] = legacy;
+	res->applies[7] = 1;
 	if (m->discarded || m->discarded_packets) {
 		res->inconclusive = 1;
 		res->lost = 1;
@@ -354,8 +407,8 @@ int check_run(const struct model *m, struct check_result *res)
 			 m->discarded_packets ? " and whole packets" : "");
 	} else if (!usr1 && !legacy) {
 		res->inconclusive = 1;
-		snprintf(res->why, sizeof(res->why), "%s: only invariant 5 "
-			 "was checked", m->run.have_start ?
+		snprintf(res->why, sizeof(res->why), "%s: only invariants 5 "
+			 "and 7 were checked", m->run.have_start ?
 			 "run_start has an unknown mode" :
 			 "no run_start event, so the mode is unknown");
 	}
@@ -368,6 +421,8 @@ int check_run(const struct model *m, struct check_result *res)
 		goto out;
 	for (i = 0; i <= m->conns.n; i++)
 		c.conn[i].usr1_tid = -1;
+	for (t = 0; t <= c.nthr; t++)
+		c.thr[t].io_ev = MV_NONE;
 
 	for (i = 0; i < m->nev; i++) {
 		const struct mv_rec *r = &m->ev[i];
@@ -404,6 +459,11 @@ int check_run(const struct model *m, struct check_result *res)
 			c.conn[conn].usr1_tid = -1;
 			break;
 		case MV_T_IDLE_INSERT:
+			if (mv_rec_list(r) == LIST_TOREMOVE) {
+				c.conn[conn].toremove = i + 1;
+				break;
+			}
+			check_purged(&c, i, conn, mv_rec_list(r), NULL);
 			if (usr1 && is_idle_list(mv_rec_list(r))) {
 				int ut = c.conn[conn].usr1_tid;
 
@@ -426,11 +486,20 @@ int check_run(const struct model *m, struct check_result *res)
 			c.conn[conn].list = (uint8_t)mv_rec_list(r);
 			break;
 		case MV_T_IDLE_REMOVE:
+			if (mv_rec_list(r) == LIST_TOREMOVE) {
+				c.conn[conn].toremove = 0;
+				break;
+			}
+			if (mv_rec_reason(r) == REASON_REUSE &&
+			    is_idle_list(mv_rec_list(r)))
+				check_purged(&c, i, conn, mv_rec_list(r),
+					     "reused");
 			c.conn[conn].list = LIST_NONE;
 			break;
 		case MV_T_CONN_FREE:
 			c.conn[conn].list = LIST_NONE;
 			c.conn[conn].usr1_tid = -1;
+			c.conn[conn].toremove = 0;
 			break;
 		case MV_T_TAKEOVER:
 			check_takeover(&c, i, usr1);

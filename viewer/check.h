@@ -1,10 +1,11 @@
 /*
  * check.h - the trace checker (muxview --check).
  *
- * Verifies the six invariants of docs/trace-events.md over a finished
+ * Verifies the seven invariants of docs/trace-events.md over a finished
  * model, in event order, from outside the engine: 1-4 apply to a `usr1`
- * run, 5 to every run, 6 to a `legacy` run. Pure computation over the
- * model; printing is separate so that tests can assert on the result.
+ * run, 5 and 7 to every run, 6 to a `legacy` run. Pure computation over
+ * the model; printing is separate so that tests can assert on the
+ * result.
  */
 #ifndef MUXVIEW_CHECK_H
 #define MUXVIEW_CHECK_H
@@ -13,10 +14,10 @@
 
 #include "model-t.h"
 
-#define CHECK_NINV	6
+#define CHECK_NINV	7
 
 struct check_violation {
-	int inv;		/* 1..6 */
+	int inv;		/* 1..CHECK_NINV */
 	uint32_t ev;		/* the offending event */
 	uint32_t ev2;		/* a related earlier event, or MV_NONE */
 	int tid;
@@ -26,7 +27,7 @@ struct check_violation {
 
 struct check_result {
 	int mode;				/* enum lab_mode, -1 unknown */
-	int applies[CHECK_NINV + 1];		/* inv 1..6 checked */
+	int applies[CHECK_NINV + 1];		/* inv 1..7 checked */
 	uint64_t count[CHECK_NINV + 1];		/* violations per inv */
 	uint64_t checked[CHECK_NINV + 1];	/* events examined */
 	struct check_violation *v;		/* the first CHECK_KEEP */

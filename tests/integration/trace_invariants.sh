@@ -5,9 +5,9 @@
 # taking turns) in both modes and check the lesson in the trace, per mux,
 # with two independent readers:
 #   - babeltrace2's text output read with awk (this script): the counts
-#     below, and a second implementation of the six invariants of
+#     below, and a second implementation of the seven invariants of
 #     docs/trace-events.md;
-#   - `muxview --check` (the six invariants).
+#   - `muxview --check` (the seven invariants).
 # usr1, for each of h1, h2 and fcgi: TASK_F_USR1 is set and cleared
 #         (flag_set, flag_clear), some back io_cb take the locked path (idle
 #         connections woken by a server close), successful takeovers; h2
@@ -34,10 +34,16 @@ ensure_sessiond || { fail "trace_invariants: $mxl_lttng_error"; exit 1; }
 #     the same thread, with no flag_clear in between;
 #   4 usr1: after takeover ok=1 from A, the old tasklet's next io_cb runs on
 #     A, locked, A's lock is the last one that thread took, and it ends in
-#     io_cb_stolen on A before that thread runs another io_cb;
+#     io_cb_stolen on A before that thread runs another io_cb (an io_cb of
+#     the old tasklet traced just before the takeover, on A, that had not
+#     taken A's lock yet, counts as that next one: it was waiting for it);
 #   5 every lock_acquire ok=1 is released by the same thread before it
 #     takes another one, and nothing is released that is not held;
-#   6 legacy: every io_cb is locked.
+#   6 legacy: every io_cb is locked;
+#   7 every mode: a conn the purge put on a to-remove list (idle_insert
+#     list=toremove, until its idle_remove list=toremove or conn_free) does
+#     not enter an idle, safe or available list, is not taken over and is
+#     not picked (idle_remove reason=reuse) from an idle or safe list.
 mux_counts() {
 	local base=$tmp/$(basename "$1")
 	babeltrace2 "$1" 2>"$base.bt-err" | awk -v viol="$base.viol" '
@@ -78,6 +84,8 @@ mux_counts() {
 			tl = intval("tl"); c = intval("conn")
 			side = enumval("side"); path = enumval("path")
 			n[m "_io_cb_" side "_" path]++
+			# a locked io_cb is traced before it takes its lock
+			lastio[t] = path == "locked" ? tl : ""
 			if (mode == "legacy") {
 				n["inv6_checked"]++
 				if (path != "locked")
@@ -141,6 +149,13 @@ mux_counts() {
 		} else if (ev == "idle_insert") {
 			c = intval("conn"); l = enumval("list")
 			n[m "_insert_" l]++
+			if (l == "toremove") {
+				purged[c] = 1
+				next
+			}
+			n["inv7_checked"]++
+			if (c in purged)
+				bad(7, "conn " c " enters the " l " list while on a to-remove list")
 			if (mode == "usr1" && (l == "idle" || l == "safe")) {
 				n["inv3_checked"]++
 				if (!(c in usr1))
@@ -150,21 +165,43 @@ mux_counts() {
 			}
 			list[c] = l
 		} else if (ev == "idle_remove") {
-			delete list[intval("conn")]
+			c = intval("conn"); l = enumval("list")
+			if (l == "toremove") {
+				delete purged[c]
+				next
+			}
+			if (enumval("reason") == "reuse" && (l == "idle" || l == "safe")) {
+				n["inv7_checked"]++
+				if (c in purged)
+					bad(7, "conn " c " reused from the " l " list while on a to-remove list")
+			}
+			delete list[c]
 		} else if (ev == "conn_free") {
 			c = intval("conn")
 			delete list[c]
 			delete usr1[c]
+			delete purged[c]
 		} else if (ev == "takeover") {
 			ok = intval("ok")
 			n[m "_takeover_ok" ok]++
 			if (ok != 1)
 				next
 			c = intval("conn")
+			n["inv7_checked"]++
+			if (c in purged)
+				bad(7, "conn " c " stolen while on a to-remove list")
 			delete list[c]
 			delete usr1[c]
-			if (mode == "usr1")
-				stolen_from[intval("old_tl")] = intval("from_tid")
+			if (mode != "usr1")
+				next
+			otl = intval("old_tl"); ft = intval("from_tid")
+			stolen_from[otl] = ft
+			# its io_cb may be traced already, waiting for the
+			# lock the stealer holds: that is the one that dies
+			if (lastio[ft] == otl && dying[ft] == "") {
+				stolen_ran[otl] = 1
+				dying[ft] = otl
+			}
 		} else if (ev == "lock_acquire") {
 			if (intval("ok") != 1)
 				next
@@ -174,6 +211,8 @@ mux_counts() {
 				bad(5, "thread " t " takes lock " k " while holding lock " held[t])
 			held[t] = k
 			lastlock[t] = k
+			if (k == t)
+				lastio[t] = ""
 		} else if (ev == "lock_release") {
 			k = intval("lock")
 			if (held[t] != k)
@@ -270,7 +309,7 @@ for mode in usr1 legacy; do
 		done
 		fl=$(c fcgi_io_cb_front_locked)
 		[ "$fl" = 0 ] || fail "usr1: $fl locked io_cb on fcgi front connections"
-		invs="1 2 3 4 5"
+		invs="1 2 3 4 5 7"
 	else
 		for m in h1 h2 fcgi; do
 			ff=$(c ${m}_io_cb_front_fast) bf=$(c ${m}_io_cb_back_fast)
@@ -288,7 +327,7 @@ for mode in usr1 legacy; do
 		[ "$fs" = 0 ] && [ "$fc" = 0 ] &&
 			pass "legacy: no USR1 flag changes" ||
 			fail "legacy: flag_set=$fs flag_clear=$fc (want 0)"
-		invs="5 6"
+		invs="5 6 7"
 	fi
 
 	# the invariants, read by awk from babeltrace2's text
@@ -306,7 +345,7 @@ for mode in usr1 legacy; do
 		"$muxview" --check "$out" >"$tmp/check-$mode.out" 2>&1
 		rc=$?
 		if [ $rc = 0 ]; then
-			pass "$mode: muxview --check: the six invariants hold"
+			pass "$mode: muxview --check: the invariants hold"
 		else
 			fail "$mode: muxview --check exit $rc"
 			head -25 "$tmp/check-$mode.out" | sed 's/^/    /'
@@ -324,7 +363,7 @@ for ref in "default-usr1:" "bug-no-usr1-set:2 3 4" "bug-usr1-after-insert:3" \
 	[ -d "$top/traces/$name" ] || { fail "reference trace traces/$name missing"; continue; }
 	mux_counts "$top/traces/$name" >"$tmp/counts-ref-$name"
 	got=""
-	for i in 1 2 3 4 5; do
+	for i in 1 2 3 4 5 7; do
 		[ "$(get inv${i}_viol "$tmp/counts-ref-$name")" = 0 ] || got="$got $i"
 	done
 	got=${got# }

@@ -199,7 +199,9 @@ static inline void s_discarded(struct model *m, uint64_t n)
 /*
  * A run with one front request on T0 whose backend conn 11 (tasklet 101)
  * goes idle on T0, is stolen by T1 (new tasklet 102), and whose old
- * tasklet dies on T0. <bug> 0 = correct; 1..6 breaks that invariant.
+ * tasklet dies on T0. <bug> 0 = correct; 1..7 breaks that invariant.
+ * With 7, the purge queues conn 11 for destruction and its io_cb puts it
+ * back into the safe list (HAProxy 9481cef94), where it is stolen.
  * <legacy>: record a legacy run (every io_cb locked, no USR1).
  */
 static inline void synth_scenario(struct model *m, int bug, int legacy)
@@ -248,6 +250,21 @@ static inline void synth_scenario(struct model *m, int bug, int legacy)
 	if (bug == 2) {
 		/* a server close wakes the idle tasklet: it must lock */
 		s_io_cb(m, 0, 101, 11, MUX_H2, SIDE_BACK, TL_ST, PATH_FAST);
+	}
+	if (bug == 7) {
+		/* the purge moves conn 11 to T0's to-remove list... */
+		s_lock(m, 0, 0, SITE_PURGE, 0, 1, 5);
+		s_idle(m, 0, 0, 11, MUX_H2, LIST_SAFE, REASON_PURGE);
+		s_idle(m, 1, 0, 11, MUX_H2, LIST_TOREMOVE, 0);
+		s_unlock(m, 0, 0, SITE_PURGE, 30);
+		/* ...a server PING wakes it, and the io_cb puts it back */
+		s_io_cb(m, 0, 101, 11, MUX_H2, SIDE_BACK, USR1_ST,
+			PATH_LOCKED);
+		s_lock(m, 0, 0, SITE_IO_CB, 0, 1, 10);
+		s_unlock(m, 0, 0, SITE_IO_CB, 20);
+		s_lock(m, 0, 0, SITE_IO_CB, 0, 1, 10);
+		s_idle(m, 1, 0, 11, MUX_H2, LIST_SAFE, 0);
+		s_unlock(m, 0, 0, SITE_IO_CB, 20);
 	}
 
 	/* T1 steals conn 11 */

@@ -292,7 +292,7 @@ static void test_check(void)
 	model_free(&m);
 
 	/* each planted bug must fail its invariant, and only it */
-	for (bug = 1; bug <= 6; bug++) {
+	for (bug = 1; bug <= CHECK_NINV; bug++) {
 		build(&m, bug, bug == 6);
 		check_run(&m, &r);
 		others = 0;
@@ -324,6 +324,27 @@ static void test_check(void)
 	check_run(&m, &r);
 	CHECK("check.inv4_wrong_thread", r.count[4] >= 1 && r.total ==
 	      r.count[4], "count[4]=%" PRIu64, r.count[4]);
+	check_free(&r);
+	model_free(&m);
+
+	/* the old tasklet was already dequeued on T0: its io_cb is traced
+	 * before the takeover, then waits for T0's lock held by the stealer:
+	 * that io_cb is the one that dies, no violation */
+	model_init(&m);
+	s_run_start(&m, MODE_USR1, 2);
+	s_lock(&m, 1, 0, SITE_STEAL_SCAN, 1, 1, 0);
+	s_io_cb(&m, 0, 101, 11, MUX_H2, SIDE_BACK, USR1_ST, PATH_LOCKED);
+	s_takeover(&m, 1, 11, MUX_H2, 0, 101, 102, 1);
+	s_idle(&m, 0, 1, 11, MUX_H2, LIST_SAFE, REASON_STEAL);
+	s_unlock(&m, 1, 0, SITE_STEAL_SCAN, 300);
+	s_lock(&m, 0, 0, SITE_IO_CB, 0, 1, 250);
+	s_stolen(&m, 0, 101, MUX_H2);
+	s_unlock(&m, 0, 0, SITE_IO_CB, 10);
+	model_finish(&m);
+	check_run(&m, &r);
+	CHECK("check.inv4_io_cb_waits_for_stealer", r.total == 0 &&
+	      r.checked[4] == 1, "%" PRIu64 " violations (first: %s)",
+	      r.total, r.nv ? r.v[0].what : "-");
 	check_free(&r);
 	model_free(&m);
 

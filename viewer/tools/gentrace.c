@@ -43,11 +43,12 @@ enum bug {
 	BUG_LEAK_LOCK,		/* inv 5 */
 	BUG_LEGACY_FAST,	/* inv 6 */
 	BUG_NO_USR1,		/* inv 2 and 3 */
+	BUG_PURGE_REINSERT,	/* inv 7 */
 };
 
 static const char *const bug_names[] = {
 	"", "front-locked", "idle-fast", "flag-late", "steal-fast",
-	"leak-lock", "legacy-fast", "no-usr1",
+	"leak-lock", "legacy-fast", "no-usr1", "purge-reinsert",
 };
 
 struct sconn {
@@ -340,6 +341,52 @@ static void idle_wake(struct thr *me)
 	conn_free(me, c, SIDE_BACK);
 }
 
+/* The purge queues one of our idle conns for destruction; a server PING
+ * wakes its tasklet before the cleanup task ran, and the io_cb puts the
+ * conn back into its list (the bug of HAProxy 9481cef94: it took the LIST
+ * bits for list membership). Then the cleanup destroys it. The conn never
+ * goes back into me->idle, so no other thread can find it meanwhile. */
+static void purge_reinsert(struct thr *me)
+{
+	struct sconn *c;
+	int list;
+
+	lock_take(me, me->tid, SITE_PURGE);
+	if (!me->nidle) {
+		lock_drop(me, me->tid);
+		return;
+	}
+	c = me->idle[--me->nidle];
+	list = c->list;
+	lttng_ust_tracepoint(muxlab, idle_remove, me->tid, c->id, c->mux,
+			     c->srv, list, REASON_PURGE);
+	lttng_ust_tracepoint(muxlab, idle_insert, me->tid, c->id, c->mux,
+			     c->srv, LIST_TOREMOVE);
+	me->events += 2;
+	lock_drop(me, me->tid);
+
+	io_cb(me, c->tl, c->id, c->mux, SIDE_BACK,
+	      c->state | TASK_IN_LIST | TASK_WOKEN_IO, -1);
+	lock_take(me, me->tid, SITE_IO_CB);
+	lttng_ust_tracepoint(muxlab, idle_insert, me->tid, c->id, c->mux,
+			     c->srv, list);
+	me->events++;
+	lock_drop(me, me->tid);
+
+	/* the cleanup task: off the to-remove list, destroyed */
+	lock_take(me, me->tid, SITE_PURGE);
+	lttng_ust_tracepoint(muxlab, idle_remove, me->tid, c->id, c->mux,
+			     c->srv, LIST_TOREMOVE, REASON_CLOSE);
+	me->events++;
+	lock_drop(me, me->tid);
+	lock_take(me, me->tid, SITE_RELEASE);
+	lttng_ust_tracepoint(muxlab, idle_remove, me->tid, c->id, c->mux,
+			     c->srv, list, REASON_CLOSE);
+	me->events++;
+	lock_drop(me, me->tid);
+	conn_free(me, c, SIDE_BACK);
+}
+
 static void request(struct thr *me)
 {
 	int fmux = rnd(me) % 3 == 0 ? MUX_H2 : MUX_H1;
@@ -447,6 +494,8 @@ static void request(struct thr *me)
 	run_shared_queue(me);
 	if (rnd(me) % 8 == 0)
 		idle_wake(me);
+	if (bug_now(me, BUG_PURGE_REINSERT))
+		purge_reinsert(me);
 }
 
 static void *worker(void *arg)
@@ -474,7 +523,8 @@ static void usage(FILE *f)
 "lttng session with 'muxlab:*' enabled and the vtid context.\n"
 "BUG plants a violation every %d requests: front-locked (inv 1),\n"
 "idle-fast (2), flag-late (3), steal-fast (4), leak-lock (5),\n"
-"legacy-fast (6, use with -m legacy), no-usr1 (2 and 3).\n"
+"legacy-fast (6, use with -m legacy), no-usr1 (2 and 3),\n"
+"purge-reinsert (7).\n"
 "--foreign emits only lttng_ust_tracef events (not a muxlab trace).\n"
 "--wait FILE starts only once FILE exists, so that a recorder can track\n"
 "our pid and start its session first.\n",
