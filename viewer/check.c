@@ -205,12 +205,16 @@ static void check_io_cb(struct ctx *c, uint32_t i, int usr1, int legacy)
 	/* 2: a conn sitting in an idle or safe list must be locked */
 	if (conn) {
 		c->res->checked[2]++;
-		if (is_idle_list(c->conn[conn].list) && !locked)
+		if (is_idle_list(c->conn[conn].list) && !locked) {
+			unsigned int st = model_io_state(c->m, i);
+
 			violation(c, 2, i, MV_NONE, "io_cb took the fast path "
 				  "while conn %" PRIu64 " is in the %s list "
-				  "(state=0x%x has no USR1)", cid(c, conn),
-				  mv_list_name(c->conn[conn].list),
-				  model_io_state(c->m, i));
+				  "(state=0x%x %s)", cid(c, conn),
+				  mv_list_name(c->conn[conn].list), st,
+				  st & c->m->run.usr1_bit ? "has USR1: the path "
+				  "ignored it" : "has no USR1");
+		}
 	}
 }
 
