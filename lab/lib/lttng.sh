@@ -35,7 +35,9 @@
 #     alone: MXL_LTTNG_PID and MXL_LTTNG_HOME in the environment name it.
 #   - mxl_lttng_stop stops only the daemon this script started, by pid
 #     (with its consumer daemon and helper), waits until they are gone
-#     (SIGTERM, 10 s, then SIGKILL), and removes the private home.
+#     (SIGTERM, 10 s, then SIGKILL), and removes the private home. If the
+#     script is killed before its clean-up runs, a watcher process does
+#     the same within a second.
 #   - root where unshare is not allowed (a restricted container): the
 #     machine's daemon is shared. If one answers it is used and left
 #     running; if none does, one is started, and the last muxlab run using
@@ -73,6 +75,7 @@ _mxl_home=""		# its private LTTNG_HOME, removed by mxl_lttng_stop
 _mxl_lockfd=""		# shared mode: the fd holding the users' lock
 _mxl_lock=/run/lttng/muxlab.lock
 _mxl_mark=/run/lttng/muxlab-sessiond.pid
+_mxl_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lttng.sh
 
 if type -P lttng >/dev/null 2>&1; then
 	_mxl_group=""
@@ -183,6 +186,13 @@ mxl_lttng_start() {
 		return 1
 	fi
 	export MXL_LTTNG_PID=$_mxl_own MXL_LTTNG_HOME=$_mxl_home
+	# if this script dies without its clean-up (SIGKILL), a watcher stops
+	# the daemon: in its own session, so that a signal to this script's
+	# process group (timeout, Ctrl-C) leaves it running, and not one of
+	# this script's jobs, so that `wait` does not wait for it
+	setsid -f "$BASH" -c '. "$1" && _mxl_watch "$2" "$3" "$4"' _ \
+		"$_mxl_lib" "$(_mxl_pidinfo $$)" "$(_mxl_pidinfo "$_mxl_own")" \
+		"$_mxl_home" </dev/null >/dev/null 2>&1
 	# --daemonize returns once the daemon is ready; a busy machine may
 	# still make the first answer slow
 	for ((i = 0; i < 100; i++)); do
@@ -219,6 +229,16 @@ _mxl_stop_tree() {
 	done
 	echo "lttng.sh: processes$left of lttng-sessiond $pid did not exit" >&2
 	return 1
+}
+
+# _mxl_watch OWNER DAEMON HOME (PID:STARTTIME each): once OWNER is gone,
+# stop DAEMON if it still runs and remove HOME
+_mxl_watch() {
+	while _mxl_running "$1"; do
+		sleep 1
+	done
+	! _mxl_running "$2" || _mxl_stop_tree "${2%%:*}"
+	rm -rf "$3"
 }
 
 mxl_lttng_stop() {

@@ -10,7 +10,8 @@
 #     LTTNG_HOME), and at its exit that daemon and its consumer are gone,
 #     the home removed, while the run's daemon still answers;
 #   - a script started under a daemon uses it and leaves it running;
-#   - two scripts at once each get their own daemon.
+#   - two scripts at once each get their own daemon;
+#   - a script killed with SIGKILL: its daemon is stopped all the same.
 # Exit status: 1 if anything failed.
 . "$(dirname "$0")/common.bash"
 
@@ -147,4 +148,18 @@ fi
 touch "$tmp/own2.go"; wait "$own2_pid"
 [ -n "$d2" ] && gone "$d2" && pass "the second one is gone too" ||
 	fail "own2's daemon $d2 still there"
+
+# a script killed before its clean-up: the watcher stops its daemon
+start_child own3 keep "${noenv[@]}" || fail "own3: child said nothing in 30 s"
+d3=$(field daemon "$tmp/own3.out") h3=$(field home "$tmp/own3.out")
+kill -KILL "$own3_pid"; wait "$own3_pid" 2>/dev/null
+for ((i = 0; i < 150; i++)); do
+	[ -n "$d3" ] && gone "$d3" && [ ! -e "$h3" ] && break
+	sleep 0.1
+done
+if [ -n "$d3" ] && gone "$d3" && [ -n "$h3" ] && [ ! -e "$h3" ]; then
+	pass "a script killed (SIGKILL): its daemon is stopped, its home removed ($((i / 10)) s)"
+else
+	fail "killed script: daemon '$d3' still there or home '$h3' left after 15 s"
+fi
 exit $((nfail > 0))
