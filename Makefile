@@ -82,7 +82,8 @@ endif
 ENGINE_SRCS := $(sort $(wildcard src/*.c))
 # the peers' command-line parsers: the config parser checks "#@lab peer"
 # and "#@lab load" lines with them (lab/peers/peer_args.h)
-ENGINE_PEER_SRCS := lab/peers/peer_parse.c lab/peers/loadgen_args.c
+ENGINE_PEER_SRCS := lab/peers/peer_parse.c lab/peers/peer_server_args.c \
+	lab/peers/loadgen_args.c
 ENGINE_OBJS := $(patsubst src/%.c,$(BUILD)/src/%.o,$(ENGINE_SRCS)) \
 	$(patsubst %.c,$(BUILD)/%.o,$(ENGINE_PEER_SRCS))
 LIB_OBJS    := $(filter-out $(BUILD)/src/main.o,$(ENGINE_OBJS))

@@ -497,7 +497,7 @@ static int check_lab_args(const struct cfg_ctx *ctx, int load,
 		 name ? name : "");
 	if (load)
 		return loadgen_check_args(prefix, n + 1, argv);
-	return 0;	/* PHASE1 */
+	return peer_server_check_args(prefix, n + 1, argv);
 }
 
 /*
@@ -579,6 +579,8 @@ static int parse_lab_line(struct cfg_ctx *ctx, char **args, int n)
 			return cfg_err(ctx, "#@lab peer %s: arguments must be "
 				       "peer-server options (--...), got '%s'",
 				       args[2], args[3]);
+		if (check_lab_args(ctx, 0, args[2], args + 3, n - 3) < 0)
+			return -1;
 		p = &cfg->peers[cfg->nb_peers];
 		p->name = strdup(args[2]);
 		p->args = join_args(args, 3, n);

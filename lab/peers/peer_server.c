@@ -19,7 +19,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
@@ -33,6 +32,7 @@
 
 #include "buf.h"
 #include "http_msg-t.h"
+#include "peer_args.h"
 #include "peer_server.h"
 
 #define PROG		"peer-server"
@@ -480,6 +480,8 @@ static void *srv_thread_main(void *arg)
 
 /* ----------------------------------------------------------- command line */
 
+/* The options are parsed by srv_parse_args() (peer_server_args.c, with
+ * their table): keep this text in step with it. */
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -515,161 +517,24 @@ static void usage(FILE *f)
 		HTTP_MAX_BODY);
 }
 
-enum {
-	OPT_PROTO = 1, OPT_LISTEN, OPT_SIZE, OPT_DELAY, OPT_KA, OPT_MAXREQ,
-	OPT_MPXS, OPT_MAXREQS, OPT_THREADS, OPT_READY, OPT_QUIET,
-	OPT_VERBOSE, OPT_HELP, OPT_PING,
-};
-
-static const struct option srv_options[] = {
-	{ "proto",		required_argument, NULL, OPT_PROTO },
-	{ "listen",		required_argument, NULL, OPT_LISTEN },
-	{ "size",		required_argument, NULL, OPT_SIZE },
-	{ "delay",		required_argument, NULL, OPT_DELAY },
-	{ "keepalive-timeout",	required_argument, NULL, OPT_KA },
-	{ "max-requests",	required_argument, NULL, OPT_MAXREQ },
-	{ "ping",		required_argument, NULL, OPT_PING },
-	{ "mpxs",		required_argument, NULL, OPT_MPXS },
-	{ "max-reqs",		required_argument, NULL, OPT_MAXREQS },
-	{ "threads",		required_argument, NULL, OPT_THREADS },
-	{ "ready-fd",		required_argument, NULL, OPT_READY },
-	{ "quiet",		no_argument,	   NULL, OPT_QUIET },
-	{ "verbose",		no_argument,	   NULL, OPT_VERBOSE },
-	{ "help",		no_argument,	   NULL, OPT_HELP },
-	{ NULL, 0, NULL, 0 }
-};
-
-/* Fill srv_cfg from argv. Returns the --ready-fd (or -1), exits on error. */
-static int parse_args(int argc, char **argv)
-{
-	int have_proto = 0, have_listen = 0, have_maxreqs = 0;
-	int ready_fd = -1;
-	uint64_t v;
-	int opt;
-
-	srv_cfg.size = 128;
-	srv_cfg.ka_timeout_ms = 5000;
-	srv_cfg.threads = 1;
-
-	while ((opt = getopt_long(argc, argv, "", srv_options, NULL)) != -1) {
-		switch (opt) {
-		case OPT_PROTO:
-			if (strcmp(optarg, "h1") == 0)
-				srv_cfg.proto = SRV_PROTO_H1;
-			else if (strcmp(optarg, "h2") == 0)
-				srv_cfg.proto = SRV_PROTO_H2;
-			else if (strcmp(optarg, "fcgi") == 0)
-				srv_cfg.proto = SRV_PROTO_FCGI;
-			else {
-				fprintf(stderr, PROG ": unknown --proto '%s' "
-					"(h1, h2 or fcgi)\n", optarg);
-				exit(2);
-			}
-			have_proto = 1;
-			break;
-		case OPT_LISTEN:
-			if (peer_parse_addr(optarg, &srv_cfg.addr) < 0) {
-				fprintf(stderr, PROG ": bad --listen '%s' "
-					"(want 127.0.0.1:PORT)\n", optarg);
-				exit(2);
-			}
-			have_listen = 1;
-			break;
-		case OPT_SIZE:
-			if (peer_parse_num(PROG, "size", optarg, 0,
-					   HTTP_MAX_BODY, &srv_cfg.size) < 0)
-				exit(2);
-			break;
-		case OPT_DELAY:
-			if (peer_parse_num(PROG, "delay", optarg, 0, 600000,
-					   &srv_cfg.delay_ms) < 0)
-				exit(2);
-			break;
-		case OPT_KA:
-			if (peer_parse_num(PROG, "keepalive-timeout", optarg,
-					   0, 86400000,
-					   &srv_cfg.ka_timeout_ms) < 0)
-				exit(2);
-			break;
-		case OPT_MAXREQ:
-			if (peer_parse_num(PROG, "max-requests", optarg, 0,
-					   UINT32_MAX,
-					   &srv_cfg.max_requests) < 0)
-				exit(2);
-			break;
-		case OPT_PING:
-			if (peer_parse_num(PROG, "ping", optarg, 0, 86400000,
-					   &srv_cfg.ping_ms) < 0)
-				exit(2);
-			break;
-		case OPT_MPXS:
-			if (peer_parse_num(PROG, "mpxs", optarg, 0, 1, &v) < 0)
-				exit(2);
-			srv_cfg.mpxs = (int)v;
-			break;
-		case OPT_MAXREQS:
-			if (peer_parse_num(PROG, "max-reqs", optarg, 1, 65535,
-					   &srv_cfg.max_reqs) < 0)
-				exit(2);
-			have_maxreqs = 1;
-			break;
-		case OPT_THREADS:
-			if (peer_parse_num(PROG, "threads", optarg, 1,
-					   MAX_THREADS, &v) < 0)
-				exit(2);
-			srv_cfg.threads = (int)v;
-			break;
-		case OPT_READY:
-			if (peer_parse_num(PROG, "ready-fd", optarg, 0, 65535,
-					   &v) < 0)
-				exit(2);
-			ready_fd = (int)v;
-			if (fcntl(ready_fd, F_GETFD) < 0) {
-				fprintf(stderr, PROG ": --ready-fd %d is not "
-					"open\n", ready_fd);
-				exit(2);
-			}
-			break;
-		case OPT_QUIET:
-			srv_cfg.quiet = 1;
-			break;
-		case OPT_VERBOSE:
-			srv_cfg.verbose = 1;
-			break;
-		case OPT_HELP:
-			usage(stdout);
-			exit(0);
-		default:
-			usage(stderr);
-			exit(2);
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, PROG ": unexpected argument '%s'\n",
-			argv[optind]);
-		exit(2);
-	}
-	if (!have_proto || !have_listen) {
-		fprintf(stderr, PROG ": --proto and --listen are required\n");
-		usage(stderr);
-		exit(2);
-	}
-	if (!have_maxreqs)
-		srv_cfg.max_reqs = srv_cfg.mpxs ? 100 : 1;
-	if (srv_cfg.ping_ms && srv_cfg.proto != SRV_PROTO_H2) {
-		fprintf(stderr, PROG ": --ping is for --proto h2 only\n");
-		exit(2);
-	}
-	return ready_fd;
-}
-
 int main(int argc, char **argv)
 {
 	struct srv_stats sum;
 	sigset_t set;
 	int ready_fd, lfd, i, sig, r;
 
-	ready_fd = parse_args(argc, argv);
+	switch (srv_parse_args(PROG, argc, argv, &srv_cfg, &ready_fd, 0)) {
+	case PEER_ARGS_OK:
+		break;
+	case PEER_ARGS_HELP:
+		usage(stdout);
+		return 0;
+	case PEER_ARGS_USAGE:
+		usage(stderr);
+		return 2;
+	default:
+		return 2;
+	}
 	peer_raise_nofile();
 	switch (srv_cfg.proto) {
 	case SRV_PROTO_H1:

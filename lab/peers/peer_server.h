@@ -63,6 +63,12 @@ struct srv_cfg {
 
 extern struct srv_cfg srv_cfg;
 
+/* Parse peer-server's command line into <cfg> (zeroed by the caller) and
+ * <ready_fd>: peer_server_args.c, which muxlab links too (peer_args.h).
+ * Returns a PEER_ARGS_* code, errors printed on stderr after "<prog>: ". */
+int srv_parse_args(const char *prog, int argc, char **argv,
+		   struct srv_cfg *cfg, int *ready_fd, unsigned int flags);
+
 /* Why a connection was closed, for the summary and --verbose. */
 enum srv_close_reason {
 	SRV_CLOSE_NONE = 0,

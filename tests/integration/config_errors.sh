@@ -47,6 +47,8 @@ expect_cfg_error lab-peer-unknown 10 '#@lab peer nobody --proto h1 --listen 127.
 # peer and load options go through the programs' own parsers at -c time
 expect_cfg_error lab-load-typo 10 '#@lab load --proto h1 --target 127.0.0.1:18999 --conections 4\n'
 expect_cfg_error lab-load-value 10 '#@lab load --proto h1 --target 127.0.0.1:18999 --rate fast\n'
+expect_cfg_error lab-peer-typo 10 '#@lab peer s1 --proto h1 --listen 127.0.0.1:19999 --keepalive-timout 100\n'
+expect_cfg_error lab-peer-value 10 '#@lab peer s1 --proto h4 --listen 127.0.0.1:19999\n'
 
 # command line
 out=$("$muxlab" -f "$good" -c 2>&1) && pass "good scenario -c: exit 0" ||

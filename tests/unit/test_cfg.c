@@ -405,10 +405,12 @@ static void test_errors(void)
 		     "SITE MICROSECONDS");
 	expect_error("lab-peer-args", "#@lab peer s1 proto h1\n", 10,
 		     "peer-server options");
-	expect_error("lab-peer-srv", "#@lab peer zz --proto h1\n", 10,
+	expect_error("lab-peer-srv", "#@lab peer zz --proto h1 --listen "
+		     "127.0.0.1:19901\n", 10,
 		     "no server");
-	expect_error("lab-peer-dup", "#@lab peer s1 --proto h1\n"
-		     "#@lab peer s1 --proto h1\n", 11, "already declared");
+	expect_error("lab-peer-dup", "#@lab peer s1 --proto h1 --listen :1\n"
+		     "#@lab peer s1 --proto h1 --listen :1\n", 11,
+		     "already declared");
 	expect_error("lab-load", "#@lab load\n", 10, "loadgen");
 	/* the loadgen's own parser checks the options */
 	expect_error("lab-load-typo", "#@lab load --proto h1 --target "
@@ -419,6 +421,16 @@ static void test_errors(void)
 		     "127.0.0.1:18901 --rate\n", 10, "needs a value");
 	expect_error("lab-load-help", "#@lab load --proto h1 --target "
 		     "127.0.0.1:18901 --help\n", 10, "--help");
+	/* and peer-server's */
+	expect_error("lab-peer-typo", "#@lab peer s1 --proto h1 --listen "
+		     "127.0.0.1:19901 --keepalive-timout 100\n", 10,
+		     "'--keepalive-timout'");
+	expect_error("lab-peer-value", "#@lab peer s1 --proto h1 --listen "
+		     "127.0.0.1:19901 --mpxs 2\n", 10, "--mpxs");
+	expect_error("lab-peer-listen", "#@lab peer s1 --proto h1\n", 10,
+		     "--listen");
+	expect_error("lab-peer-ping", "#@lab peer s1 --proto h1 --listen "
+		     "127.0.0.1:19901 --ping 100\n", 10, "--ping");
 	/* indented lab lines count too, "#@labx" is a plain comment */
 	expect_error("lab-indent", "  #@lab durationn 3\n", 10, "durationn");
 	{
