@@ -364,7 +364,7 @@ answer() {
 	local f=${answers_file:-$ex_dir/answers.txt} v
 	[ -f "$f" ] || { echo ""; return; }
 	v=$(sed -n "s/^$1:[[:space:]]*//p" "$f" | head -n 1 |
-		sed 's/[[:space:]]*#.*//; s/[[:space:]]*$//' | tr 'A-Z' 'a-z')
+		sed 's/[[:space:]][[:space:]]*#.*//; s/[[:space:]]*$//' | tr 'A-Z' 'a-z')
 	[ "$v" = "?" ] && v=""
 	echo "$v"
 }
