@@ -2,7 +2,7 @@
 # tests/run.sh - run every muxlab test; the last line is "N passed, N failed".
 #
 # What runs, in order, each under `timeout` (120 s unless the script says
-# "# timeout: N" in its first lines):
+# "# timeout: N" in its header, the comment lines it starts with):
 #   - every unit test binary build/tests/test_* (passes if it exits 0);
 #   - tests/viewer/run.sh and tests/peers/*.sh, if present;
 #   - tests/integration/*.sh.
@@ -41,8 +41,8 @@ mxl_lttng_start || echo "note: $mxl_lttng_error"
 # timeout in seconds for script <1>
 script_timeout() {
 	local t
-	t=$(head -n 15 "$1" | sed -n 's/^# timeout: *\([0-9][0-9]*\).*/\1/p' |
-		head -n 1)
+	t=$(awk '!/^#/ { exit } sub(/^# timeout: */, "") && /^[0-9]/ {
+			print $0 + 0; exit }' "$1")
 	echo "${t:-120}"
 }
 
