@@ -1015,11 +1015,12 @@ static void draw_lanes(struct screen *s, const struct tr *t, int y, int h,
 	free(pos);
 	free(cells);
 	free(bins);
-	/* more lanes than rows: say so on the first/last label */
+	/* more threads than rows: say so on the first/last label, where
+	 * the label is blank */
 	if (v->lane_top > 0)
-		put(s, 5, y - shown * L->rpt, '^', ST_LABEL, SA_BOLD);
+		put(s, 4, y - shown * L->rpt, '^', ST_LABEL, SA_BOLD);
 	if (v->lane_top + shown < m->nlanes)
-		put(s, 5, y - 1, 'v', ST_LABEL, SA_BOLD);
+		put(s, 0, y - 1, 'v', ST_LABEL, SA_BOLD);
 }
 
 /* ---- legend ---- */
