@@ -108,6 +108,12 @@ struct connection {
 	struct list toremove_list;	/* in idle_conns[thr].toremove_conns
 					 * (purge), under thr's lock */
 	struct list thr_list;		/* front: per-thread list of front conns */
+	/* back: the mux's I/O tasklet as attach() and detach() last handed
+	 * it to mux_clear_idle_flag() / mux_set_idle_flag() on the owner
+	 * thread, NULL after a steal until the stealer attaches. Lab only:
+	 * a thread switching to usr1 mode sets TASK_F_USR1 through it on
+	 * what it has idle (lab_thread_switch()). */
+	struct tasklet *_Atomic mux_tl;
 	struct sockaddr_storage src;	/* peer address (front) */
 };
 

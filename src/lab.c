@@ -1,5 +1,6 @@
 /*
- * lab.c - the run's mode and the one table of bug modes.
+ * lab.c - the run's mode, the one table of bug modes, the delay points,
+ * and how a thread switches mode while the lab runs.
  *
  * A bug mode re-introduces one mistake, tested in the code with
  * bug_on_mode(BUG_X) right next to the correct line. This table is the
@@ -8,7 +9,34 @@
  * that introduced the rule the bug breaks; "" for none.
  *
  * It also holds the delay points (lab-t.h): the knobs that widen a race
- * window, set from "#@lab delay" or --delay before the threads start.
+ * window, set from "#@lab delay" or --delay before the threads start, or
+ * by the control socket ("set delay") at any time.
+ *
+ * Changing the mode at run time (control socket "set mode", cli.c) has no
+ * HAProxy counterpart: HAProxy is either before e388f2fbc or after it. The
+ * lab lets a lecturer flip it while traffic flows, which must never let a
+ * thread run an io_cb on the fast path for a connection another thread
+ * may steal. So the threads switch one by one, each at a quiescent point
+ * of its own loop (lab_thread_sync(), between two loop turns: none of its
+ * callbacks runs, and it holds no lock):
+ *
+ *   - to legacy: nothing to prepare, every io_cb takes the lock from now
+ *     on; the flags set meanwhile stay (legacy ignores them);
+ *   - to usr1: under its own idle_conns_lock, which every stealer of its
+ *     connections takes, the thread first sets TASK_F_USR1 on the tasklet
+ *     of every connection it has in an idle, safe or to-remove list (with
+ *     a flag_set each: what its detach would have done in usr1 mode), and
+ *     on every stolen tasklet still queued on it (a steal it suffered in
+ *     legacy mode left that tasklet without the flag, and it must free
+ *     itself on the locked path). Only then does it run in usr1 mode; its
+ *     own detaches set the flag from now on.
+ *
+ * Each switch emits mode_change (tid, old and new mode), so that the
+ * checker knows which rules apply to which events of each thread. A bug
+ * mode change goes the same way (a thread leaving a bug mode that skipped
+ * the flag repairs the same way), and "set bug none" keeps <lab_bug> at
+ * the old bug until every thread has switched: BUG_ON()s that say "only a
+ * bug mode gets here" may still meet what the old bug left until then.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -17,9 +45,15 @@
 #include <time.h>
 
 #include "lab.h"
+#include "server.h"
+#include "task.h"
+#include "thread.h"
+#include "trace.h"
 
-enum lab_mode lab_mode = MODE_USR1;
-enum bug_id lab_bug = BUG_NONE;
+_Atomic enum lab_mode lab_mode = MODE_USR1;
+_Atomic enum bug_id lab_bug = BUG_NONE;
+_Atomic enum bug_id lab_bug_next = BUG_COUNT;
+struct lab_thread lab_thr[MAX_THREADS];
 
 const struct bug_desc bug_table[BUG_COUNT] = {
 	[BUG_NONE] = {
@@ -75,7 +109,7 @@ const struct bug_desc bug_table[BUG_COUNT] = {
 };
 
 /* Microseconds to wait at each delay point; 0 = off. */
-unsigned int lab_delay_us[DELAY_COUNT];
+unsigned int _Atomic lab_delay_us[DELAY_COUNT];
 
 const struct delay_desc delay_table[DELAY_COUNT] = {
 	[DELAY_PURGE_WINDOW] = {
@@ -170,7 +204,8 @@ static uint64_t delay_clock_us(void)
  */
 void __lab_delay_wait(enum lab_delay_site site)
 {
-	unsigned int us = lab_delay_us[site];
+	unsigned int us = atomic_load_explicit(&lab_delay_us[site],
+					       memory_order_relaxed);
 	struct timespec ts;
 	uint64_t end;
 
@@ -184,4 +219,142 @@ void __lab_delay_wait(enum lab_delay_site site)
 	end = delay_clock_us() + us;
 	while (delay_clock_us() < end)
 		;
+}
+
+/* ---- run-time changes (control socket) ---------------------------------- */
+
+/*
+ * lab_thread_start - an engine thread takes the mode and bug asked for
+ *
+ * No mode_change: the run starts in that mode (run_start says which).
+ * Context: engine thread, before its loop (thread.c).
+ */
+void lab_thread_start(void)
+{
+	struct lab_thread *lt = &lab_thr[tid];
+
+	atomic_store_explicit(&lt->mode, (int)atomic_load(&lab_mode),
+			      memory_order_relaxed);
+	atomic_store_explicit(&lt->bug, (int)lab_bug_target(),
+			      memory_order_relaxed);
+	atomic_store_explicit(&lt->switches, 0, memory_order_relaxed);
+	atomic_store_explicit(&lt->marked, 0, memory_order_relaxed);
+}
+
+/*
+ * lab_thread_switch - switch the calling thread to the mode and bug asked
+ * for (the top of this file says why and how)
+ *
+ * Emits mode_change if the mode changed, after the flag_set events of
+ * what it flagged.
+ * Context: engine thread, from lab_thread_sync() at a quiescent point of
+ * its loop, holding no lock; takes its own idle_conns_lock (SITE_OTHER)
+ * when it must flag.
+ */
+void lab_thread_switch(void)
+{
+	struct lab_thread *lt = &lab_thr[tid];
+	int old_mode = atomic_load_explicit(&lt->mode, memory_order_relaxed);
+	int old_bug = atomic_load_explicit(&lt->bug, memory_order_relaxed);
+	int new_mode = (int)atomic_load(&lab_mode);
+	int new_bug = (int)lab_bug_target();
+	unsigned int marked = 0, orphans = 0;
+	int flag = new_mode == MODE_USR1 &&
+		   (old_mode != MODE_USR1 || old_bug != BUG_NONE);
+
+	if (flag) {
+		idle_lock(tid, SITE_OTHER);
+		marked = _srv_mark_idle_usr1();
+		orphans = (unsigned int)sched_flag_orphans(TASK_F_USR1);
+	}
+	atomic_store_explicit(&lt->bug, new_bug, memory_order_relaxed);
+	atomic_store_explicit(&lt->mode, new_mode, memory_order_relaxed);
+	if (old_mode != new_mode) {
+		TRACE(mode_change, tid, old_mode, new_mode, marked, orphans);
+		atomic_fetch_add_explicit(&lt->switches, 1,
+					  memory_order_relaxed);
+	}
+	atomic_fetch_add_explicit(&lt->marked, marked + orphans,
+				  memory_order_relaxed);
+	if (flag)
+		idle_unlock(tid, SITE_OTHER);
+}
+
+/*
+ * lab_wait_threads - wait until every engine thread runs with the mode and
+ * bug asked for
+ *
+ * @timeout_ms: how long at most
+ *
+ * Kicks the threads that sleep in their poller so that they reach their
+ * quiescent point at once.
+ * Return: 0 when all have switched, -1 after <timeout_ms> or when the run
+ * is stopping.
+ * Context: any thread but an engine thread (the control socket's); no
+ * lock.
+ */
+int lab_wait_threads(unsigned int timeout_ms)
+{
+	uint64_t end = delay_clock_us() + (uint64_t)timeout_ms * 1000u;
+	struct timespec ts = { 0, 1000000 };
+	int thr, done;
+
+	for (;;) {
+		int mode = (int)atomic_load(&lab_mode);
+		int bug = (int)lab_bug_target();
+
+		done = 1;
+		for (thr = 0; thr < nbthread && thr < MAX_THREADS; thr++) {
+			if (atomic_load_explicit(&lab_thr[thr].mode,
+						 memory_order_relaxed) == mode &&
+			    atomic_load_explicit(&lab_thr[thr].bug,
+						 memory_order_relaxed) == bug)
+				continue;
+			done = 0;
+			thread_wake(thr);
+		}
+		if (done)
+			return 0;
+		if (atomic_load(&stopping) || delay_clock_us() >= end)
+			return -1;
+		nanosleep(&ts, NULL);
+	}
+}
+
+/*
+ * lab_set_mode - ask every engine thread to run in <mode>
+ *
+ * Return: 0 once all have switched, -1 if one did not within <timeout_ms>
+ * (it switches later) or the run is stopping.
+ * Context: the control socket's thread.
+ */
+int lab_set_mode(enum lab_mode mode, unsigned int timeout_ms)
+{
+	atomic_store(&lab_mode, mode);
+	return lab_wait_threads(timeout_ms);
+}
+
+/*
+ * lab_set_bug - ask every engine thread to run with bug mode <bug>
+ *
+ * A bug goes into <lab_bug> at once (the BUG_ON()s that tolerate a bug
+ * must tolerate it from the first thread that runs with it); "none" only
+ * once every thread has left the old bug and repaired what it left.
+ * Return: 0 once all have switched, -1 if one did not within <timeout_ms>
+ * (then "none" stays pending: a later call finishes it).
+ * Context: the control socket's thread.
+ */
+int lab_set_bug(enum bug_id bug, unsigned int timeout_ms)
+{
+	if (bug == BUG_NONE && atomic_load(&lab_bug) != BUG_NONE) {
+		atomic_store(&lab_bug_next, BUG_NONE);
+		if (lab_wait_threads(timeout_ms) < 0)
+			return -1;
+		atomic_store(&lab_bug, BUG_NONE);
+		atomic_store(&lab_bug_next, BUG_COUNT);
+		return 0;
+	}
+	atomic_store(&lab_bug, bug);
+	atomic_store(&lab_bug_next, BUG_COUNT);
+	return lab_wait_threads(timeout_ms);
 }

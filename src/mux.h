@@ -3,6 +3,10 @@
  *
  * These are the two lines e388f2fbc added to every mux, wrapped so that
  * each change emits flag_set / flag_clear with the old and new state.
+ * Whether they do anything depends on the mode the calling thread runs
+ * in (lab_thread_mode(): the mode may change while the lab runs). Both
+ * also note the tasklet in conn->mux_tl, in either mode: a thread that
+ * switches to usr1 sets the flag through it on its idle connections.
  */
 #ifndef MUXLAB_MUX_H
 #define MUXLAB_MUX_H
@@ -25,11 +29,12 @@ extern const struct mux_ops mux_fcgi_ops;
  * Owner thread, before the conn is published in an idle/safe list. Does
  * nothing in legacy mode (the flag did not exist before the commit). */
 static inline void mux_set_idle_flag(struct tasklet *tl,
-				     const struct connection *conn)
+				     struct connection *conn)
 {
 	unsigned int old;
 
-	if (lab_mode == MODE_LEGACY)
+	atomic_store_explicit(&conn->mux_tl, tl, memory_order_relaxed);
+	if (lab_thread_mode() == MODE_LEGACY)
 		return;
 	old = atomic_fetch_or_explicit(&tl->state, TASK_F_USR1,
 					memory_order_seq_cst);
@@ -41,11 +46,12 @@ static inline void mux_set_idle_flag(struct tasklet *tl,
 /* attach: the connection is in use again, no longer stealable. Owner
  * thread, after the stream exists. */
 static inline void mux_clear_idle_flag(struct tasklet *tl,
-				       const struct connection *conn)
+				       struct connection *conn)
 {
 	unsigned int old;
 
-	if (lab_mode == MODE_LEGACY)
+	atomic_store_explicit(&conn->mux_tl, tl, memory_order_relaxed);
+	if (lab_thread_mode() == MODE_LEGACY)
 		return;
 	if (bug_on_mode(BUG_USR1_ATTACH_OR)) {
 		/* the edb99e296 slip: OR where an AND-NOT was meant */

@@ -271,6 +271,22 @@ LTTNG_UST_TRACEPOINT_EVENT(muxlab, conn_free,
 	)
 )
 
+/* A thread switched mode at a quiescent point of its loop (control
+ * socket "set mode"). Its events after this one follow <new_mode>.
+ * <marked>: idle conns it flagged USR1 first (each has its flag_set
+ * just before); <orphans>: queued stolen tasklets it flagged. */
+LTTNG_UST_TRACEPOINT_EVENT(muxlab, mode_change,
+	LTTNG_UST_TP_ARGS(int, tid, int, old_mode, int, new_mode,
+			  unsigned int, marked, unsigned int, orphans),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(int, tid, tid)
+		lttng_ust_field_enum(muxlab, mode_enum, int, old_mode, old_mode)
+		lttng_ust_field_enum(muxlab, mode_enum, int, new_mode, new_mode)
+		lttng_ust_field_integer(unsigned int, marked, marked)
+		lttng_ust_field_integer(unsigned int, orphans, orphans)
+	)
+)
+
 #endif /* MUXLAB_TP_H */
 
 #include <lttng/tracepoint-event.h>

@@ -47,6 +47,8 @@ struct srv_per_thread {
 	 * list heads while a stealer deletes would be a data race) */
 	int _Atomic nb_idle;
 	int _Atomic nb_safe;
+	int _Atomic nb_avail;		/* length of avail_conns, for the
+					 * control socket ("show pools") */
 } THREAD_ALIGNED;
 
 /* http-reuse */

@@ -223,6 +223,8 @@ static inline int _Atomic *srv_list_len(struct server *srv,
 		return &srv->per_thr[thr].nb_idle;
 	if (which == LIST_SAFE)
 		return &srv->per_thr[thr].nb_safe;
+	if (which == LIST_AVAIL)
+		return &srv->per_thr[thr].nb_avail;
 	return NULL;
 }
 
@@ -258,6 +260,11 @@ void _conn_delete_from_tree(struct connection *conn, enum remove_reason reason)
 	      node->in, reason);
 	node->in = LIST_NONE;
 	node->thr = -1;
+	/* the stealer's takeover() replaced the tasklet; the old one is
+	 * freed on its thread: forget it until the stealer attaches */
+	if (reason == REASON_STEAL)
+		atomic_store_explicit(&conn->mux_tl, NULL,
+				      memory_order_relaxed);
 }
 
 /*
@@ -309,9 +316,8 @@ void _srv_insert_conn(struct server *srv, struct connection *conn,
 	list_append(head, &node->list);
 	node->in = which;
 	node->thr = thr;
-	if (which != LIST_AVAIL)
-		atomic_fetch_add_explicit(srv_list_len(srv, which, thr), 1,
-					  memory_order_relaxed);
+	atomic_fetch_add_explicit(srv_list_len(srv, which, thr), 1,
+				  memory_order_relaxed);
 	TRACE(idle_insert, tid, conn->id, conn->mux->id, srv->puid, which);
 }
 
@@ -889,6 +895,75 @@ void srv_cleanup_thread(void)
 		task_destroy(idle_conn_task);
 		idle_conn_task = NULL;
 	}
+}
+
+/* ---- mode switch (lab) ------------------------------------------------------- */
+
+/* Set TASK_F_USR1 on <conn>'s I/O tasklet, as its detach would have done
+ * in usr1 mode; emits flag_set. 1 if done, 0 if the tasklet is unknown. */
+static int _srv_mark_conn_usr1(struct connection *conn)
+{
+	struct tasklet *tl = atomic_load_explicit(&conn->mux_tl,
+						  memory_order_relaxed);
+	unsigned int old;
+
+	if (!tl && conn->subs)
+		tl = conn->subs->tasklet;
+	if (!tl)
+		return 0;
+	old = atomic_fetch_or_explicit(&tl->state, TASK_F_USR1,
+				       memory_order_seq_cst);
+	ACT.flag_set++;
+	TRACE(flag_set, tid, tl->id, conn->id, conn->mux->id, old,
+	      old | TASK_F_USR1);
+	return 1;
+}
+
+/*
+ * _srv_mark_idle_usr1 - flag what the calling thread has idle
+ *
+ * A thread that switches from legacy to usr1 mode (or leaves a bug mode
+ * that skipped the flag) may hold connections in its idle and safe lists
+ * whose tasklet lacks TASK_F_USR1: once the thread runs in usr1 their
+ * io_cb would take the fast path while a stealer may take them. So,
+ * before it switches, it sets the flag on every connection in its idle
+ * and safe lists of every server, and on those its to-remove list holds
+ * (as they would carry it in usr1 mode), each with a flag_set event,
+ * through the tasklet its mux last handed to attach/detach
+ * (conn->mux_tl).
+ *
+ * Return: the number of tasklets flagged.
+ * Context: engine thread at a quiescent point of its loop, holding its own
+ * idle_conns_lock (what every stealer of its connections takes).
+ */
+unsigned int _srv_mark_idle_usr1(void)
+{
+	struct connection *conn;
+	struct server *srv;
+	struct list *pos, *tmp;
+	unsigned int n = 0;
+
+	BUG_ON(!idle_lock_held(tid));
+	for (srv = servers; srv; srv = srv->next_all) {
+		struct srv_per_thread *pt = &srv->per_thr[tid];
+
+		list_for_each_safe(pos, tmp, &pt->idle_conns) {
+			conn = list_elem(pos, struct conn_hash_node, list)->conn;
+			n += _srv_mark_conn_usr1(conn);
+		}
+		list_for_each_safe(pos, tmp, &pt->safe_conns) {
+			conn = list_elem(pos, struct conn_hash_node, list)->conn;
+			n += _srv_mark_conn_usr1(conn);
+		}
+	}
+	list_for_each_safe(pos, tmp, &idle_conns[tid].toremove_conns) {
+		conn = list_elem(pos, struct connection, toremove_list);
+		if (conn->hash_node.in == LIST_IDLE ||
+		    conn->hash_node.in == LIST_SAFE)
+			continue;	/* flagged above */
+		n += _srv_mark_conn_usr1(conn);
+	}
+	return n;
 }
 
 /* ---- servers ------------------------------------------------------------------------ */

@@ -105,6 +105,11 @@ void srv_use_conn(struct server *srv, struct connection *conn);
 int pool_high_count(void);
 int pool_low_count(void);
 
+/* Set TASK_F_USR1 (with flag_set) on the tasklet of every conn in the
+ * calling thread's idle, safe and to-remove lists: what a thread switching
+ * to usr1 mode does first. Returns how many. Caller holds its own lock. */
+unsigned int _srv_mark_idle_usr1(void);
+
 /* Create the per-thread cleanup tasks and the purge task. Called on each
  * thread at start (thread init). 0 or -1. */
 int srv_init_thread(void);

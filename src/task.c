@@ -725,6 +725,52 @@ void sched_deinit_thread(void)
 }
 
 /*
+ * sched_flag_orphans - OR <flag> into every queued tasklet that was stolen
+ *
+ * @flag: the bits to set (TASK_F_USR1)
+ *
+ * A takeover NULLs the old tasklet's context and queues it on its old
+ * thread, where it frees itself on the locked path of its io_cb. If that
+ * thread ran in legacy mode when the steal happened, the tasklet carries
+ * no TASK_F_USR1; should the thread switch to usr1 mode before it runs,
+ * the io_cb would take the fast path with a NULL context. The mode switch
+ * (lab_thread_switch()) calls this to give such orphans the flag, the
+ * same way a usr1 thread's idle tasklets already have it. Lab only; no
+ * HAProxy counterpart (its mode never changes at run time).
+ *
+ * Splices the shared list first, so that every tasklet another thread
+ * queued here before this call is seen. Only tasklets that are not
+ * killed and whose context is NULL are touched.
+ *
+ * Return: how many tasklets were flagged.
+ * Context: the owner thread at a quiescent point of its loop (no callback
+ * runs), holding its own idle_conns_lock, which every stealer of its
+ * connections holds while it NULLs a context and queues the tasklet here.
+ */
+int sched_flag_orphans(unsigned int flag)
+{
+	struct sched_ctx *s = sched;
+	struct task *t;
+	unsigned int st;
+	int n = 0;
+
+	if (!s)
+		return 0;
+	__sched_splice_shared(s);
+	for (t = s->rl_head; t; t = t->next) {
+		st = atomic_load_explicit(&t->state, memory_order_relaxed);
+		if (!(st & TASK_F_TASKLET) || (st & TASK_KILLED) ||
+		    (st & flag) == flag)
+			continue;
+		if (atomic_load_explicit(&t->context, memory_order_relaxed))
+			continue;
+		atomic_fetch_or_explicit(&t->state, flag, memory_order_seq_cst);
+		n++;
+	}
+	return n;
+}
+
+/*
  * sched_live_tasklets / sched_live_tasks - objects allocated and not freed
  *
  * Sums every thread's counter. Exact once the threads are stopped (leak

@@ -102,6 +102,9 @@ int sched_run(int budget);		/* run up to <budget>; returns runs */
 void sched_wake_timers(uint64_t now);	/* wake every expired task */
 uint64_t sched_next_timer(void);	/* next expiry, 0 if none */
 int sched_has_work(void);		/* anything queued on this thread? */
+/* OR <flag> into the queued tasklets of this thread whose context a
+ * takeover NULLed; returns how many (the lab's mode switch, lab.c). */
+int sched_flag_orphans(unsigned int flag);
 int sched_init_thread(void);		/* per-thread init, 0 or -1 */
 void sched_deinit_thread(void);		/* frees the KILLED objects still
 					 * queued; anything else stays

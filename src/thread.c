@@ -23,6 +23,7 @@
 
 #include "compiler.h"
 #include "fd.h"
+#include "lab.h"
 #include "task.h"
 #include "thread.h"
 
@@ -158,8 +159,12 @@ static void *thread_loop(void *arg)
 	pthread_mutex_unlock(&start_lock);
 
 	if (!failed) {
+		lab_thread_start();
 		while (!atomic_load_explicit(&stopping,
 					     memory_order_relaxed)) {
+			/* quiescent point: a mode change asked for on the
+			 * control socket takes effect here (lab.h) */
+			lab_thread_sync();
 			sched_wake_timers(now_mono_ns());
 			sched_run(SCHED_BUDGET);
 			fd_poll(thread_poll_timeout());
