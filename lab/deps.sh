@@ -5,7 +5,7 @@ set -u
 pkgs="build-essential pkg-config clang libclang-rt-14-dev
 liblttng-ust-dev lttng-tools libbabeltrace2-dev babeltrace2
 libncurses-dev libnghttp2-dev nghttp2-client
-curl wrk nginx-light haproxy php-fpm tmux procps"
+curl wrk nginx-light haproxy php-fpm tmux procps socat"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

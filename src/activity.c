@@ -57,43 +57,57 @@ void activity_sum(struct activity *sum)
 	}
 }
 
-static void put(FILE *f, const char *key, uint64_t v)
+/*
+ * activity_snapshot - copy one thread's counters
+ *
+ * @out: filled with a copy of activity[<thr>]
+ * @thr: the thread, 0 .. MAX_THREADS - 1
+ *
+ * The same benign race as activity_sum(): an estimate while the thread
+ * runs, for the control socket's "show activity".
+ * Context: any thread; no lock.
+ */
+__attribute__((no_sanitize("thread")))
+void activity_snapshot(struct activity *out, int thr)
 {
-	fprintf(f, "%s %" PRIu64 "\n", key, v);
+	const uint64_t *src = (const uint64_t *)&activity[thr];
+	uint64_t *dst = (uint64_t *)out;
+	size_t n = sizeof(struct activity) / sizeof(uint64_t);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		dst[i] = src[i];
 }
 
 /*
- * activity_report - print the run summary
+ * activity_foreach - every counter of the report, in its fixed order
  *
- * @f: where
- * @seconds: duration of the measured run (for req_per_s; <= 0: 0)
+ * @a:    counters (a thread's or a sum)
+ * @emit: called once per counter with its report key and value
+ * @arg:  passed to <emit>
  *
- * One "key value" line per counter, keys in a fixed order, so scripts
- * (lab/bench, tests) can grep them: requests, io_cb paths in total, per
- * side and per side+mux, lock acquisitions per site, steals and flags.
- * Context: main thread after threads_join().
+ * One list for the end-of-run report and "show activity", so they never
+ * disagree: requests, io_cb paths in total, per side and per side+mux,
+ * lock acquisitions per site, steals and flags. Context: any thread.
  */
-void activity_report(FILE *f, double seconds)
+void activity_foreach(const struct activity *a,
+		      void (*emit)(const char *key, uint64_t v, void *arg),
+		      void *arg)
 {
-	struct activity s;
 	char key[64];
 	uint64_t v, total;
 	int side, mux, path, site;
 
-	activity_sum(&s);
-	put(f, "requests_ok", s.req_ok);
-	put(f, "requests_err", s.req_err);
-	fprintf(f, "req_per_s %.1f\n",
-		seconds > 0 ? (double)s.req_ok / seconds : 0.0);
-
+	emit("requests_ok", a->req_ok, arg);
+	emit("requests_err", a->req_err, arg);
 	for (side = 0; side < SIDE_COUNT; side++) {
 		for (path = 0; path < PATH_COUNT; path++) {
 			v = 0;
 			for (mux = 0; mux < MUX_COUNT; mux++)
-				v += s.io_cb[side][mux][path];
+				v += a->io_cb[side][mux][path];
 			snprintf(key, sizeof(key), "io_cb_%s_%s",
 				 side_names[side], path_names[path]);
-			put(f, key, v);
+			emit(key, v, arg);
 		}
 	}
 	for (side = 0; side < SIDE_COUNT; side++)
@@ -102,27 +116,63 @@ void activity_report(FILE *f, double seconds)
 				snprintf(key, sizeof(key), "io_cb_%s_%s_%s",
 					 side_names[side], mux_names[mux],
 					 path_names[path]);
-				put(f, key, s.io_cb[side][mux][path]);
+				emit(key, a->io_cb[side][mux][path], arg);
 			}
 
 	total = 0;
 	for (site = 0; site < SITE_COUNT; site++) {
 		snprintf(key, sizeof(key), "lock_acq_%s", site_names[site]);
-		put(f, key, s.lock_acq[site]);
-		total += s.lock_acq[site];
+		emit(key, a->lock_acq[site], arg);
+		total += a->lock_acq[site];
 	}
-	put(f, "lock_acq_total", total);
-	put(f, "trylock_fail", s.trylock_fail);
-	put(f, "takeover_ok", s.takeover_ok);
-	put(f, "takeover_fail", s.takeover_fail);
-	put(f, "stolen_free", s.stolen_free);
-	put(f, "flag_set", s.flag_set);
-	put(f, "flag_clear", s.flag_clear);
-	put(f, "idle_refused", s.idle_refused);
-	put(f, "purged", s.purged);
-	put(f, "purge_race", s.purge_race);
-	put(f, "conn_new_front", s.conn_new[SIDE_FRONT]);
-	put(f, "conn_new_back", s.conn_new[SIDE_BACK]);
-	put(f, "wakeups_remote", s.wakeups_remote);
-	put(f, "fd_late_events", s.fd_late_events);
+	emit("lock_acq_total", total, arg);
+	emit("trylock_fail", a->trylock_fail, arg);
+	emit("takeover_ok", a->takeover_ok, arg);
+	emit("takeover_fail", a->takeover_fail, arg);
+	emit("stolen_free", a->stolen_free, arg);
+	emit("flag_set", a->flag_set, arg);
+	emit("flag_clear", a->flag_clear, arg);
+	emit("idle_refused", a->idle_refused, arg);
+	emit("purged", a->purged, arg);
+	emit("purge_race", a->purge_race, arg);
+	emit("conn_new_front", a->conn_new[SIDE_FRONT], arg);
+	emit("conn_new_back", a->conn_new[SIDE_BACK], arg);
+	emit("wakeups_remote", a->wakeups_remote, arg);
+	emit("fd_late_events", a->fd_late_events, arg);
+}
+
+struct report_ctx {
+	FILE *f;
+	double req_per_s;
+};
+
+static void put(const char *key, uint64_t v, void *arg)
+{
+	struct report_ctx *rc = arg;
+
+	fprintf(rc->f, "%s %" PRIu64 "\n", key, v);
+	/* the rate comes right after the requests */
+	if (strcmp(key, "requests_err") == 0)
+		fprintf(rc->f, "req_per_s %.1f\n", rc->req_per_s);
+}
+
+/*
+ * activity_report - print the run summary
+ *
+ * @f: where
+ * @seconds: duration of the measured run (for req_per_s; <= 0: 0)
+ *
+ * One "key value" line per counter, keys in a fixed order
+ * (activity_foreach(), req_per_s after the requests), so scripts
+ * (lab/bench, tests) can grep them.
+ * Context: main thread after threads_join().
+ */
+void activity_report(FILE *f, double seconds)
+{
+	struct activity s;
+	struct report_ctx rc = { .f = f };
+
+	activity_sum(&s);
+	rc.req_per_s = seconds > 0 ? (double)s.req_ok / seconds : 0.0;
+	activity_foreach(&s, put, &rc);
 }

@@ -686,6 +686,76 @@ static int open_fcgi_app(struct cfg_ctx *ctx, char **args, int n)
 	return 0;
 }
 
+/*
+ * "stats socket PATH [mode OCTAL] [level user|operator|admin] ...": the
+ * control socket, HAProxy's syntax (cli.c serves it). A unix socket path
+ * only. user/group/uid/gid and "expose-fd listeners" are accepted and
+ * ignored (they change nothing the lab models); any other word is an
+ * error, as in HAProxy.
+ */
+static int parse_stats_socket(struct cfg_ctx *ctx, char **args, int n)
+{
+	struct cfg *cfg = ctx->cfg;
+	int i;
+
+	if (n < 3)
+		return cfg_err(ctx, "'stats socket' expects a path (a unix "
+			       "socket, e.g. /tmp/muxlab.sock)");
+	if (cfg->cli_path)
+		return cfg_err(ctx, "'stats socket': muxlab serves one control "
+			       "socket, already declared at line %d",
+			       cfg->cli_line);
+	if (strchr(args[2], '@') || strchr(args[2], ':'))
+		return cfg_err(ctx, "'stats socket %s': muxlab serves the "
+			       "control socket on a unix socket path only",
+			       args[2]);
+	if (strlen(args[2]) >= 108)
+		return cfg_err(ctx, "'stats socket': the path is %zu bytes "
+			       "long, a unix socket path holds at most 107",
+			       strlen(args[2]));
+	cfg->cli_mode = -1;
+	cfg->cli_level = CLI_LEVEL_USER;
+	for (i = 3; i < n; i++) {
+		if (strcmp(args[i], "mode") == 0 && i + 1 < n) {
+			char *end;
+			long m = strtol(args[++i], &end, 8);
+
+			if (*end || !*args[i] || m < 0 || m > 0777)
+				return cfg_err(ctx, "'stats socket': mode "
+					       "expects octal permissions "
+					       "(e.g. 600), not '%s'", args[i]);
+			cfg->cli_mode = (int)m;
+		} else if (strcmp(args[i], "level") == 0 && i + 1 < n) {
+			i++;
+			if (strcmp(args[i], "user") == 0)
+				cfg->cli_level = CLI_LEVEL_USER;
+			else if (strcmp(args[i], "operator") == 0)
+				cfg->cli_level = CLI_LEVEL_OPERATOR;
+			else if (strcmp(args[i], "admin") == 0)
+				cfg->cli_level = CLI_LEVEL_ADMIN;
+			else
+				return cfg_err(ctx, "'stats socket': level "
+					       "is user, operator or admin, "
+					       "not '%s'", args[i]);
+		} else if ((strcmp(args[i], "user") == 0 ||
+			    strcmp(args[i], "group") == 0 ||
+			    strcmp(args[i], "uid") == 0 ||
+			    strcmp(args[i], "gid") == 0) && i + 1 < n) {
+			i++;		/* accepted, ignored */
+		} else if (strcmp(args[i], "expose-fd") == 0 && i + 1 < n &&
+			   strcmp(args[i + 1], "listeners") == 0) {
+			i++;		/* accepted, ignored */
+		} else {
+			return cfg_err(ctx, "'stats socket': unknown keyword "
+				       "'%s' (muxlab knows mode and level)",
+				       args[i]);
+		}
+	}
+	cfg->cli_line = ctx->line;
+	cfg->cli_path = cfg_strdup(ctx, args[2]);
+	return cfg->cli_path ? 0 : -1;
+}
+
 static int parse_global(struct cfg_ctx *ctx, char **args, int n)
 {
 	long v;
@@ -705,6 +775,9 @@ static int parse_global(struct cfg_ctx *ctx, char **args, int n)
 		ctx->cfg->maxconn = v;
 		return 0;
 	}
+	if (strcmp(args[0], "stats") == 0 && n >= 2 &&
+	    strcmp(args[1], "socket") == 0)
+		return parse_stats_socket(ctx, args, n);
 	if (in_list(ignored_global, args[0]))
 		return 0;
 	return cfg_err(ctx, "unknown keyword '%s' in global section "
@@ -1378,6 +1451,7 @@ void cfg_free(struct cfg *cfg)
 	for (i = 0; i < cfg->nb_loads; i++)
 		free(cfg->loads[i].args);
 	free(cfg->bug);
+	free(cfg->cli_path);
 	free(cfg->file);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -16,6 +16,7 @@
 #define MUXLAB_CFG_H
 
 #include <stdint.h>
+#include "cli-t.h"
 #include "lab-t.h"
 #include "proxy-t.h"
 
@@ -47,6 +48,12 @@ struct cfg {
 	char *file;
 	int nbthread;			/* global nbthread, default 1 */
 	int maxconn;			/* global maxconn, 0 = not set */
+	/* global "stats socket PATH [mode M] [level L]": the control
+	 * socket (cli.c); one at most */
+	char *cli_path;			/* NULL: none */
+	int cli_mode;			/* permissions, -1 = from the umask */
+	enum cli_level cli_level;	/* default CLI_LEVEL_USER */
+	int cli_line;			/* where it was declared */
 	struct proxy *proxies;		/* frontends and backends */
 	/* lab part: absent in a plain haproxy.cfg */
 	int has_lab;			/* any #@lab line seen */

@@ -41,6 +41,7 @@
 
 #include "activity.h"
 #include "cfg.h"
+#include "cli.h"
 #include "connection.h"
 #include "fd.h"
 #include "lab.h"
@@ -472,7 +473,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": cannot allocate the fd table\n");
 		goto out_cfg;
 	}
-	if (cfg_bind_listeners(cfg) < 0)
+	if (cfg_bind_listeners(cfg) < 0 || cli_bind(cfg) < 0)
 		goto out_fd;
 
 	if ((cfg->nb_peers || cfg->nb_loads) && procs_find_dir() < 0) {
@@ -511,7 +512,11 @@ int main(int argc, char **argv)
 		goto out_fd;
 	}
 
-	if (!opt.no_load && procs_start_loads(cfg, duration, opt.quiet) < 0)
+	/* the control socket ("stats socket"), served from its own thread */
+	if (cli_start() < 0)
+		run_failed = 1;
+	else if (!opt.no_load &&
+		 procs_start_loads(cfg, duration, opt.quiet) < 0)
 		run_failed = 1;
 	else {
 		sig = wait_for_end(sfd, duration > 0 ? t0 + duration : 0);
@@ -519,6 +524,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, PROG ": %s: stopping\n", strsignal(sig));
 	}
 	t1 = mono_s();
+	cli_stop();
 
 	procs_stop_loads();
 	threads_request_stop();
@@ -547,6 +553,7 @@ int main(int argc, char **argv)
 		ret = EXIT_LEAK;
 	}
 out_fd:
+	cli_stop();
 	fd_deinit();
 out_cfg:
 	if (sfd >= 0)
