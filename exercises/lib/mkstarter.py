@@ -178,12 +178,18 @@ def h1_takeover_stub(text, ex):
     s = find(text, "static int h1_takeover(struct connection *conn, int orig_tid)\n{")
     ob = text.index("{", s)
     end = block_end(text, ob)
-    body = comment("\t", [
+    keep = ("\tstruct h1c *h1c = conn->ctx;\n"
+            "\tstruct tasklet *old_tl = h1c->wait_event.tasklet;\n"
+            "\tuint64_t old_tl_id = old_tl->id;\n")
+    if keep not in text[ob:end]:
+        raise Miss("h1_takeover's first declarations")
+    body = keep + "\n" + comment("\t", [
         "TODO(%s): move the connection to this thread, following" % ex,
         "steps 1-6 above. conn_trace_takeover() must say ok=1 at the",
         "point of no return (before the old tasklet is woken) and",
-        "ok=0 on failure. Until then every takeover fails and",
-        "conn_backend_get() opens a new connection instead."]) + \
+        "ok=0 on failure. Until then every takeover fails (ok=0)",
+        "and conn_backend_get() opens a new connection instead."]) + \
+        "\tconn_trace_takeover(conn, orig_tid, old_tl_id, 0, 0);\n" + \
         "\treturn -1;\n"
     return text[:ob] + "{\n" + body + "}" + text[end:]
 
