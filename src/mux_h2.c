@@ -1489,6 +1489,15 @@ struct task *h2_io_cb(struct task *t, void *ctx, unsigned int state)
 			tasklet_free(tl);
 			return NULL;
 		}
+		if (bug_on_mode(BUG_TRUST_CTX) && !tasklet_get_context(tl)) {
+			/* The planted bug struck: stolen after @ctx was
+			 * copied. HAProxy would drive another thread's
+			 * connection; the lab stops here, without the
+			 * io_cb_stolen of a correct run (invariant 4). */
+			idle_unlock(tid, SITE_IO_CB);
+			tasklet_free(tl);
+			return NULL;
+		}
 		conn = h2c->conn;
 
 		/* Take the connection out of its list while we work
