@@ -5,8 +5,11 @@
 # traces/default-usr1 green f, with a few red cells on back rows only.
 # Asserted on the screen cells and their colours (tmux capture-pane -e),
 # and, with --mono, on the glyphs alone. Each assertion is also run on the
-# other trace, where it must fail (so it cannot pass by accident). Then
-# `muxview A B` (two traces, one axis) under tmux and in --dump.
+# other trace, where it must fail (so it cannot pass by accident). Every
+# bin that holds a locked back io_cb of the usr1 trace (computed from
+# babeltrace2's text, not from muxview) must be red: none is hidden among
+# fast ones. Then `muxview A B` (two traces, one axis) under tmux and in
+# --dump.
 . "$(dirname "$0")/lib.sh"
 command -v tmux >/dev/null || { fail lesson.tmux "tmux is not installed"; exit 1; }
 usr1=$top/traces/default-usr1
@@ -111,11 +114,48 @@ legacy_story() {
 				exit 1 } }'
 }
 
+# rare_cells COLS: "TID COLUMN" of every bin holding a locked back io_cb
+# of the usr1 trace on a whole-trace screen COLS wide, computed from
+# babeltrace2's text (not from muxview)
+rare_cells() {
+	babeltrace2 "$usr1" | awk -v w=$(($1 - 25)) 'BEGIN { n = 0 }
+	function ns(s,  a) { split(substr(s, 2, 18), a, /[:.]/)
+		return ((a[1] * 60 + a[2]) * 60 + a[3]) * 1e9 + a[4] }
+	NR == 1 { t0 = ns($1) }
+	{ last = ns($1) }
+	/muxlab:io_cb:/ && /side = \( "back"/ && /path = \( "locked"/ {
+		match($0, /[{] tid = [0-9]+/)
+		th[n] = substr($0, RSTART + 8, RLENGTH - 8); t[n++] = ns($1) }
+	END { s = last - t0 + 1; span = s + int(s / 64) + 1
+		for (i = 0; i < n; i++) print th[i], int((t[i] - t0) * w / span) }' |
+	sort -u
+}
+
+# rare_shown: each of those bins is red on its thread's back row
+rare_shown() {
+	local tid c line colour bad=0 n=0
+	while read -r tid c; do
+		n=$((n + 1))
+		line=$(grep -n "^[> ]T$tid " "$work/plain" | head -1 | cut -d: -f1)
+		colour=$(sed -n "$((line + 1))p" "$work/col" | cut -c$((13 + c)))
+		[ "$colour" = r ] || { bad=$((bad + 1)); echo "T$tid column $c is '$colour'"; }
+	done
+	[ $n -gt 0 ] && [ $bad -eq 0 ]
+}
+
 for size in 80x24 200x60; do
 	cols=${size%x*} rows=${size#*x}
 	show "$cols" "$rows" "$usr1"
 	io_cells "$cols" >"$work/usr1.cells"
 	cp "$work/plain" "$work/usr1.$size.txt"
+	if command -v babeltrace2 >/dev/null; then
+		if why=$(rare_cells "$cols" | rare_shown); then
+			pass "lesson.every_locked_back_io_cb_shows_$size"
+		else
+			fail "lesson.every_locked_back_io_cb_shows_$size" "$(echo "$why" | head -3 | tr '\n' '|')"
+			rc=1
+		fi
+	fi
 	show "$cols" "$rows" "$legacy"
 	io_cells "$cols" >"$work/legacy.cells"
 	cp "$work/plain" "$work/legacy.$size.txt"
