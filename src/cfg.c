@@ -1137,13 +1137,21 @@ static int parse_fcgi_app(struct cfg_ctx *ctx, char **args, int n)
 			app->mpxs_conns = 1;
 			return 0;
 		}
+		/* HAProxy queries the application's FCGI_MAX_CONNS,
+		 * MAX_REQS and MPXS_CONNS only with this option; the lab
+		 * always does (mux_fcgi.c), so it is accepted as is and a
+		 * scenario can ask real HAProxy to multiplex like the lab */
+		if (strcmp(args[1], "get-values") == 0)
+			return 0;
 		return cfg_err(ctx, "fcgi-app %s: option '%s' is not modelled "
-			       "(keep-conn, mpxs-conns)", app->name, args[1]);
+			       "(keep-conn, mpxs-conns, get-values)", app->name,
+			       args[1]);
 	}
 	if (strcmp(args[0], "log-stderr") == 0)
 		return 0;	/* accepted, FastCGI stderr is not logged */
 	return cfg_err(ctx, "unknown keyword '%s' in fcgi-app '%s' (docroot, "
-		       "index, option keep-conn|mpxs-conns, log-stderr)",
+		       "index, option keep-conn|mpxs-conns|get-values, "
+		       "log-stderr)",
 		       args[0], app->name);
 }
 
