@@ -127,6 +127,11 @@ for spec in "0" "3786" "9000" "$last" "3786 --span 10ms" "5 --span 40ms" \
 		all=0
 	fi
 done
+for at in 0.5 0.0001 1.0; do
+	d=$("$MUXVIEW" --dump --at $at --span 20ms "$T/default-legacy" 2>&1)
+	why=$(window_ok "$d") ||
+		{ ko "shipped.at_window_$at" "$why: $(echo "$d" | sed -n 2p)"; all=0; }
+done
 [ $all = 1 ] && ok shipped.event_window_consistent
 # on the whole trace, --event N draws the very lanes of the first screen
 # (the old bug: the window slid by half, half the lanes were blank)
