@@ -2,7 +2,7 @@
 # exercises/05-bug-hunt/key/refresh.sh - keep the key answers right
 # (instructor file: never in a handout).
 #
-#   exercises/05-bug-hunt/key/refresh.sh [--check] [Bn...]
+#   exercises/05-bug-hunt/key/refresh.sh [--check | --out DIR] [Bn...]
 #
 # For each variant (default: all of key/variants.txt), rewrites two lines
 # of key/answers-Bn.txt:
@@ -13,8 +13,13 @@
 #                 once key/Bn.patch is applied to this tree's src/ (moves
 #                 when someone edits the file above it).
 # It also says if a patch no longer applies. With --check nothing is
-# written: exit 1 if any answers file is stale (tests/integration/ex05
-# runs that).
+# written: exit 1 if any answers file is stale. With --out DIR the
+# answers files are copied to DIR (answers-Bn.txt) with the line
+# refreshed, the ones here left alone, a moved line only reported (exit
+# 0): tests/integration/ex05_bug_hunt.sh grades with those, so a line
+# moved by an edit above it does not fail the tests; a patch that no
+# longer applies does, and so does a first event or invariant that no
+# longer matches the trace (a person checks those).
 #
 # BUILD=DIR picks the build directory whose muxview is used (default build).
 set -u
@@ -23,8 +28,11 @@ key=$top/exercises/05-bug-hunt/key
 build=${BUILD:-build}
 case $build in /*) ;; *) build=$top/$build ;; esac
 
-check=0
-[ "${1:-}" = --check ] && { check=1; shift; }
+check=0 out=""
+case ${1:-} in
+--check) check=1; shift ;;
+--out) out=${2:?--out needs a directory}; shift 2; mkdir -p "$out" || exit 1 ;;
+esac
 vs=("$@")
 [ ${#vs[@]} -gt 0 ] ||
 	mapfile -t vs < <(sed -n 's/^\(B[0-9][0-9]*\) *|.*/\1/p' "$key/variants.txt")
@@ -81,6 +89,10 @@ for v in "${vs[@]}"; do
 		rc=1; continue
 	fi
 
+	if [ -n "$out" ]; then
+		cp "$ans" "$out/answers-$v.txt" || { rc=1; continue; }
+		ans=$out/answers-$v.txt
+	fi
 	old_line=$(sed -n 's/^line:[[:space:]]*//p' "$ans" | head -n 1)
 	old_ev=$(sed -n 's/^first_event:[[:space:]]*#\{0,1\}//p' "$ans" | head -n 1)
 	old_inv=$(sed -n 's/^invariant:[[:space:]]*//p' "$ans" | head -n 1)
@@ -88,13 +100,20 @@ for v in "${vs[@]}"; do
 		echo "$v: up to date (invariant $inv, first_event #$ev, line $line)"
 		continue
 	fi
-	if [ $check = 1 ]; then
+	if [ -n "$out" ] && { [ "$old_ev" != "$ev" ] || [ "$old_inv" != "$inv" ]; }; then
+		# the trace changed: a person checks the new first event
+		echo "$v: answers-$v.txt does not match key/traces/$v: invariant $old_inv, first_event #$old_ev; the trace says $inv, #$ev (check it, then run exercises/05-bug-hunt/key/refresh.sh)"
+		rc=1; continue
+	elif [ -n "$out" ]; then
+		echo "$v: answers-$v.txt is stale: line $old_line; now $line (run exercises/05-bug-hunt/key/refresh.sh)"
+	elif [ $check = 1 ]; then
 		echo "$v: answers-$v.txt is stale: invariant $old_inv, first_event #$old_ev, line $old_line; now $inv, #$ev, $line (run exercises/05-bug-hunt/key/refresh.sh)"
 		rc=1; continue
 	fi
 	sed -i -e "s|^invariant:.*|invariant: $inv|" \
 		-e "s|^first_event:.*|first_event: #$ev|" \
 		-e "s|^line:.*|line: $line|" "$ans"
+	[ -n "$out" ] ||
 	echo "$v: answers-$v.txt updated (invariant $inv, first_event #$ev, line $line)"
 done
 exit $rc
