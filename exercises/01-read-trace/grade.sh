@@ -12,13 +12,21 @@ r1_usr1=$top/traces/default-usr1
 r1_legacy=$top/traces/default-legacy
 r1_h2=$top/traces/h2-usr1
 
-# r1_answer KEY: the answer to KEY, lower case, "" if none or "?"; a note
-# after the value needs a blank before its "#" ("#3786" is a value)
+# The answers, read once: r1_a[KEY] = the value, lower case ("" if none
+# or "?"); a note after a value needs a blank before its "#" ("#3786" is
+# a value)
+declare -A r1_a=()
+if [ -f "$r1_afile" ]; then
+	while IFS=$'\t' read -r k v; do
+		[ -n "${r1_a[$k]+x}" ] || r1_a[$k]=$v
+	done < <(awk '/^[A-Za-z0-9_.]+:/ {
+		k = $0; sub(/:.*/, "", k)
+		v = substr($0, length(k) + 2)
+		sub(/^[ \t]+/, "", v); sub(/[ \t]+#.*/, "", v); sub(/[ \t]+$/, "", v)
+		print k "\t" tolower(v) }' "$r1_afile")
+fi
 r1_answer() {
-	local v
-	[ -f "$r1_afile" ] || { echo ""; return; }
-	v=$(sed -n "s/^$1:[[:space:]]*//p" "$r1_afile" | head -n 1 |
-		sed 's/[[:space:]][[:space:]]*#.*//; s/[[:space:]]*$//' | tr 'A-Z' 'a-z')
+	local v=${r1_a[$1]:-}
 	[ "$v" = "?" ] && v=""
 	echo "$v"
 }
@@ -89,20 +97,39 @@ r1_done() {
 	return 1
 }
 
-# r1_traces: the three traces are there and load (babeltrace2)
+# r1_traces: the three traces are there and load (babeltrace2); their
+# facts (facts.awk) are read once into r1_f["TRACE KEY"]
+declare -A r1_f=()
+r1_state="" r1_why=""
 r1_traces() {
-	local t
-	command -v babeltrace2 >/dev/null 2>&1 || {
-		why="babeltrace2 is not installed (make deps): the grader reads the traces with it"
-		grade_inconclusive=1
-		return 1; }
-	for t in "$r1_usr1" "$r1_legacy" "$r1_h2"; do
-		if [ ! -f "$t/metadata" ] || [ "$(fact "$t" events)" = 0 ]; then
-			why="$(_rel "$t") is missing or unreadable (traces/verify.sh)"
-			return 1
+	local t k v
+	if [ -z "$r1_state" ]; then
+		r1_state=ok
+		if ! command -v babeltrace2 >/dev/null 2>&1; then
+			r1_state=inconclusive
+			r1_why="babeltrace2 is not installed (make deps): the grader reads the traces with it"
 		fi
-	done
+		for t in "$r1_usr1" "$r1_legacy" "$r1_h2"; do
+			[ $r1_state = ok ] || break
+			if [ -f "$t/metadata" ]; then
+				while read -r k v; do
+					r1_f[$t $k]=$v
+				done < <(awk -f "$top/exercises/lib/facts.awk" "$(_events "$t")")
+			fi
+			if [ "${r1_f[$t events]:-0}" = 0 ]; then
+				r1_state=failed
+				r1_why="$(_rel "$t") is missing or unreadable (traces/verify.sh)"
+			fi
+		done
+	fi
+	[ $r1_state = ok ] && return 0
+	why=$r1_why
+	[ $r1_state = inconclusive ] && grade_inconclusive=1
+	return 1
 }
+
+# r1_fact TRACE KEY: a fact of TRACE (0 if absent)
+r1_fact() { echo "${r1_f[$1 $2]:-0}"; }
 
 # r1_table TRACE NAME AWK: the output of AWK run on TRACE's event table
 # (events.awk: "N name k=v ..."), kept in the work dir as NAME
@@ -163,50 +190,50 @@ r1_stolen_path() {
 q_steal() {
 	local t=$r1_usr1
 	r1_traces || return 1
-	r1_want steal.event "$(fact $t steal.first)" "the event of the first steal"
-	r1_want steal.conn "$(fact $t steal.first.conn)" "the connection stolen"
-	r1_want steal.old_tl "$(fact $t steal.first.old_tl)" "the old tasklet"
-	r1_want steal.from "$(fact $t steal.first.from)" "the thread it was stolen from"
-	r1_want steal.to "$(fact $t steal.first.to)" "the thread that stole it"
+	r1_want steal.event "$(r1_fact $t steal.first)" "the event of the first steal"
+	r1_want steal.conn "$(r1_fact $t steal.first.conn)" "the connection stolen"
+	r1_want steal.old_tl "$(r1_fact $t steal.first.old_tl)" "the old tasklet"
+	r1_want steal.from "$(r1_fact $t steal.first.from)" "the thread it was stolen from"
+	r1_want steal.to "$(r1_fact $t steal.first.to)" "the thread that stole it"
 	r1_done
 }
 
 q_fate() {
 	local t=$r1_usr1
 	r1_traces || return 1
-	r1_want_word old_tl.path "$(r1_stolen_path $t "$(fact $t steal.first.old_tl)")" \
+	r1_want_word old_tl.path "$(r1_stolen_path $t "$(r1_fact $t steal.first.old_tl)")" \
 		"the path its last io_cb took"
-	r1_want old_tl.freed_event "$(fact $t steal.first.freed)" \
+	r1_want old_tl.freed_event "$(r1_fact $t steal.first.freed)" \
 		"the event where the old tasklet is freed"
-	r1_want old_tl.freed_thread "$(fact $t steal.first.freed_tid)" \
+	r1_want old_tl.freed_thread "$(r1_fact $t steal.first.freed_tid)" \
 		"the thread it is freed on"
 	r1_done
 }
 
 q_front() {
 	r1_traces || return 1
-	r1_want front_locked.usr1 "$(fact "$r1_usr1" total.io_cb.front.locked)" \
+	r1_want front_locked.usr1 "$(r1_fact "$r1_usr1" total.io_cb.front.locked)" \
 		"front io_cb on the locked path, default-usr1"
-	r1_want front_locked.legacy "$(fact "$r1_legacy" total.io_cb.front.locked)" \
+	r1_want front_locked.legacy "$(r1_fact "$r1_legacy" total.io_cb.front.locked)" \
 		"front io_cb on the locked path, default-legacy"
 	r1_done
 }
 
 q_locks() {
 	r1_traces || return 1
-	r1_want_ratio locks_per_req.usr1 "$(fact "$r1_usr1" lock_acq)" \
-		"$(fact "$r1_usr1" requests_ok)" "lock acquisitions per request, default-usr1"
-	r1_want_ratio locks_per_req.legacy "$(fact "$r1_legacy" lock_acq)" \
-		"$(fact "$r1_legacy" requests_ok)" "lock acquisitions per request, default-legacy"
+	r1_want_ratio locks_per_req.usr1 "$(r1_fact "$r1_usr1" lock_acq)" \
+		"$(r1_fact "$r1_usr1" requests_ok)" "lock acquisitions per request, default-usr1"
+	r1_want_ratio locks_per_req.legacy "$(r1_fact "$r1_legacy" lock_acq)" \
+		"$(r1_fact "$r1_legacy" requests_ok)" "lock acquisitions per request, default-legacy"
 	r1_done
 }
 
 q_locked() {
 	local t=$r1_usr1
 	r1_traces || return 1
-	r1_want locked.total "$(fact $t total.io_cb.locked)" \
+	r1_want locked.total "$(r1_fact $t total.io_cb.locked)" \
 		"io_cb on the locked path, default-usr1"
-	r1_want locked.stolen "$(( $(fact $t stolen.h1) + $(fact $t stolen.h2) + $(fact $t stolen.fcgi) ))" \
+	r1_want locked.stolen "$(( $(r1_fact $t stolen.h1) + $(r1_fact $t stolen.h2) + $(r1_fact $t stolen.fcgi) ))" \
 		"how many of them were stolen tasklets"
 	r1_done
 }
@@ -237,18 +264,18 @@ q_idle() {
 q_legacy() {
 	local t=$r1_legacy
 	r1_traces || return 1
-	r1_want legacy_steal.event "$(fact $t steal.first)" \
+	r1_want legacy_steal.event "$(r1_fact $t steal.first)" \
 		"the event of the first steal, default-legacy"
-	r1_want legacy_steal.freed_event "$(fact $t steal.first.freed)" \
+	r1_want legacy_steal.freed_event "$(r1_fact $t steal.first.freed)" \
 		"the event where its old tasklet is freed"
 	r1_done
 }
 
 q_h2_inserts() {
 	r1_traces || return 1
-	r1_want h2.avail_inserts "$(fact "$r1_h2" insert.h2.avail)" \
+	r1_want h2.avail_inserts "$(r1_fact "$r1_h2" insert.h2.avail)" \
 		"idle_insert into the avail list, h2-usr1"
-	r1_want h2.safe_inserts "$(fact "$r1_h2" insert.h2.safe)" \
+	r1_want h2.safe_inserts "$(r1_fact "$r1_h2" insert.h2.safe)" \
 		"idle_insert into the safe list, h2-usr1"
 	r1_done
 }
