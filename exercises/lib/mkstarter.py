@@ -86,7 +86,16 @@ def drop_trust_ctx(body, var):
     m = pat.search(body)
     if not m:
         raise Miss("trust-ctx lines")
-    return body[:m.start()] + m.group(1) + m.group(2) + "\n" + body[m.end():]
+    body = body[:m.start()] + m.group(1) + m.group(2) + "\n" + body[m.end():]
+    # and the stop the lab makes when that bug strikes, if there is one
+    b = body.find("if (bug_on_mode(BUG_TRUST_CTX) && !tasklet_get_context(tl)) {")
+    if b >= 0:
+        bs = line_start(body, b)
+        be = block_end(body, body.index("{", b))
+        if body[be:be + 1] == "\n":
+            be += 1
+        body = body[:bs] + body[be:]
+    return body
 
 
 def legacy_prologue(text, var, ex):
