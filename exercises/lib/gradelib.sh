@@ -406,14 +406,7 @@ tsan_clean() {
 	fi
 	cfg=$(_scenario "$scen") || { why="no scenario '$scen'"; return 1; }
 	remap_ports "$cfg" "$grade_out/tsan.ports.cfg"
-	awk '/^#@lab (load|peer)/ {
-		for (i = 1; i < NF; i++) {
-			if ($i == "--rate" && $(i + 1) + 0 > 0)
-				$(i + 1) = int($(i + 1) / 10) > 0 ? int($(i + 1) / 10) : 1
-			if ($i == "--keepalive-timeout")
-				$(i + 1) = $(i + 1) * 10
-		}
-	} { print }' "$grade_out/tsan.ports.cfg" >"$grade_out/tsan.cfg"
+	slow_scenario "$grade_out/tsan.ports.cfg" "$grade_out/tsan.cfg"
 	# setarch -R: TSan on some kernels needs ASLR off
 	MUXLAB_PEER_DIR=$top/$build TSAN_OPTIONS="halt_on_error=0 ${TSAN_OPTIONS:-}" \
 		timeout -k 5 $((secs + 60)) setarch "$(uname -m)" -R \

@@ -35,3 +35,21 @@ remap_ports() {
 		cp "$src" "$dst"
 	fi
 }
+
+# slow_scenario SRC DST: copy scenario SRC to DST for a sanitizer build,
+# which slows the engine 5-15x with stalls of a few hundred ms: every load
+# generator's --rate divided by ten (at least 1), so its timeouts do not
+# fire, and every server's --keepalive-timeout multiplied by ten, so a
+# server does not close a connection the stalled engine is about to use
+# (a brand-new one included: its first request would get a 502). The
+# takeovers stay; the idle closes mostly go.
+slow_scenario() {
+	awk '/^#@lab (load|peer)/ {
+		for (i = 1; i < NF; i++) {
+			if ($i == "--rate" && $(i + 1) + 0 > 0)
+				$(i + 1) = int($(i + 1) / 10) > 0 ? int($(i + 1) / 10) : 1
+			if ($i == "--keepalive-timeout")
+				$(i + 1) = $(i + 1) * 10
+		}
+	} { print }' "$1" >"$2"
+}
