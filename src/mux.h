@@ -51,8 +51,21 @@ static inline void mux_clear_idle_flag(struct tasklet *tl,
 	unsigned int old;
 
 	atomic_store_explicit(&conn->mux_tl, tl, memory_order_relaxed);
-	if (lab_thread_mode() == MODE_LEGACY)
+	if (lab_thread_mode() == MODE_LEGACY) {
+		/* no flag before the commit; but a thread that ran in usr1
+		 * (mode changed at run time) may have left it on this
+		 * conn: take it off, or the conn would keep taking the
+		 * lock once the thread is back in usr1 */
+		if (!(atomic_load_explicit(&tl->state, memory_order_relaxed) &
+		      TASK_F_USR1))
+			return;
+		old = atomic_fetch_and_explicit(&tl->state, ~TASK_F_USR1,
+						memory_order_seq_cst);
+		ACT.flag_clear++;
+		TRACE(flag_clear, tid, tl->id, conn->id, conn->mux->id, old,
+		      old & ~TASK_F_USR1);
 		return;
+	}
 	if (bug_on_mode(BUG_USR1_ATTACH_OR)) {
 		/* the edb99e296 slip: OR where an AND-NOT was meant */
 		old = atomic_fetch_or_explicit(&tl->state, TASK_F_USR1,

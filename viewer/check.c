@@ -7,8 +7,16 @@
  * the bug of invariant 7, in an idle list at once) and which thread set
  * its TASK_F_USR1; per tasklet, whether it was stolen and is
  * waiting to die on its old thread; per thread, the idle_conns_locks it
- * holds. Events come in timestamp order from every thread, so "at that
- * moment" means "before this event in the merged stream".
+ * holds and the mode it runs in. Events come in timestamp order from
+ * every thread, so "at that moment" means "before this event in the
+ * merged stream".
+ *
+ * Modes: a thread starts in the mode of run_start and switches at each of
+ * its mode_change events (the control socket's "set mode"). The usr1
+ * invariants (1-4) apply to the events of a thread while it runs in usr1,
+ * invariant 6 while it runs in legacy; the bookkeeping (lists, flags,
+ * stolen tasklets) goes on in both, so a rule is checked from the first
+ * event of an interval with what happened before it.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -36,6 +44,7 @@ struct thr {
 	uint32_t io_ev;			/* its last io_cb on the locked path
 					 * that has not taken its own lock
 					 * yet, or MV_NONE */
+	int mode;			/* enum lab_mode it runs in, -1 */
 };
 
 struct cstate {
@@ -54,7 +63,15 @@ struct ctx {
 	size_t nstolen, cap;
 	struct thr *thr;
 	int nthr;
+	int track;		/* some thread runs in usr1 at some point:
+				 * follow stolen tasklets */
 };
+
+/* Does thread <tid> run in <mode> now? */
+static int thr_in(const struct ctx *c, int tid, int mode)
+{
+	return tid >= 0 && tid < c->nthr && c->thr[tid].mode == mode;
+}
 
 static const char *const titles[CHECK_NINV + 1] = {
 	NULL,
@@ -125,13 +142,16 @@ static void inv4_end_callback(struct ctx *c, struct thr *t, uint32_t ev)
 	if (!tl || !c->tl_stolen[tl])
 		return;
 	s = &c->stolen[c->tl_stolen[tl] - 1];
-	violation(c, 4, ev, s->io_ev, "the io_cb of stolen tasklet %" PRIu64
-		  " (conn %" PRIu64 ") did not end in io_cb_stolen",
-		  model_tl_id(c->m, tl), cid(c, s->conn));
+	if (t->mode == MODE_USR1)
+		violation(c, 4, ev, s->io_ev, "the io_cb of stolen tasklet %"
+			  PRIu64 " (conn %" PRIu64 ") did not end in "
+			  "io_cb_stolen", model_tl_id(c->m, tl),
+			  cid(c, s->conn));
 	c->tl_stolen[tl] = 0;
 	t->dying = 0;
 }
 
+/* io_cb <i>; <usr1>, <legacy>: the mode its thread runs in */
 static void check_io_cb(struct ctx *c, uint32_t i, int usr1, int legacy)
 {
 	const struct mv_rec *r = &c->m->ev[i];
@@ -149,11 +169,11 @@ static void check_io_cb(struct ctx *c, uint32_t i, int usr1, int legacy)
 				  "conn %" PRIu64 " took the fast path",
 				  cid(c, conn));
 	}
-	if (!usr1)
+	if (!c->track)
 		return;
 
 	/* 1: front connections never carry USR1, never lock */
-	if (mv_rec_side(r) == SIDE_FRONT) {
+	if (usr1 && mv_rec_side(r) == SIDE_FRONT) {
 		c->res->checked[1]++;
 		if (locked)
 			violation(c, 1, i, MV_NONE, "io_cb of front conn %"
@@ -170,22 +190,24 @@ static void check_io_cb(struct ctx *c, uint32_t i, int usr1, int legacy)
 		struct stolen *s = &c->stolen[c->tl_stolen[tl] - 1];
 
 		if (s->io_ev != MV_NONE) {
-			violation(c, 4, i, s->io_ev, "stolen tasklet %" PRIu64
-				  " ran io_cb again instead of ending in "
-				  "io_cb_stolen", model_tl_id(c->m, tl));
+			if (usr1)
+				violation(c, 4, i, s->io_ev, "stolen tasklet %"
+					  PRIu64 " ran io_cb again instead of "
+					  "ending in io_cb_stolen",
+					  model_tl_id(c->m, tl));
 			c->tl_stolen[tl] = 0;
 			if (t)
 				t->dying = 0;
 			return;
 		}
 		s->io_ev = i;
-		if (r->tid != s->from)
+		if (usr1 && r->tid != s->from)
 			violation(c, 4, i, s->takeover, "stolen tasklet %"
 				  PRIu64 " of conn %" PRIu64 " ran on thread "
 				  "%d, not on its old thread %d",
 				  model_tl_id(c->m, tl), cid(c, s->conn),
 				  r->tid, s->from);
-		if (!locked)
+		if (usr1 && !locked)
 			violation(c, 4, i, s->takeover, "stolen tasklet %"
 				  PRIu64 " of conn %" PRIu64 " took the fast "
 				  "path: it would use a context it no longer "
@@ -203,7 +225,7 @@ static void check_io_cb(struct ctx *c, uint32_t i, int usr1, int legacy)
 	}
 
 	/* 2: a conn sitting in an idle or safe list must be locked */
-	if (conn) {
+	if (usr1 && conn) {
 		c->res->checked[2]++;
 		if (is_idle_list(c->conn[conn].list) && !locked) {
 			unsigned int st = model_io_state(c->m, i);
@@ -251,25 +273,29 @@ static void check_stolen_free(struct ctx *c, uint32_t i)
 	if (!tl || !c->tl_stolen[tl])
 		return;
 	s = &c->stolen[c->tl_stolen[tl] - 1];
-	c->res->checked[4]++;
-	if (s->io_ev == MV_NONE)
-		violation(c, 4, i, s->takeover, "io_cb_stolen of tasklet %"
-			  PRIu64 " without an io_cb after the takeover",
-			  model_tl_id(c->m, tl));
-	else if (r->tid != s->from)
-		violation(c, 4, i, s->takeover, "stolen tasklet %" PRIu64
-			  " freed on thread %d, not on its old thread %d",
-			  model_tl_id(c->m, tl), r->tid, s->from);
-	else if (!s->saw_lock)
-		violation(c, 4, i, s->io_ev, "stolen tasklet %" PRIu64
-			  " was freed without taking thread %d's lock",
-			  model_tl_id(c->m, tl), s->from);
+	/* in a legacy interval: bookkeeping only */
+	if (thr_in(c, r->tid, MODE_USR1)) {
+		c->res->checked[4]++;
+		if (s->io_ev == MV_NONE)
+			violation(c, 4, i, s->takeover, "io_cb_stolen of "
+				  "tasklet %" PRIu64 " without an io_cb after "
+				  "the takeover", model_tl_id(c->m, tl));
+		else if (r->tid != s->from)
+			violation(c, 4, i, s->takeover, "stolen tasklet %"
+				  PRIu64 " freed on thread %d, not on its old "
+				  "thread %d", model_tl_id(c->m, tl), r->tid,
+				  s->from);
+		else if (!s->saw_lock)
+			violation(c, 4, i, s->io_ev, "stolen tasklet %" PRIu64
+				  " was freed without taking thread %d's lock",
+				  model_tl_id(c->m, tl), s->from);
+	}
 	c->tl_stolen[tl] = 0;
 	if (r->tid < c->nthr && c->thr[r->tid].dying == tl)
 		c->thr[r->tid].dying = 0;
 }
 
-static void check_takeover(struct ctx *c, uint32_t i, int usr1)
+static void check_takeover(struct ctx *c, uint32_t i)
 {
 	const struct mv_rec *r = &c->m->ev[i];
 	uint32_t conn = r->a, old_tl = r->b;
@@ -281,7 +307,7 @@ static void check_takeover(struct ctx *c, uint32_t i, int usr1)
 	/* the conn left its list; its new tasklet carries no USR1 */
 	c->conn[conn].list = LIST_NONE;
 	c->conn[conn].usr1_tid = -1;
-	if (!usr1 || !old_tl)
+	if (!c->track || !old_tl)
 		return;
 	if (c->nstolen == c->cap) {
 		size_t ncap = c->cap ? c->cap * 2 : 64;
@@ -388,6 +414,7 @@ int check_run(const struct model *m, struct check_result *res)
 	struct ctx c;
 	int usr1, legacy, rc = -1;
 	uint32_t i;
+	size_t k;
 	int t;
 
 	memset(res, 0, sizeof(*res));
@@ -397,6 +424,15 @@ int check_run(const struct model *m, struct check_result *res)
 	res->mode = m->run.have_start ? m->run.mode : -1;
 	usr1 = res->mode == MODE_USR1;
 	legacy = res->mode == MODE_LEGACY;
+	/* a run whose mode changed: each mode applies in its intervals */
+	for (k = 0; k < m->nmodes; k++) {
+		const struct mv_rec *r = &m->ev[m->modes[k]];
+
+		usr1 |= r->b == MODE_USR1;
+		legacy |= r->b == MODE_LEGACY;
+	}
+	res->mode_changes = m->nmodes;
+	c.track = usr1;
 	res->applies[1] = res->applies[2] = res->applies[3] = usr1;
 	res->applies[4] = usr1;
 	res->applies[5] = 1;
@@ -425,17 +461,21 @@ int check_run(const struct model *m, struct check_result *res)
 		goto out;
 	for (i = 0; i <= m->conns.n; i++)
 		c.conn[i].usr1_tid = -1;
-	for (t = 0; t <= c.nthr; t++)
+	for (t = 0; t <= c.nthr; t++) {
 		c.thr[t].io_ev = MV_NONE;
+		c.thr[t].mode = res->mode;
+	}
 
 	for (i = 0; i < m->nev; i++) {
 		const struct mv_rec *r = &m->ev[i];
 		uint32_t conn = mv_rec_conn_field(r);
 		struct thr *th = r->tid < c.nthr ? &c.thr[r->tid] : NULL;
+		int tu = th && th->mode == MODE_USR1;	/* this thread's */
+		int tl = th && th->mode == MODE_LEGACY;	/* mode now */
 
 		/* 4: a thread running a stolen tasklet's callback must not
 		 * touch the connection that is now someone else's */
-		if (usr1 && th && th->dying && conn && r->type != MV_T_IO_CB &&
+		if (tu && th->dying && conn && r->type != MV_T_IO_CB &&
 		    c.tl_stolen[th->dying]) {
 			struct stolen *s =
 				&c.stolen[c.tl_stolen[th->dying] - 1];
@@ -449,11 +489,15 @@ int check_run(const struct model *m, struct check_result *res)
 		}
 
 		switch (r->type) {
+		case MV_T_MODE_CHANGE:
+			if (th)
+				th->mode = (int)r->b;
+			break;
 		case MV_T_IO_CB:
-			check_io_cb(&c, i, usr1, legacy);
+			check_io_cb(&c, i, tu, tl);
 			break;
 		case MV_T_IO_CB_STOLEN:
-			if (usr1)
+			if (c.track)
 				check_stolen_free(&c, i);
 			break;
 		case MV_T_FLAG_SET:
@@ -468,7 +512,7 @@ int check_run(const struct model *m, struct check_result *res)
 				break;
 			}
 			check_purged(&c, i, conn, mv_rec_list(r), NULL);
-			if (usr1 && is_idle_list(mv_rec_list(r))) {
+			if (tu && is_idle_list(mv_rec_list(r))) {
 				int ut = c.conn[conn].usr1_tid;
 
 				res->checked[3]++;
@@ -506,7 +550,7 @@ int check_run(const struct model *m, struct check_result *res)
 			c.conn[conn].toremove = 0;
 			break;
 		case MV_T_TAKEOVER:
-			check_takeover(&c, i, usr1);
+			check_takeover(&c, i);
 			break;
 		case MV_T_LOCK_ACQ:
 		case MV_T_LOCK_REL:
@@ -577,6 +621,10 @@ void check_print(FILE *f, const struct model *m,
 		res->mode >= 0 ? mv_mode_name(res->mode) : "unknown",
 		m->run.seed, m->run.bug ? m->run.bug : "", m->events_total,
 		m->discarded);
+	if (res->mode_changes)
+		fprintf(f, "mode changes: %" PRIu64 " (mode_change events: "
+			"invariants 1-4 hold in each thread's usr1 intervals, "
+			"6 in its legacy ones)\n", res->mode_changes);
 	for (k = 0; k < res->nv; k++) {
 		const struct check_violation *v = &res->v[k];
 		uint64_t rel = model_ts(m, v->ev) - m->t_first;

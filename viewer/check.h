@@ -34,6 +34,7 @@ struct check_result {
 	size_t nv, cap;
 	uint64_t total;				/* all violations */
 	uint64_t pending_end;	/* stolen tasklets that never ran */
+	uint64_t mode_changes;	/* mode_change events (threads switching) */
 	int inconclusive;	/* events lost, or mode unknown */
 	int lost;		/* events or packets were discarded */
 	char why[160];		/* why inconclusive */

@@ -223,6 +223,11 @@ int fmt_event(const struct model *m, uint32_t ev, char *buf, size_t len)
 	case MV_T_CONN_FREE:
 		return snprintf(buf, len, "conn_free tid=%d conn=%" PRIu64
 				" mux=%s side=%s", e.tid, e.conn, mux, side);
+	case MV_T_MODE_CHANGE:
+		return snprintf(buf, len, "mode_change tid=%d old_mode=%s "
+				"new_mode=%s marked=%u orphans=%u", e.tid,
+				mv_mode_name(e.old_mode),
+				mv_mode_name(e.new_mode), e.marked, e.orphans);
 	case MV_T_OTHER:
 		return snprintf(buf, len, "%s tid=%d", e.name, e.tid);
 	case MV_T_DISCARDED:

@@ -40,6 +40,7 @@ enum mv_type {
 	MV_T_STREAM_DETACH,
 	MV_T_CONN_NEW,
 	MV_T_CONN_FREE,
+	MV_T_MODE_CHANGE,	/* a thread switched mode (control socket) */
 	MV_T_OTHER,		/* a muxlab event this viewer does not know */
 	MV_T_DISCARDED,		/* marker: the tracer dropped events here */
 	MV_T_COUNT
@@ -65,6 +66,9 @@ struct mv_event {
 	unsigned int new_state;
 	int mux, side, path, site, list, reason;
 	int owner, remote, lock, trylock, ok, from_tid, srv;
+	/* mode_change */
+	int old_mode, new_mode;
+	unsigned int marked, orphans;
 	/* run_start / run_end */
 	int mode, nbthread;
 	unsigned int usr1_bit;
@@ -90,6 +94,7 @@ struct mv_event {
  *   STREAM_*      conn      stream(sat)   mux side           -
  *   CONN_NEW      conn      srv           mux side           -
  *   CONN_FREE     conn      -             mux side           -
+ *   MODE_CHANGE   old|marked<<8 new       orphans (sat)      -
  *   OTHER         name idx  -             -                  -
  *   DISCARDED     -         count(sat)    -                  -
  *
@@ -333,6 +338,8 @@ struct model {
 	size_t nbig, big_cap;
 	uint32_t *discards;		/* discarded markers (event indexes) */
 	size_t ndiscards, dcap;
+	uint32_t *modes;		/* mode_change events (indexes) */
+	size_t nmodes, mcap;
 	struct mv_name *names;		/* foreign and unknown event names */
 	size_t nnames, names_cap;
 	struct mv_run run;

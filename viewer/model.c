@@ -275,6 +275,7 @@ static const char *const type_names[MV_T_COUNT] = {
 	[MV_T_STREAM_DETACH] = "stream_detach",
 	[MV_T_CONN_NEW] = "conn_new",
 	[MV_T_CONN_FREE] = "conn_free",
+	[MV_T_MODE_CHANGE] = "mode_change",
 	[MV_T_OTHER] = "other",
 	[MV_T_DISCARDED] = "discarded",
 };
@@ -293,7 +294,7 @@ int mv_type_from_name(const char *name)
 {
 	int t;
 
-	for (t = MV_T_RUN_START; t <= MV_T_CONN_FREE; t++)
+	for (t = MV_T_RUN_START; t < MV_T_OTHER; t++)
 		if (strcmp(name, type_names[t]) == 0)
 			return t;
 	return MV_T_OTHER;
@@ -366,6 +367,7 @@ void model_free(struct model *m)
 	array_free(m->flags, m->flags_cap, sizeof(*m->flags));
 	array_free(m->big, m->big_cap, sizeof(*m->big));
 	array_free(m->discards, m->dcap, sizeof(*m->discards));
+	array_free(m->modes, m->mcap, sizeof(*m->modes));
 	for (i = 0; i < m->nnames; i++)
 		free(m->names[i].name);
 	array_free(m->names, m->names_cap, sizeof(*m->names));
@@ -810,6 +812,14 @@ int model_add(struct model *m, const struct mv_event *e)
 	case MV_T_CONN_FREE:
 		r.a = idmap_get(&m->conns, e->conn);
 		break;
+	case MV_T_MODE_CHANGE:
+		r.a = (uint32_t)clamp_enum(e->old_mode, MODE_COUNT, 255) |
+		      (e->marked > 0xffffff ? 0xffffffu : e->marked) << 8;
+		r.b = (uint32_t)clamp_enum(e->new_mode, MODE_COUNT, 255);
+		bits = e->orphans > 0xffff ? 0xffff : e->orphans;
+		if (lane_push(&m->modes, &m->nmodes, &m->mcap, idx) < 0)
+			return -1;
+		break;
 	case MV_T_OTHER: {
 		int ni = name_index(m, e->name ? e->name : "muxlab:?");
 
@@ -1224,6 +1234,12 @@ void model_decode(const struct model *m, uint32_t ev, struct mv_event *e)
 		break;
 	case MV_T_CONN_FREE:
 		e->conn = model_conn_id(m, r->a);
+		break;
+	case MV_T_MODE_CHANGE:
+		e->old_mode = unclamp((int)(r->a & 0xff), 255);
+		e->new_mode = unclamp((int)r->b, 255);
+		e->marked = r->a >> 8;
+		e->orphans = r->bits;
 		break;
 	case MV_T_OTHER:
 		e->name = r->a < m->nnames ? m->names[r->a].name : "?";

@@ -27,7 +27,7 @@
 
 #define MUXVIEW_VERSION	"0.1"
 
-enum mode { M_TUI, M_STATS, M_CHECK, M_DUMP, M_SVG, M_BENCH };
+enum mode { M_TUI, M_STATS, M_CHECK, M_DUMP, M_SVG, M_BENCH, M_LIVE };
 
 struct opts {
 	enum mode mode;
@@ -37,6 +37,7 @@ struct opts {
 	uint64_t follow;
 	int cols, rows;
 	int verbose, mono, labels;
+	const char *ctl;	/* --ctl: the engine's control socket */
 };
 
 static void usage(FILE *f)
@@ -50,6 +51,8 @@ static void usage(FILE *f)
 "       muxview --dump [OPTIONS] TRACE [TRACE2]  print the viewer's screen\n"
 "       muxview --svg FILE [OPTIONS] TRACE [TRACE2]  lanes as SVG\n"
 "       muxview --bench TRACE             load/memory/redraw figures\n"
+"       muxview --live URL [--ctl SOCKET] follow a live LTTng session\n"
+"                                         (lab/live starts everything)\n"
 "\n"
 "TRACE is the directory of one recorded LTTng trace (lab/record prints\n"
 "it; any directory with a `metadata` file in it or below holding one\n"
@@ -73,6 +76,12 @@ static void usage(FILE *f)
 "  --labels          --svg: name every event (short windows, <= %d)\n"
 "  --mono            no colours (also with NO_COLOR set)\n"
 "  -v, --verbose     --check: print every violation\n"
+"  --live URL        read a live session through an LTTng relay daemon:\n"
+"                    net://HOST:PORT/host/TARGET/SESSION; the window\n"
+"                    follows the newest events (--span sets its width,\n"
+"                    default 2s); Space pauses/resumes, End resumes\n"
+"  --ctl SOCKET      --live: the engine's control socket (its stats\n"
+"                    socket, level admin): e flips its mode\n"
 "  -h, --help        this help;  --version\n"
 "\n"
 "With two traces the options apply to the first; o in the viewer makes\n"
@@ -298,6 +307,44 @@ out:
 	return rc;
 }
 
+/* --live: follow a live session (tui.c); the trace stays on the relay
+ * daemon's disk for a replay */
+static int run_live(const char *url, struct opts *o)
+{
+	struct tui_opts to = { .mono = o->mono, .ctl = o->ctl };
+	struct model mm, *m = &mm;
+	struct reader *r;
+	const char *nm = "live";
+	char err[1024], name[256];
+	uint64_t ns;
+	int rc = 2;
+
+	if (o->span && fmt_parse_time(o->span, &ns) == 0)
+		to.live_span = ns;
+	model_init(m);
+	r = reader_open_live(url, m);
+	if (!r || reader_error(r)) {
+		fprintf(stderr, "muxview: %s\n", reader_message(r));
+		goto out;
+	}
+	if (!isatty(0) || !isatty(1)) {
+		fprintf(stderr, "muxview: the interactive viewer needs a "
+			"terminal\n");
+		goto out;
+	}
+	/* the session name, last part of the URL */
+	snprintf(name, sizeof(name), "live %s", strrchr(url, '/') ?
+		 strrchr(url, '/') + 1 : url);
+	nm = name;
+	rc = tui_run(&r, &m, &nm, 1, &to, err, sizeof(err));
+	if (rc == 2)
+		fprintf(stderr, "muxview: %s\n", err);
+out:
+	reader_close(r);
+	model_free(m);
+	return rc;
+}
+
 /* --dump and --svg: the screen of one trace or two */
 static int run_dump(char *const *paths, int n, struct opts *o)
 {
@@ -368,7 +415,7 @@ int main(int argc, char **argv)
 	enum {
 		O_STATS = 256, O_CHECK, O_DUMP, O_SVG, O_AT, O_EVENT, O_SPAN,
 		O_SIZE, O_THREAD, O_FOLLOW, O_FILTER, O_PANE, O_MONO,
-		O_VERSION, O_BENCH, O_LABELS,
+		O_VERSION, O_BENCH, O_LABELS, O_LIVE, O_CTL,
 	};
 	static const struct option lo[] = {
 		{ "stats", no_argument, NULL, O_STATS },
@@ -386,6 +433,8 @@ int main(int argc, char **argv)
 		{ "pane", required_argument, NULL, O_PANE },
 		{ "mono", no_argument, NULL, O_MONO },
 		{ "labels", no_argument, NULL, O_LABELS },
+		{ "live", no_argument, NULL, O_LIVE },
+		{ "ctl", required_argument, NULL, O_CTL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, O_VERSION },
@@ -461,6 +510,8 @@ int main(int argc, char **argv)
 		case O_PANE: o.pane = optarg; break;
 		case O_MONO: o.mono = 1; break;
 		case O_LABELS: o.labels = 1; break;
+		case O_LIVE: o.mode = M_LIVE; nmodes++; break;
+		case O_CTL: o.ctl = optarg; break;
 		case 'v': o.verbose = 1; break;
 		case 'h':
 			usage(stdout);
@@ -477,7 +528,11 @@ int main(int argc, char **argv)
 	}
 	if (nmodes > 1) {
 		fprintf(stderr, "muxview: choose one of --stats, --check, "
-			"--dump, --svg, --bench\n");
+			"--dump, --svg, --bench, --live\n");
+		return 2;
+	}
+	if (o.ctl && o.mode != M_LIVE) {
+		fprintf(stderr, "muxview: --ctl goes with --live\n");
 		return 2;
 	}
 	if (optind >= argc) {
@@ -486,6 +541,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	ntr = argc - optind;
+	if (o.mode == M_LIVE) {
+		if (ntr != 1) {
+			fprintf(stderr, "muxview: --live takes one URL "
+				"(net://HOST:PORT/host/TARGET/SESSION)\n");
+			return 2;
+		}
+		return run_live(argv[optind], &o);
+	}
 	if (ntr > (o.mode == M_CHECK || o.mode == M_BENCH ? 1 : 2)) {
 		fprintf(stderr, "muxview: too many arguments (%s)\n",
 			o.mode == M_CHECK || o.mode == M_BENCH ?
@@ -538,6 +601,8 @@ int main(int argc, char **argv)
 	case M_DUMP:
 	case M_SVG:
 		return run_dump(argv + optind, ntr, &o);
+	case M_LIVE:
+		break;		/* handled above */
 	}
 	return 2;
 }

@@ -1,6 +1,7 @@
 /*
  * reader.c - libbabeltrace2 graph: src.ctf.fs (one per trace) -> muxer ->
- * our simple sink -> model_add().
+ * our simple sink -> model_add(); or, live, src.ctf.lttng-live (one
+ * session of a relay daemon, already merged by time) -> the same sink.
  *
  * Event classes are resolved once: for each class we cache its type and
  * the index of every contract field in its payload, so decoding an event
@@ -33,6 +34,7 @@ enum fid {
 	FLD_SRV, FLD_LIST, FLD_REASON, FLD_STREAM, FLD_OWNER, FLD_REMOTE,
 	FLD_MODE, FLD_BUG, FLD_NBTHREAD, FLD_SEED, FLD_SCENARIO, FLD_USR1_BIT,
 	FLD_REQ_OK, FLD_REQ_ERR, FLD_TAKEOVERS,
+	FLD_OLD_MODE, FLD_NEW_MODE, FLD_MARKED, FLD_ORPHANS,
 	FLD_COUNT
 };
 
@@ -42,6 +44,7 @@ static const char *const fnames[FLD_COUNT] = {
 	"from_tid", "old_tl", "new_tl", "srv", "list", "reason", "stream",
 	"owner", "remote", "mode", "bug", "nbthread", "seed", "scenario",
 	"usr1_bit", "requests_ok", "requests_err", "takeovers",
+	"old_mode", "new_mode", "marked", "orphans",
 };
 
 enum fkind { FK_SIGNED, FK_UNSIGNED, FK_STRING, FK_OTHER };
@@ -88,6 +91,10 @@ static const struct {
 	[FLD_REQ_OK] = EV_FIELD(requests_ok, FD_U64),
 	[FLD_REQ_ERR] = EV_FIELD(requests_err, FD_U64),
 	[FLD_TAKEOVERS] = EV_FIELD(takeovers, FD_U64),
+	[FLD_OLD_MODE] = EV_FIELD(old_mode, FD_INT),
+	[FLD_NEW_MODE] = EV_FIELD(new_mode, FD_INT),
+	[FLD_MARKED] = EV_FIELD(marked, FD_UINT),
+	[FLD_ORPHANS] = EV_FIELD(orphans, FD_UINT),
 };
 
 /* One operation per present field, resolved once per class: how to read
@@ -129,6 +136,9 @@ struct reader {
 	int have_range;
 	uint64_t missing_packets;	/* stream data known to be missing */
 	char warn[512];			/* why (the first problem found) */
+	int live;			/* src.ctf.lttng-live */
+	int waiting;			/* live: the last step met "try again
+					 * later": nothing new for now */
 };
 
 static void set_err(struct reader *r, enum reader_err e, const char *fmt,
@@ -1314,8 +1324,27 @@ int reader_step(struct reader *r, double seconds)
 
 		if (s == BT_GRAPH_RUN_ONCE_STATUS_END)
 			break;
-		if (s == BT_GRAPH_RUN_ONCE_STATUS_AGAIN)
+		if (s == BT_GRAPH_RUN_ONCE_STATUS_AGAIN) {
+			/* live: nothing new yet; the UI waits a little
+			 * (about the source's polling period) and asks
+			 * again. A trace on disk never says so for long. */
+			if (r->live) {
+				r->waiting = 1;
+				return 1;
+			}
 			continue;
+		}
+		r->waiting = 0;
+		if (s != BT_GRAPH_RUN_ONCE_STATUS_OK && r->live) {
+			bt_error_text(cause, sizeof(cause));
+			set_err(r, RERR_DECODE, "%s: reading the live session "
+				"failed after %zu events (%s).\n  fix: is the "
+				"relay daemon running and the session name "
+				"right? (`babeltrace2 -i lttng-live "
+				"net://HOST:PORT` lists the sessions)", r->path,
+				r->m->nev, cause);
+			return -1;
+		}
 		if (s != BT_GRAPH_RUN_ONCE_STATUS_OK) {
 			bt_error_text(cause, sizeof(cause));
 			set_err(r, RERR_DECODE, "%s: the trace is truncated "
@@ -1378,6 +1407,97 @@ double reader_progress(const struct reader *r)
 	f = (double)(r->raw_cur - r->raw_min) /
 	    (double)(r->raw_max - r->raw_min);
 	return f > 1.0 ? 1.0 : f;
+}
+
+/*
+ * reader_open_live - follow a live LTTng session through a relay daemon
+ *
+ * @url: net://HOST:PORT/host/TARGET_HOST/SESSION (the relay daemon's live
+ *       port; lttng-relayd -L)
+ * @m:   the model to fill (initialised)
+ *
+ * One src.ctf.lttng-live component (it merges the session's streams by
+ * time itself), straight into our sink. It attaches at "now": events
+ * recorded before are not seen (start it before the program). The
+ * session-not-found-action is "end": when the session is destroyed the
+ * graph ends (with the default, "continue", it would wait forever).
+ * reader_step() then returns 1 while the session lives, with
+ * reader_waiting() telling whether it had nothing new.
+ *
+ * Return: the reader (check reader_error()), NULL if out of memory.
+ * Context: the UI thread; bt2 objects stay in it.
+ */
+struct reader *reader_open_live(const char *url, struct model *m)
+{
+	const bt_component_class_source *src_cls;
+	const bt_component_source *src = NULL;
+	const bt_component_sink *sink = NULL;
+	struct reader *r = calloc(1, sizeof(*r));
+	bt_value *params = NULL, *inputs = NULL;
+	char cause[600];
+
+	if (!r)
+		return NULL;
+	r->m = m;
+	r->live = 1;
+	r->path = strdup(url);
+	bt_logging_set_global_level(BT_LOGGING_LEVEL_NONE);
+	if (strncmp(url, "net://", 6) && strncmp(url, "net4://", 7)) {
+		set_err(r, RERR_NOENT, "%s: not a live URL.\n  fix: give "
+			"net://HOST:PORT/host/TARGET_HOST/SESSION (lab/live "
+			"does it for you)", url);
+		return r;
+	}
+	r->ctf = find_plugin(r, "ctf");
+	if (!r->ctf)
+		return r;
+	r->graph = bt_graph_create(0);
+	src_cls = bt_plugin_borrow_source_component_class_by_name_const(
+		r->ctf, "lttng-live");
+	params = bt_value_map_create();
+	if (!r->graph || !src_cls || !params ||
+	    bt_value_map_insert_empty_array_entry(params, "inputs", &inputs) !=
+	    BT_VALUE_MAP_INSERT_ENTRY_STATUS_OK ||
+	    bt_value_array_append_string_element(inputs, url) !=
+	    BT_VALUE_ARRAY_APPEND_ELEMENT_STATUS_OK ||
+	    bt_value_map_insert_string_entry(params,
+					     "session-not-found-action",
+					     "end") !=
+	    BT_VALUE_MAP_INSERT_ENTRY_STATUS_OK) {
+		BT_VALUE_PUT_REF_AND_RESET(params);
+		set_err(r, RERR_NOMEM, "out of memory, or no lttng-live "
+			"source in the babeltrace2 ctf plugin");
+		return r;
+	}
+	if (bt_graph_add_source_component(r->graph, src_cls, "live", params,
+					  BT_LOGGING_LEVEL_NONE, &src) !=
+	    BT_GRAPH_ADD_COMPONENT_STATUS_OK ||
+	    bt_graph_add_simple_sink_component(r->graph, "muxview", NULL,
+					       sink_consume, NULL, r, &sink) !=
+	    BT_GRAPH_ADD_COMPONENT_STATUS_OK ||
+	    bt_graph_connect_ports(r->graph,
+		bt_component_source_borrow_output_port_by_index_const(src, 0),
+		bt_component_sink_borrow_input_port_by_index_const(sink, 0),
+		NULL) != BT_GRAPH_CONNECT_PORTS_STATUS_OK) {
+		bt_error_text(cause, sizeof(cause));
+		set_err(r, RERR_OPEN, "%s: cannot set up the live source: %s",
+			url, cause);
+	}
+	BT_VALUE_PUT_REF_AND_RESET(params);
+	return r;
+}
+
+/* Live: did the last reader_step() find nothing new (the UI should wait a
+ * little before the next one)? */
+int reader_waiting(const struct reader *r)
+{
+	return r && r->waiting;
+}
+
+/* Is <r> reading a live session? */
+int reader_is_live(const struct reader *r)
+{
+	return r && r->live;
 }
 
 /* The error, RERR_NONE if none. */

@@ -5,7 +5,9 @@
  * directory holding `metadata`), all muxed by flt.utils.muxer into our own
  * simple sink, which decodes each event into a struct mv_event and calls
  * model_add(). The graph runs in steps so that the UI can paint and read
- * keys between them; bt2 is never asked to seek.
+ * keys between them; bt2 is never asked to seek. Live (muxview --live):
+ * one src.ctf.lttng-live component instead, whose steps return at once
+ * when nothing new arrived (reader_waiting()).
  */
 #ifndef MUXVIEW_READER_H
 #define MUXVIEW_READER_H
@@ -29,6 +31,9 @@ enum reader_err {
 struct reader;
 
 struct reader *reader_open(const char *path, struct model *m);
+struct reader *reader_open_live(const char *url, struct model *m);
+int reader_waiting(const struct reader *r);
+int reader_is_live(const struct reader *r);
 int reader_step(struct reader *r, double seconds);
 double reader_progress(const struct reader *r);
 enum reader_err reader_error(const struct reader *r);

@@ -65,7 +65,8 @@ static const struct legend_item {
 	uint8_t style;
 	const char *text;
 	uint8_t rows;	/* bit per layout row set that shows it: 1 the 4-row
-			 * layout, 2 the 3-row one, 4 the 2-row one */
+			 * layout, 2 the 3-row one, 4 the 2-row one; 8: only
+			 * when a trace shown has mode changes */
 } legend_items[] = {
 	{ NULL, ST_AXIS, "io_cb:", 7 },
 	{ "f", ST_FAST, "all fast", 7 },
@@ -85,6 +86,7 @@ static const struct legend_item {
 	{ "~", ST_WAIT, "waited for", 1 },
 	{ "/", ST_TRYFAIL, "trylock failed", 1 },
 	{ "?", ST_STEAL, "takeover failed", 7 },
+	{ "M", ST_MARK, "mode change", 8 | 7 },	/* 8: only then */
 };
 #define NLEGEND	(int)(sizeof(legend_items) / sizeof(legend_items[0]))
 
@@ -244,6 +246,8 @@ static int play_width(const struct view *v)
 {
 	char c[32], b[64];
 
+	if (v->live && !v->live_ended)
+		return 15;
 	if (v->loading)
 		return v->progress >= 0 ? 25 : 10;
 	return snprintf(b, sizeof(b), "  %s %s/s", v->playing ? "PLAY" :
@@ -255,6 +259,12 @@ static void play_state(struct screen *s, int x, int y, const struct view *v)
 	char c[32];
 	int k, w = 10;
 
+	if (v->live && !v->live_ended) {
+		field_at(s, x, y, s->cols, v->live_follow ? ST_WARN : ST_HEADER,
+			 SA_BOLD, "  LIVE %s", v->live_follow ? "follow" :
+			 "paused");
+		return;
+	}
 	if (v->loading) {
 		x = field_at(s, x, y, s->cols, ST_WARN, SA_BOLD, "  loading ");
 		if (v->progress >= 0 && x + w + 5 <= s->cols) {
@@ -271,13 +281,46 @@ static void play_state(struct screen *s, int x, int y, const struct view *v)
 	}
 }
 
+/* The mode thread <lane> runs in at <ts>: that of its last mode_change
+ * before <ts>, else the run's (-1 if unknown). */
+static int mode_at(const struct model *m, int lane, uint64_t ts)
+{
+	int mode = m->run.have_start ? m->run.mode : -1;
+	size_t k;
+
+	for (k = 0; k < m->nmodes && model_ts(m, m->modes[k]) <= ts; k++)
+		if (m->ev[m->modes[k]].tid == lane)
+			mode = (int)m->ev[m->modes[k]].b;
+	return mode;
+}
+
+/* "mode=usr1"; in a run whose threads changed mode (control socket), the
+ * mode at <ts> ("mixed" while the threads disagree) and how many changes
+ * the trace holds */
+static int mode_field(struct screen *s, int x, int y, int end,
+		      const struct model *m, int style, uint64_t ts)
+{
+	int mode, lane, other;
+
+	if (!m->nmodes)
+		return field_at(s, x, y, end, style, 0, "  mode=%s",
+				m->run.have_start ?
+				mv_mode_name(m->run.mode) : "?");
+	mode = mode_at(m, 0, ts);
+	for (lane = 1; lane < m->nlanes; lane++)
+		if ((other = mode_at(m, lane, ts)) != mode)
+			mode = -2;
+	return field_at(s, x, y, end, style, SA_BOLD, "  mode=%s (%zu changes)",
+			mode == -2 ? "mixed" : mode >= 0 ? mv_mode_name(mode) :
+			"?", m->nmodes);
+}
+
 static int run_fields(struct screen *s, int x, int y, int end,
-		      const struct model *m, int style)
+		      const struct model *m, int style, uint64_t ts)
 {
 	char a[32], b[32];
 
-	x = field_at(s, x, y, end, style, 0, "  mode=%s",
-		     m->run.have_start ? mv_mode_name(m->run.mode) : "?");
+	x = mode_field(s, x, y, end, m, style, ts);
 	if (m->run.have_start) {
 		x = field_at(s, x, y, end, style, 0, " seed=%" PRIu64,
 			     m->run.seed);
@@ -291,6 +334,41 @@ static int run_fields(struct screen *s, int x, int y, int end,
 		     ST_DISCARD : style, 0, " discarded=%s%s",
 		     fmt_count(b, sizeof(b), m->discarded),
 		     m->discarded_packets ? "+packets" : "");
+	return x;
+}
+
+/* Live: what each thread did over the last second of the trace (the
+ * counters tick as the window follows): io_cb fast and locked, lock
+ * acquisitions, steals. From the same per-block counts as the lanes. */
+static int live_rates(struct screen *s, int x, int y, const struct model *m)
+{
+	struct view w;
+	struct scr_bin b;
+	uint32_t *pos;
+	char n1[16], n2[16], n3[16];
+	int lane;
+
+	if (!m->nev || !m->nlanes)
+		return x;
+	memset(&w, 0, sizeof(w));
+	w.span = 1000000000ULL;
+	w.t0 = m->t_last + 1 > m->t_first + w.span ?
+	       m->t_last + 1 - w.span : m->t_first;
+	pos = screen_bin_pos(m, &w, 1);
+	if (!pos)
+		return x;
+	x = field_at(s, x, y, s->cols, ST_HEADER, SA_BOLD, "  last 1s:");
+	for (lane = 0; lane < m->nlanes; lane++) {
+		screen_bins(m, &w, lane, 1, pos, &b);
+		x = field_at(s, x, y, s->cols, ST_HEADER, 0, " T%d f%s L%s "
+			     "lk%s S%u", lane, fmt_count(n1, sizeof(n1),
+			     b.n[MV_BC_FRONT_FAST] + b.n[MV_BC_BACK_FAST]),
+			     fmt_count(n2, sizeof(n2), b.n[MV_BC_FRONT_LOCKED] +
+				       b.n[MV_BC_BACK_LOCKED]),
+			     fmt_count(n3, sizeof(n3), b.n[MV_BC_LOCK]),
+			     b.steal_in);
+	}
+	free(pos);
 	return x;
 }
 
@@ -314,7 +392,9 @@ static void draw_header(struct screen *s, const struct tr *t, int ntr)
 		x = printf_at(s, 0, 0, ST_HEADER, SA_BOLD, "muxview %s",
 			      v->name);
 		x = run_fields(s, x, 0, s->cols - play_width(v), m,
-			       ST_HEADER);
+			       ST_HEADER, v->cursor != MV_NONE &&
+			       v->cursor < m->nev ? model_ts(m, v->cursor) :
+			       v->t0 + v->span);
 	} else {
 		x = printf_at(s, 0, 0, ST_HEADER, SA_BOLD, "muxview");
 		for (i = 0; i < ntr; i++)
@@ -324,11 +404,17 @@ static void draw_header(struct screen *s, const struct tr *t, int ntr)
 	}
 	play_state(s, x, 0, v);
 
-	/* second row: window, cursor, markers, follow, filter */
-	x = printf_at(s, 0, 1, ST_HEADER, 0, "window +%s wide %s",
-		      fmt_time(b1, sizeof(b1), v->t0 > m->t_first ?
-			       v->t0 - m->t_first : 0),
-		      fmt_dur(b2, sizeof(b2), v->span));
+	/* second row: window, cursor, markers, follow, filter; live: the
+	 * last second's counters first */
+	if (v->live && !v->live_ended)
+		x = field_at(s, live_rates(s, 0, 1, m), 1, s->cols, ST_HEADER,
+			     0, "  window %s", fmt_dur(b2, sizeof(b2),
+						      v->span));
+	else
+		x = printf_at(s, 0, 1, ST_HEADER, 0, "window +%s wide %s",
+			      fmt_time(b1, sizeof(b1), v->t0 > m->t_first ?
+				       v->t0 - m->t_first : 0),
+			      fmt_dur(b2, sizeof(b2), v->span));
 	if (v->cursor != MV_NONE && v->cursor < m->nev)
 		x = field_at(s, x, 1, s->cols, ST_HEADER, SA_BOLD,
 			     "  cursor %s%s+%s", ntr > 1 ? (a->tag == 'A' ?
@@ -911,6 +997,21 @@ static void draw_thread(struct screen *s, const struct tr *t, int lane,
 			set_cell(n, num[j], ST_STEAL, SA_BOLD, P_STEAL);
 		}
 	}
+	/* mode changes of this thread (control socket): an M down its
+	 * rows at that instant; its io_cbs change colour from there */
+	k = idx_lower_bound(m, m->modes, m->nmodes, v->t0);
+	for (; k < m->nmodes; k++) {
+		const struct mv_rec *rr = &m->ev[m->modes[k]];
+		uint64_t rts = model_ts(m, m->modes[k]);
+
+		if (rts >= v->t0 + v->span)
+			break;
+		if (rr->tid != lane || (c = col_of(v, rts, w)) < 0)
+			continue;
+		for (r = 0; r < L->rpt; r++)
+			set_cell(&cells[(size_t)r * w + c], r ? '|' : 'M',
+				 ST_MARK, SA_BOLD, P_DISCARD);
+	}
 	has_follow = follow_overlay(s, m, v, lane, w, L, cells);
 	if (t->have_cur)
 		cur = col_of(v, t->cur_ts, w);
@@ -1028,7 +1129,7 @@ static void draw_lanes(struct screen *s, const struct tr *t, int y, int h,
 /* Lay the legend for layout <L> out on rows [y, y + rows); with
  * <draw> 0 only count the rows it needs (at most <rows>). */
 static int draw_legend(struct screen *s, int y, int rows,
-		       const struct layout *L, int draw)
+		       const struct layout *L, int draw, int modes)
 {
 	int x = 0, r = 0, i, bit = L->rpt == 4 ? 1 : L->rpt == 3 ? 2 : 4;
 
@@ -1041,7 +1142,7 @@ static int draw_legend(struct screen *s, int y, int rows,
 			  (int)strlen(li->text);
 		int gap = x ? (li->glyph ? 1 : 2) : 0;
 
-		if (!(li->rows & bit))
+		if (!(li->rows & bit) || ((li->rows & 8) && !modes))
 			continue;
 		if (x + gap + len > s->cols) {
 			if (r + 1 >= rows)
@@ -1587,7 +1688,7 @@ static int pane_min(const struct tr *t, int ntr, const struct tr *act)
 static void render(struct screen *s, struct tr *t, int ntr)
 {
 	int w, rw = RIGHT_W, i, li, avail, pmin, lanes_h, pane_h, y, legend;
-	int threads = 0, cap;
+	int threads = 0, cap, modes = 0;
 	struct tr *act = &t[0];
 	const struct layout *L = &layouts[NLAYOUTS - 1];
 
@@ -1624,13 +1725,15 @@ static void render(struct screen *s, struct tr *t, int ntr)
 			t[i].cur_ts = t[i].m->t_first + rel;
 		}
 	}
-	for (i = 0; i < ntr; i++)
+	for (i = 0; i < ntr; i++) {
 		threads += t[i].m->nlanes;
+		modes |= t[i].m->nmodes > 0;
+	}
 	pmin = pane_min(t, ntr, act);
 	/* the richest layout that fits, its legend */
 	for (li = 0; li < NLAYOUTS; li++) {
 		legend = draw_legend(s, 0, s->cols >= 160 ? 1 : 2,
-				     &layouts[li], 0);
+				     &layouts[li], 0, modes);
 		avail = s->rows - LANES_ROW - (ntr > 1 ? ntr : 0) - legend -
 			1 - pmin;
 		if (threads * layouts[li].rpt <= avail) {
@@ -1638,7 +1741,7 @@ static void render(struct screen *s, struct tr *t, int ntr)
 			break;
 		}
 	}
-	legend = draw_legend(s, 0, s->cols >= 160 ? 1 : 2, L, 0);
+	legend = draw_legend(s, 0, s->cols >= 160 ? 1 : 2, L, 0, modes);
 	avail = s->rows - LANES_ROW - (ntr > 1 ? ntr : 0) - legend - 1;
 	if (avail - pmin < L->rpt * ntr)
 		pmin = avail - L->rpt * ntr > 1 ? avail - L->rpt * ntr : 1;
@@ -1667,7 +1770,8 @@ static void render(struct screen *s, struct tr *t, int ntr)
 			x = printf_at(s, 0, y, ST_HEADER, t[i].active ? SA_BOLD
 				      : 0, "%c%c %s", t[i].active ? '>' : ' ',
 				      t[i].tag, t[i].v->name);
-			x = run_fields(s, x, y, s->cols, t[i].m, ST_HEADER);
+			x = run_fields(s, x, y, s->cols, t[i].m, ST_HEADER,
+				       t[i].v->t0 + t[i].v->span);
 			field_at(s, x, y, s->cols, ST_HEADER, 0, "  %s long",
 				 fmt_dur(c, sizeof(c),
 					 view_trace_span(t[i].m)));
@@ -1679,7 +1783,7 @@ static void render(struct screen *s, struct tr *t, int ntr)
 		lanes_h += h;
 	}
 	pane_h = s->rows - y - legend - 1;
-	draw_legend(s, y, legend, L, 1);
+	draw_legend(s, y, legend, L, 1, modes);
 	y += legend;
 	if (pane_h > 0)
 		draw_pane(s, t, ntr, act, y, pane_h);

@@ -243,7 +243,7 @@ static struct name_count *names_of(const struct model *m, size_t *n,
 
 	if (!nc)
 		return NULL;
-	for (t = MV_T_RUN_START; t <= MV_T_CONN_FREE; t++) {
+	for (t = MV_T_RUN_START; t < MV_T_OTHER; t++) {
 		if (!m->type_count[t])
 			continue;
 		snprintf(buf[t], sizeof(buf[t]), "muxlab:%s",

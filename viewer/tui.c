@@ -6,9 +6,19 @@
  * the lanes fill in while the load goes on. Every exit path (quit, error,
  * SIGINT/SIGTERM/SIGHUP, a crash) goes through endwin() so the terminal
  * is left as it was found.
+ *
+ * Live (--live): the load never ends while the session lives. Each turn
+ * reads what the relay daemon has (a few ms), waits 10 ms when it had
+ * nothing (reader_waiting()), and paints at most every 33 ms; the window
+ * follows the newest events (its right edge is the last event) until a
+ * navigation key or Space pauses it; Space or End resumes. Recording goes
+ * on meanwhile: a paused view still grows. `e` flips the engine's mode
+ * through its control socket (ctl.c). When the session ends the trace
+ * stays on screen.
  */
 #include <curses.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,9 +27,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ctl.h"
 #include "model.h"
 #include "screen.h"
 #include "tui.h"
+
+#define LIVE_SPAN_NS	2000000000ULL	/* default live window: 2 s */
+#define LIVE_PAINT_S	0.033		/* at most 30 frames a second */
+#define LIVE_WAIT_MS	10		/* nothing new: ask again after */
 
 static volatile sig_atomic_t got_signal;
 static volatile sig_atomic_t curses_on;
@@ -195,6 +210,131 @@ static void sync_views(struct view *v, struct model *const *m, int n,
 		view_sync(&v[!active], m[!active], &v[active], m[active]);
 }
 
+/*
+ * Live latency, measured when MUXVIEW_LATENCY names a file: for every
+ * event that reaches the screen while the view follows, the time from
+ * its timestamp (the tracer's clock, which LTTng ties to the real-time
+ * clock) to the end of the paint that first shows it. Written at exit:
+ * count, mean, percentiles and maximum, in ms.
+ */
+#define LAT_BUCKETS	10000		/* 1 ms each: up to 10 s */
+
+static struct {
+	FILE *f;
+	uint64_t hist[LAT_BUCKETS + 1];
+	uint64_t n;
+	double sum, max;
+	size_t seen;			/* events already on screen */
+} lat;
+
+static void lat_paint(const struct model *m, const struct view *v)
+{
+	struct timespec ts;
+	uint64_t now;
+	size_t i;
+
+	if (!lat.f)
+		return;
+	if (!v->live_follow || v->live_ended) {
+		lat.seen = m->nev;	/* not followed: not measured */
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	for (i = lat.seen; i < m->nev; i++) {
+		uint64_t t = model_ts(m, (uint32_t)i);
+		double ms = now > t ? (double)(now - t) / 1e6 : 0;
+		size_t b = ms < LAT_BUCKETS ? (size_t)ms : LAT_BUCKETS;
+
+		lat.hist[b]++;
+		lat.n++;
+		lat.sum += ms;
+		if (ms > lat.max)
+			lat.max = ms;
+	}
+	lat.seen = m->nev;
+}
+
+static double lat_pct(double p)
+{
+	uint64_t want = (uint64_t)(p * (double)lat.n), acc = 0;
+	size_t b;
+
+	for (b = 0; b <= LAT_BUCKETS; b++) {
+		acc += lat.hist[b];
+		if (acc > want)
+			return (double)b + 0.5;
+	}
+	return LAT_BUCKETS;
+}
+
+static void lat_report(void)
+{
+	if (!lat.f)
+		return;
+	fprintf(lat.f, "events %" PRIu64 " mean_ms %.1f p50_ms %.1f p95_ms "
+		"%.1f p99_ms %.1f max_ms %.1f\n", lat.n,
+		lat.n ? lat.sum / (double)lat.n : 0, lat_pct(0.5),
+		lat_pct(0.95), lat_pct(0.99), lat.max);
+	fclose(lat.f);
+	lat.f = NULL;
+}
+
+/* live: the window's right edge on the newest event, the cursor on it */
+static void live_follow(struct view *v, const struct model *m, uint64_t span)
+{
+	uint64_t end;
+
+	if (!m->nev)
+		return;
+	if (span)
+		v->span = span;
+	end = m->t_last + 1;
+	v->t0 = end > m->t_first + v->span ? end - v->span : m->t_first;
+	v->cursor = (uint32_t)m->nev - 1;
+}
+
+/* live: a key for the live view itself (1 if taken). Space and p pause
+ * or resume the following, End resumes it, e flips the engine's mode. */
+static int live_key(struct view *v, const struct model *m, int k,
+		    const struct tui_opts *o)
+{
+	char ans[512];
+	int mode;
+
+	switch (k) {
+	case ' ':
+	case 'p':
+		v->live_follow = !v->live_follow;
+		if (v->live_follow)
+			live_follow(v, m, 0);
+		snprintf(v->msg, sizeof(v->msg), "%s", v->live_follow ?
+			 "following the newest events" : "paused: recording "
+			 "goes on; Space or End follows again");
+		return 1;
+	case VK_END:
+		v->live_follow = 1;
+		live_follow(v, m, 0);
+		v->msg[0] = 0;
+		return 1;
+	case 'e':
+		if (v->live_ended) {
+			snprintf(v->msg, sizeof(v->msg), "the run is over: "
+				 "no engine to switch");
+			return 1;
+		}
+		mode = ctl_flip_mode(o->ctl, ans, sizeof(ans));
+		/* the engine's answer, on one line */
+		for (k = 0; ans[k]; k++)
+			if (ans[k] == '\n')
+				ans[k] = ' ';
+		snprintf(v->msg, sizeof(v->msg), "%s%.170s", mode < 0 ?
+			 "mode flip failed: " : "", ans);
+		return 1;
+	}
+	return 0;
+}
+
 /* start state once every trace is loaded */
 static void init_views(struct view *v, struct model *const *m,
 		       const char *const *name, int n)
@@ -228,6 +368,8 @@ int tui_run(struct reader *const *r, struct model *const *m,
 	struct screen scr;
 	struct view v[2];
 	int loading = 1, touched = 0, rc = 0, dirty = 1, active = 0, cur = 0;
+	int live = n == 1 && reader_is_live(r[0]);
+	uint64_t live_span = o->live_span ? o->live_span : LIVE_SPAN_NS;
 	double last_paint = 0, last_tick = now_s();
 	char warn[1024] = "";
 
@@ -258,14 +400,50 @@ int tui_run(struct reader *const *r, struct model *const *m,
 	}
 	memset(v, 0, sizeof(v));
 	init_views(v, m, name, n);
-	v[0].loading = v[1].loading = 1;
+	v[0].loading = v[1].loading = !live;
+	if (live && getenv("MUXVIEW_LATENCY"))
+		lat.f = fopen(getenv("MUXVIEW_LATENCY"), "w");
+	if (live) {
+		v[0].live = v[0].live_follow = 1;
+		v[0].span = live_span;
+		snprintf(v[0].msg, sizeof(v[0].msg), "live: waiting for "
+			 "events%s", o->ctl ? "; e flips the engine's mode" :
+			 "");
+	}
 
 	while (!v[active].quit && !got_signal) {
 		struct pollfd pfd = { .fd = 0, .events = POLLIN };
 		double t;
 		int k;
 
-		if (loading) {
+		if (loading && live) {
+			size_t before = m[0]->nev;
+			int st = reader_step(r[0], 0.02);
+
+			if (st < 0) {
+				snprintf(err, errlen, "%s",
+					 reader_message(r[0]));
+				rc = 2;
+				break;
+			}
+			if (st == 0) {
+				/* the session was destroyed: what came is
+				 * a trace now (and on the relay's disk) */
+				loading = 0;
+				v[0].live_ended = 1;
+				v[0].live_follow = 0;
+				snprintf(v[0].msg, sizeof(v[0].msg), "the live "
+					 "session ended: %zu events; browse "
+					 "them, q quits", m[0]->nev);
+				dirty = 1;
+			} else if (m[0]->nev != before) {
+				if (v[0].live_follow)
+					live_follow(&v[0], m[0], 0);
+				if (v[0].cursor == MV_NONE)
+					v[0].cursor = 0;
+				dirty = 1;
+			}
+		} else if (loading) {
 			/* the traces one after the other */
 			int st = reader_step(r[cur], 0.03);
 
@@ -315,7 +493,8 @@ int tui_run(struct reader *const *r, struct model *const *m,
 			dirty = 1;
 		}
 		last_tick = t;
-		if (dirty && (!loading || t - last_paint > 0.1)) {
+		if (dirty && (!loading || t - last_paint >
+			      (live ? LIVE_PAINT_S : 0.1))) {
 			if (n == 2) {
 				const struct model *mm[2] = { m[0], m[1] };
 				struct view *vv[2] = { &v[0], &v[1] };
@@ -325,10 +504,18 @@ int tui_run(struct reader *const *r, struct model *const *m,
 				screen_render(&scr, m[0], &v[0]);
 			}
 			blit(&scr);
+			if (live)
+				lat_paint(m[0], &v[0]);
 			last_paint = t;
 			dirty = 0;
 		}
 		if (!loading && poll(&pfd, 1, v[active].playing ? 40 : 500) <
+		    0 && errno != EINTR)
+			break;
+		/* live: nothing new from the relay daemon, or a frame due
+		 * soon: wait a little for keys rather than spin */
+		if (loading && live &&
+		    poll(&pfd, 1, reader_waiting(r[0]) ? LIVE_WAIT_MS : 0) <
 		    0 && errno != EINTR)
 			break;
 		while ((k = getch()) != ERR) {
@@ -341,9 +528,12 @@ int tui_run(struct reader *const *r, struct model *const *m,
 				clear();
 			} else if (k == 12) {	/* ^L */
 				clearok(curscr, TRUE);
-			} else if (loading && (k == 'q' || k == 27)) {
+			} else if (loading && !live && (k == 'q' || k == 27)) {
 				v[active].quit = 1;
 				break;
+			} else if (live && !v[0].prompt && !v[0].help &&
+				   live_key(&v[0], m[0], map_key(k), o)) {
+				;	/* Space, End, e */
 			} else if (n == 2 && k == 'o' && !v[active].prompt &&
 				   !v[active].help) {
 				/* keys act on the other trace, same window */
@@ -357,10 +547,24 @@ int tui_run(struct reader *const *r, struct model *const *m,
 					 "keys act on %c (%s); o switches back",
 					 'A' + active, name[active]);
 			} else {
+				uint64_t t0 = v[active].t0;
+				uint64_t span = v[active].span;
+				uint32_t cursor = v[active].cursor;
+
 				touched = 1;
 				view_key(&v[active], m[active], map_key(k));
 				if (v[active].quit)
 					break;
+				/* live: a key that moves the window or the
+				 * cursor stops the following; a zoom keeps
+				 * it, at the new width */
+				if (live && v[0].live_follow) {
+					if (v[0].span != span)
+						live_follow(&v[0], m[0], 0);
+					else if (v[0].t0 != t0 ||
+						 v[0].cursor != cursor)
+						v[0].live_follow = 0;
+				}
 				sync_views(v, m, n, active);
 			}
 			dirty = 1;
@@ -368,6 +572,7 @@ int tui_run(struct reader *const *r, struct model *const *m,
 	}
 	end_curses();
 	screen_free(&scr);
+	lat_report();
 	if (got_signal && !rc)
 		rc = 128 + got_signal;
 	return rc;

@@ -16,6 +16,9 @@ struct tui_opts {
 	int mono;		/* no colours (also when NO_COLOR is set) */
 	tui_ready_fn ready;
 	void *ready_arg;
+	const char *ctl;	/* --live: the engine's control socket, for
+				 * the mode flip key; NULL if none */
+	uint64_t live_span;	/* --live: window width, ns (0: 2 s) */
 };
 
 int tui_run(struct reader *const *r, struct model *const *m,

@@ -72,6 +72,10 @@ struct view {
 	int quit;
 	int loading;		/* still indexing (set by the UI) */
 	double progress;	/* loading fraction, -1 unknown */
+	/* --live (set by the UI) */
+	int live;		/* reading a live session */
+	int live_follow;	/* the window follows the newest events */
+	int live_ended;		/* the session is gone: a trace now */
 };
 
 void view_init(struct view *v, const struct model *m, const char *name);

@@ -7,6 +7,10 @@
 # SIDE front or back, PATH fast or locked:
 #   mode bug nbthread seed usr1_bit events requests_ok requests_err
 #   scenario (run_start's file name) run_end (1 if the run ended cleanly)
+#   mode_changes              mode_change events (threads that switched
+#                             mode on the control socket's "set mode");
+#                             <mode> stays run_start's, and the usr1 checks
+#                             below apply to a thread while it runs in usr1
 #   io_cb.MUX.SIDE.PATH       io_cb counts
 #   flag_set.MUX flag_clear.MUX   USR1 set / really cleared (was set)
 #   insert.MUX.LIST           idle_insert counts (idle, safe, avail)
@@ -48,6 +52,11 @@ function hex(s,    v, i, c) {
 function has_usr1(state) {
 	return int(hex(state) / bit) % 2 == 1
 }
+# does thread <t> run in usr1 now? (run_start's mode until its first
+# mode_change)
+function usr1_now(t) {
+	return (t in tmode) ? tmode[t] == "usr1" : n["mode"] == "usr1"
+}
 function bad(key, ev) {
 	n["bad." key]++
 	if (!(("bad." key ".first") in n))
@@ -72,6 +81,11 @@ name == "run_start" {
 		bit = 65536
 	next
 }
+name == "mode_change" {
+	n["mode_changes"]++
+	tmode[t] = f["new_mode"]
+	next
+}
 name == "run_end" {
 	n["requests_ok"] = f["requests_ok"]; n["requests_err"] = f["requests_err"]
 	n["run_end"] = 1
@@ -91,7 +105,7 @@ name == "io_cb" {
 	n["io_cb." m "." side "." path]++
 	n["total.io_cb." path]++
 	n["total.io_cb." side "." path]++
-	if (n["mode"] != "usr1")
+	if (!usr1_now(t))
 		next
 	if (path == "fast" && u)
 		bad("fast_usr1." m, ev)
@@ -145,7 +159,7 @@ name == "stream_detach" {
 name == "idle_insert" {
 	l = f["list"]
 	n["insert." m "." l]++
-	if (n["mode"] != "usr1")
+	if (!usr1_now(t))
 		next
 	if ((l == "idle" || l == "safe") && !(c in usr1))
 		bad("insert_no_usr1." m, ev)
@@ -188,6 +202,7 @@ END {
 	for (tl in stolen_from)
 		bad("stolen_leak." stolen_mux[tl], "end")
 	n["events"] = nev + 0
+	n["mode_changes"] += 0
 	for (k in n)
 		print k, n[k]
 }

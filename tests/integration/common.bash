@@ -162,3 +162,32 @@ remap_ports() {
 		cp "$src" "$dst"
 	fi
 }
+
+# cli_cmd SOCKET COMMAND: send one command line to a muxlab control socket
+# ("stats socket" in global) and print the answer (socat, else python3)
+cli_cmd() {
+	if have socat; then
+		printf '%s\n' "$2" | socat -t 5 - "UNIX-CONNECT:$1" 2>/dev/null
+	else
+		python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode() + b"\n")
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    sys.stdout.write(b.decode())
+' "$1" "$2" 2>/dev/null
+	fi
+}
+
+# add_stats_socket SRC DST SOCKET: copy scenario SRC to DST with a control
+# socket at SOCKET (level admin) in its global section
+add_stats_socket() {
+	awk -v s="$3" '{ print } /^global/ && !done {
+		print "\tstats socket " s " mode 600 level admin"; done = 1 }' \
+		"$1" >"$2"
+}

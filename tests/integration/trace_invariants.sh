@@ -44,6 +44,10 @@ ensure_sessiond || { fail "trace_invariants: $mxl_lttng_error"; exit 1; }
 #     list=toremove, until its idle_remove list=toremove or conn_free) does
 #     not enter an idle, safe or available list, is not taken over and is
 #     not picked (idle_remove reason=reuse) from an idle or safe list.
+# "usr1" and "legacy" are per thread: a thread runs in run_start's mode
+# until its first mode_change (the control socket's "set mode"), then in
+# that event's new_mode; the rules of a mode apply to the thread's events
+# while it runs in that mode (mode_changes counts the switches).
 mux_counts() {
 	local base=$tmp/$(basename "$1")
 	babeltrace2 "$1" 2>"$base.bt-err" | awk -v viol="$base.viol" '
@@ -76,24 +80,35 @@ mux_counts() {
 		nev++
 		if (ev == "run_start") {
 			mode = enumval("mode")
+			track = mode == "usr1"
 			next
 		}
 		t = intval("tid")
 		m = enumval("mux")
+		# the mode this thread runs in now
+		tm = (t in tmode) ? tmode[t] : mode
+		if (ev == "mode_change") {
+			tmode[t] = enumval("new_mode")
+			n["mode_changes"]++
+			if (tmode[t] == "usr1")
+				track = 1	# follow stolen tasklets from now
+			next
+		}
 		if (ev == "io_cb") {
 			tl = intval("tl"); c = intval("conn")
 			side = enumval("side"); path = enumval("path")
 			n[m "_io_cb_" side "_" path]++
 			# a locked io_cb is traced before it takes its lock
 			lastio[t] = path == "locked" ? tl : ""
-			if (mode == "legacy") {
+			if (tm == "legacy") {
 				n["inv6_checked"]++
 				if (path != "locked")
 					bad(6, "legacy io_cb " m " " side " conn " c " took the fast path")
 			}
-			if (mode != "usr1")
+			if (!track)
 				next
-			if (side == "front") {
+			u = tm == "usr1"
+			if (u && side == "front") {
 				n["inv1_checked"]++
 				if (path == "locked")
 					bad(1, "front io_cb " m " conn " c " took the locked path")
@@ -101,24 +116,26 @@ mux_counts() {
 			# 4: a dying (stolen) tasklet must end before the
 			# thread runs another callback
 			if (dying[t] != "" && dying[t] != tl) {
-				bad(4, "stolen tasklet " dying[t] " did not end in io_cb_stolen on thread " t)
+				if (u)
+					bad(4, "stolen tasklet " dying[t] " did not end in io_cb_stolen on thread " t)
 				delete stolen_from[dying[t]]
 				dying[t] = ""
 			}
 			if (tl in stolen_from) {
 				if (tl in stolen_ran) {
-					bad(4, "stolen tasklet " tl " ran io_cb twice")
+					if (u)
+						bad(4, "stolen tasklet " tl " ran io_cb twice")
 					next
 				}
 				stolen_ran[tl] = 1
-				if (t != stolen_from[tl])
+				if (u && t != stolen_from[tl])
 					bad(4, "stolen tasklet " tl " ran on thread " t ", not on " stolen_from[tl])
-				if (path != "locked")
+				if (u && path != "locked")
 					bad(4, "stolen tasklet " tl " took the fast path")
 				dying[t] = tl
 				next
 			}
-			if (c != "" && c != 0) {
+			if (u && c != "" && c != 0) {
 				n["inv2_checked"]++
 				if ((list[c] == "idle" || list[c] == "safe") && path != "locked")
 					bad(2, "io_cb fast while conn " c " is in the " list[c] " list")
@@ -126,15 +143,17 @@ mux_counts() {
 		} else if (ev == "io_cb_stolen") {
 			tl = intval("tl")
 			n[m "_stolen"]++
-			if (mode != "usr1" || !(tl in stolen_from))
+			if (!track || !(tl in stolen_from))
 				next
-			n["inv4_checked"]++
-			if (!(tl in stolen_ran))
-				bad(4, "io_cb_stolen of tasklet " tl " without an io_cb after the takeover")
-			else if (t != stolen_from[tl])
-				bad(4, "stolen tasklet " tl " freed on thread " t ", not " stolen_from[tl])
-			else if (lastlock[t] != stolen_from[tl])
-				bad(4, "stolen tasklet " tl " freed without taking thread " stolen_from[tl] "s lock")
+			if (tm == "usr1") {
+				n["inv4_checked"]++
+				if (!(tl in stolen_ran))
+					bad(4, "io_cb_stolen of tasklet " tl " without an io_cb after the takeover")
+				else if (t != stolen_from[tl])
+					bad(4, "stolen tasklet " tl " freed on thread " t ", not " stolen_from[tl])
+				else if (lastlock[t] != stolen_from[tl])
+					bad(4, "stolen tasklet " tl " freed without taking thread " stolen_from[tl] "s lock")
+			}
 			delete stolen_from[tl]
 			delete stolen_ran[tl]
 			if (dying[t] == tl)
@@ -156,7 +175,7 @@ mux_counts() {
 			n["inv7_checked"]++
 			if (c in purged)
 				bad(7, "conn " c " enters the " l " list while on a to-remove list")
-			if (mode == "usr1" && (l == "idle" || l == "safe")) {
+			if (tm == "usr1" && (l == "idle" || l == "safe")) {
 				n["inv3_checked"]++
 				if (!(c in usr1))
 					bad(3, "conn " c " enters the " l " list without USR1")
@@ -192,7 +211,7 @@ mux_counts() {
 				bad(7, "conn " c " stolen while on a to-remove list")
 			delete list[c]
 			delete usr1[c]
-			if (mode != "usr1")
+			if (!track)
 				next
 			otl = intval("old_tl"); ft = intval("from_tid")
 			stolen_from[otl] = ft
@@ -228,7 +247,7 @@ mux_counts() {
 			if (held[t] != "")
 				bad(5, "thread " t " never releases lock " held[t])
 		for (t in dying)
-			if (dying[t] != "")
+			if (dying[t] != "" && ((t in tmode) ? tmode[t] : mode) == "usr1")
 				bad(4, "stolen tasklet " dying[t] " did not end in io_cb_stolen")
 		printf "mode %s\n", mode == "" ? "unknown" : mode
 		printf "events %d\n", nev
@@ -354,6 +373,63 @@ for mode in usr1 legacy; do
 		fail "$mode: muxview --check: $muxview not built (make)"
 	fi
 done
+
+# A run whose mode changes while traffic flows: the control socket's "set
+# mode" several times during the recording. Each thread switches at a
+# quiescent point of its loop (mode_change); both readers check each
+# invariant in the intervals of its mode, per thread.
+sock=$tmp/ctl.sock
+add_stats_socket "$tmp/scn/default.cfg" "$tmp/scn/flip.cfg" "$sock"
+out=$tmp/trace-flip
+"$top/lab/record" --mode usr1 --duration "$dur" --out "$out" "$tmp/scn/flip.cfg" \
+	>"$tmp/record-flip.log" 2>&1 &
+rpid=$!
+for ((i = 0; i < 100; i++)); do
+	[ -S "$sock" ] && break
+	sleep 0.1
+done
+flips=0
+for m in legacy usr1 legacy usr1 legacy usr1; do
+	sleep 0.3
+	cli_cmd "$sock" "set mode $m" | grep -q "now $m" && flips=$((flips + 1))
+done
+wait $rpid
+rc=$?
+if [ $rc = 0 ] && [ "$(tail -n 1 "$tmp/record-flip.log")" = "$out" ] &&
+   ! grep -q DISCARDED "$tmp/record-flip.log"; then
+	pass "flip: lab/record exit 0, nothing discarded, $flips of 6 'set mode' answered"
+else
+	fail "flip: lab/record exit $rc ($flips of 6 'set mode' answered)"
+	tail -8 "$tmp/record-flip.log" | sed 's/^/    /'
+fi
+[ $flips = 6 ] || fail "flip: only $flips of 6 'set mode' switched every thread"
+if [ -d "$out" ]; then
+	mux_counts "$out" >"$tmp/counts-flip"
+	c() { get "$1" "$tmp/counts-flip"; }
+	mc=$(c mode_changes)
+	[ "$mc" -ge 12 ] && pass "flip: $mc mode_change events (2 threads x 6)" ||
+		fail "flip: $mc mode_change events, want >= 12"
+	for i in 1 2 3 4 5 6 7; do
+		ck=$(c inv${i}_checked) nv=$(c inv${i}_viol)
+		if [ "$nv" = 0 ] && { [ "$ck" -gt 0 ] || [ $i = 4 ]; }; then
+			pass "flip: invariant $i holds in its intervals (awk, $ck checked)"
+		else
+			fail "flip: invariant $i (awk): $nv violations, $ck checked"
+			grep "^inv$i " "$tmp/trace-flip.viol" 2>/dev/null | head -5 | sed 's/^/    /'
+		fi
+	done
+	"$muxview" --check "$out" >"$tmp/check-flip.out" 2>&1
+	rc=$?
+	i6=$(sed -n 's/^invariant 6 .* ok  *(\([0-9]*\) checked).*/\1/p' "$tmp/check-flip.out")
+	i1=$(sed -n 's/^invariant 1 .* ok  *(\([0-9]*\) checked).*/\1/p' "$tmp/check-flip.out")
+	if [ $rc = 0 ] && [ "${i6:-0}" -gt 0 ] && [ "${i1:-0}" -gt 0 ] &&
+	   grep -q '^mode changes: ' "$tmp/check-flip.out"; then
+		pass "flip: muxview --check passes (invariant 6 on $i6 legacy-interval io_cbs, 1 on $i1 usr1-interval ones)"
+	else
+		fail "flip: muxview --check exit $rc (inv6 checked '${i6}', inv1 '${i1}')"
+		head -25 "$tmp/check-flip.out" | sed 's/^/    /'
+	fi
+fi
 
 # The awk reader must see the planted bugs in the reference traces
 # (traces/INDEX.md): otherwise its "holds" above would mean nothing.

@@ -2,7 +2,8 @@
 # tsan.sh - ThreadSanitizer: build muxlab with -fsanitize=thread
 # (`make tsan`, build-tsan/muxlab) and run the steal-heavy scenario for a
 # short while; ThreadSanitizer must report nothing and the run must end
-# cleanly (exit 0, leak check included).
+# cleanly (exit 0, leak check included); then again while the control
+# socket flips the mode six times and plants and removes a bug mode.
 # timeout: 420
 . "$(dirname "$0")/common.bash"
 
@@ -55,4 +56,34 @@ for s in steal-storm default; do
 done
 run steal-storm -f "$tmp/steal-storm.cfg" --duration 3
 run default-legacy -f "$tmp/default.cfg" --duration 2 --mode legacy
+
+# The mode flipped while the steals go on: the control socket's "set
+# mode" every 300 ms (each thread switches at a quiescent point of its
+# loop, flagging its idle conns under its own lock while the others try
+# to steal them), then a bug mode planted and taken out (the threads
+# repair what it left). ThreadSanitizer must stay silent here too.
+sock=$tmp/tsan-ctl.sock
+add_stats_socket "$tmp/steal-storm.cfg" "$tmp/steal-storm-flip.cfg" "$sock"
+(
+	for ((i = 0; i < 200; i++)); do
+		[ -S "$sock" ] && break
+		sleep 0.1
+	done
+	n=0
+	for m in legacy usr1 legacy usr1 legacy usr1; do
+		sleep 0.3
+		cli_cmd "$sock" "set mode $m" | grep -q "now $m" && n=$((n + 1))
+	done
+	cli_cmd "$sock" "set bug usr1-attach-or" | grep -q "now usr1-attach-or" &&
+		n=$((n + 1))
+	sleep 0.3
+	cli_cmd "$sock" "set bug none" | grep -q "now none" && n=$((n + 1))
+	echo $n >"$tmp/flips"
+) &
+fpid=$!
+run steal-storm-flips -f "$tmp/steal-storm-flip.cfg" --duration 6
+wait $fpid
+flips=$(cat "$tmp/flips" 2>/dev/null)
+[ "$flips" = 8 ] && pass "tsan: 6 mode flips and a bug planted and removed, all answered" ||
+	fail "tsan: ${flips:-0} of 8 mode/bug changes answered"
 exit $((nfail > 0))

@@ -185,6 +185,17 @@ static inline void s_wakeup(struct model *m, int tid, uint64_t tl, int owner,
 	synth_add(m, &e);
 }
 
+static inline void s_mode(struct model *m, int tid, int old, int nw,
+			  unsigned int marked)
+{
+	struct mv_event e = synth_ev(MV_T_MODE_CHANGE, tid);
+
+	e.old_mode = old;
+	e.new_mode = nw;
+	e.marked = marked;
+	synth_add(m, &e);
+}
+
 static inline void s_discarded(struct model *m, uint64_t n)
 {
 	struct mv_event e = synth_ev(MV_T_DISCARDED, -1);
@@ -297,6 +308,70 @@ static inline void synth_scenario(struct model *m, int bug, int legacy)
 
 	s_stream(m, 0, 1, 11, MUX_H2, SIDE_BACK, 600);
 	s_conn(m, 0, 1, 11, MUX_H2, SIDE_BACK);
+	s_run_end(m);
+}
+
+/*
+ * A run that starts in legacy mode on two threads, switches both to usr1
+ * (the control socket's "set mode usr1"; T0 first flags its idle conn 11)
+ * and T1 back to legacy. T0's front conn 1 (tasklet 2) and back conn 11
+ * (tasklet 101), T1's front conn 3 (tasklet 4). Correct with <bug> 0;
+ * otherwise one mistake, in one mode interval:
+ *   1  T0's front io_cb locks in its usr1 interval (invariant 1);
+ *   2  T0's idle conn 11 is woken on the fast path in usr1 (invariant 2);
+ *   6  T1's front io_cb is fast in its second legacy interval (inv 6).
+ * The same events in the other mode would be correct: a locked front
+ * io_cb and a lock-free wakeup are fine in legacy and usr1 respectively.
+ */
+static inline void synth_mixed(struct model *m, int bug)
+{
+	s_run_start(m, MODE_LEGACY, 2);
+	/* legacy: every io_cb locked, no USR1 */
+	s_io_cb(m, 0, 2, 1, MUX_H1, SIDE_FRONT, TL_ST, PATH_LOCKED);
+	s_lock(m, 0, 0, SITE_IO_CB, 0, 1, 10);
+	s_unlock(m, 0, 0, SITE_IO_CB, 20);
+	s_conn(m, 1, 0, 11, MUX_H1, SIDE_BACK);
+	s_flag(m, 0, 0, 101, 11, MUX_H1, TL_ST, TL_ST);	/* attach */
+	s_lock(m, 0, 0, SITE_ADD_IDLE, 0, 1, 5);
+	s_idle(m, 1, 0, 11, MUX_H1, LIST_SAFE, 0);	/* no USR1: legacy */
+	s_unlock(m, 0, 0, SITE_ADD_IDLE, 40);
+	s_io_cb(m, 1, 4, 3, MUX_H1, SIDE_FRONT, TL_ST, PATH_LOCKED);
+	s_lock(m, 1, 1, SITE_IO_CB, 0, 1, 10);
+	s_unlock(m, 1, 1, SITE_IO_CB, 20);
+	/* T0 switches: flags its idle conn under its lock, then usr1 */
+	s_lock(m, 0, 0, SITE_OTHER, 0, 1, 5);
+	s_flag(m, 1, 0, 101, 11, MUX_H1, TASK_F_TASKLET,
+	       TASK_F_TASKLET | TASK_F_USR1);
+	s_mode(m, 0, MODE_LEGACY, MODE_USR1, 1);
+	s_unlock(m, 0, 0, SITE_OTHER, 20);
+	s_mode(m, 1, MODE_LEGACY, MODE_USR1, 0);
+	/* usr1 on both */
+	s_io_cb(m, 0, 2, 1, MUX_H1, SIDE_FRONT, TL_ST,
+		bug == 1 ? PATH_LOCKED : PATH_FAST);
+	if (bug == 1) {
+		s_lock(m, 0, 0, SITE_IO_CB, 0, 1, 10);
+		s_unlock(m, 0, 0, SITE_IO_CB, 20);
+	}
+	/* the server closes idle conn 11: its io_cb locks (USR1) */
+	s_io_cb(m, 0, 101, 11, MUX_H1, SIDE_BACK, bug == 2 ? TL_ST : USR1_ST,
+		bug == 2 ? PATH_FAST : PATH_LOCKED);
+	if (bug != 2) {
+		s_lock(m, 0, 0, SITE_IO_CB, 0, 1, 10);
+		s_idle(m, 0, 0, 11, MUX_H1, LIST_SAFE, REASON_IO);
+		s_unlock(m, 0, 0, SITE_IO_CB, 20);
+		s_conn(m, 0, 0, 11, MUX_H1, SIDE_BACK);
+	}
+	s_io_cb(m, 1, 4, 3, MUX_H1, SIDE_FRONT, TL_ST, PATH_FAST);
+	/* T1 back to legacy */
+	s_mode(m, 1, MODE_USR1, MODE_LEGACY, 0);
+	s_io_cb(m, 1, 4, 3, MUX_H1, SIDE_FRONT, TL_ST,
+		bug == 6 ? PATH_FAST : PATH_LOCKED);
+	if (bug != 6) {
+		s_lock(m, 1, 1, SITE_IO_CB, 0, 1, 10);
+		s_unlock(m, 1, 1, SITE_IO_CB, 20);
+	}
+	/* T0 still usr1: its front stays fast */
+	s_io_cb(m, 0, 2, 1, MUX_H1, SIDE_FRONT, TL_ST, PATH_FAST);
 	s_run_end(m);
 }
 

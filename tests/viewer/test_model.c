@@ -391,6 +391,60 @@ static void test_check(void)
 	model_free(&m);
 }
 
+/* A run whose threads change mode: each invariant applies in the
+ * intervals of its mode, per thread (mode_change events). */
+static void test_check_modes(void)
+{
+	static const int bugs[] = { 1, 2, 6 };
+	struct check_result r;
+	struct mv_event e;
+	struct model m;
+	char name[64];
+	size_t k;
+	int inv, others;
+
+	model_init(&m);
+	synth_mixed(&m, 0);
+	model_finish(&m);
+	CHECK("modes.recorded", m.nmodes == 3 &&
+	      m.type_count[MV_T_MODE_CHANGE] == 3, "nmodes=%zu", m.nmodes);
+	model_decode(&m, m.modes[0], &e);
+	CHECK("modes.decode", e.type == MV_T_MODE_CHANGE && e.tid == 0 &&
+	      e.old_mode == MODE_LEGACY && e.new_mode == MODE_USR1 &&
+	      e.marked == 1, "type %d tid %d %d->%d marked %u", e.type, e.tid,
+	      e.old_mode, e.new_mode, e.marked);
+	check_run(&m, &r);
+	CHECK("modes.clean_mixed", r.total == 0 && check_exit_status(&r) == 0 &&
+	      r.applies[1] && r.applies[6] && r.mode_changes == 3 &&
+	      r.checked[1] == 3 && r.checked[6] == 3,
+	      "%" PRIu64 " violations (first: %s), checked inv1 %" PRIu64
+	      " inv6 %" PRIu64, r.total, r.nv ? r.v[0].what : "-",
+	      r.checked[1], r.checked[6]);
+	check_free(&r);
+	model_free(&m);
+
+	/* a mistake inside one interval fails that interval's invariant,
+	 * and nothing else */
+	for (k = 0; k < sizeof(bugs) / sizeof(bugs[0]); k++) {
+		model_init(&m);
+		synth_mixed(&m, bugs[k]);
+		model_finish(&m);
+		check_run(&m, &r);
+		others = 0;
+		for (inv = 1; inv <= CHECK_NINV; inv++)
+			if (inv != bugs[k] && r.count[inv])
+				others++;
+		snprintf(name, sizeof(name), "modes.violates_inv%d", bugs[k]);
+		CHECK(name, r.count[bugs[k]] == 1 && !others &&
+		      check_exit_status(&r) == 1,
+		      "count[%d]=%" PRIu64 ", %d others (first: inv%d %s)",
+		      bugs[k], r.count[bugs[k]], others,
+		      r.nv ? r.v[0].inv : 0, r.nv ? r.v[0].what : "-");
+		check_free(&r);
+		model_free(&m);
+	}
+}
+
 static void test_stats(void)
 {
 	const struct stats_row *row;
@@ -475,6 +529,7 @@ int main(void)
 	test_ids_and_life();
 	test_find();
 	test_check();
+	test_check_modes();
 	test_stats();
 	test_fmt();
 	return failures ? 1 : 0;
