@@ -92,7 +92,7 @@ LIB_OBJS    := $(filter-out $(BUILD)/src/main.o,$(ENGINE_OBJS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all help deps demo test unit record view bench stress fuzz clean \
+.PHONY: all help deps demo test unit record view live bench stress fuzz clean \
 	check-syntax tsan handout grade grade-all hint
 
 all: $(BUILD)/muxlab peers viewer
@@ -107,6 +107,8 @@ help:
 	@echo "  make test       deps + build + every test; ends 'N passed, N failed'"
 	@echo "  make record S=NAME MODE=usr1|legacy   record one scenario"
 	@echo "  make view T=TRACE_DIR                 open muxview on a trace"
+	@echo "  make live S=NAME MODE=usr1|legacy     run a scenario, watch it live"
+	@echo "                  in muxview (e flips the mode); the trace is kept"
 	@echo "  make bench      throughput: usr1 vs legacy vs haproxy, tracing cost"
 	@echo "  make stress     long steal-heavy soak under the trace checker"
 	@echo "  make fuzz       run the codec fuzzers (clang, libFuzzer)"
@@ -198,6 +200,9 @@ record: all
 
 view: all
 	$(Q)$(BUILD)/muxview $(T)
+
+live: all
+	$(Q)BUILD=$(BUILD) lab/live --mode $(MODE) $(S)
 
 bench: all
 	$(Q)lab/bench

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# timeout: 100
+# live.sh - lab/live under tmux (a tmux server of our own): the default
+# scenario followed live in muxview for a few seconds. The screen changes
+# between two captures a second apart (lanes scroll, counters tick), `e`
+# flips the engine's mode through its control socket (the engine answers,
+# the header says legacy, the lanes show the M mark), Space pauses the
+# window while the recording goes on, q stops everything: lab/live exits
+# 0, reports no discarded events, prints the trace directory last, and
+# muxview --check passes on that trace, mode changes included. The delay
+# from an event to the screen (MUXVIEW_LATENCY) is printed.
+. "$(dirname "$0")/common.bash"
+need_muxlab live
+have tmux || { fail "live: tmux not installed (make deps)"; exit 1; }
+for t in lttng lttng-sessiond lttng-relayd babeltrace2; do
+	have $t || { fail "live: $t not installed (make deps)"; exit 1; }
+done
+ensure_sessiond || { fail "live: $mxl_lttng_error"; exit 1; }
+
+mkdir -p "$tmp/scn" "$tmp/traces"
+remap_ports "$top/lab/scenarios/default.cfg" "$tmp/scn/default.cfg"
+S=live-$$
+lat=$tmp/latency.txt
+tmux -L "$S" new-session -d -x 160 -y 45 \
+	"MUXVIEW_LATENCY=$lat BUILD=$build '$top/lab/live' --duration 20 \
+	 --out '$tmp/traces' '$tmp/scn/default.cfg' >'$tmp/live.out' \
+	 2>'$tmp/live.err'; echo \$? >'$tmp/live.rc'; sleep 1"
+on_exit "tmux -L '$S' kill-server 2>/dev/null"
+
+cap() { tmux -L "$S" capture-pane -p >"$1" 2>/dev/null; }
+# wait_screen REGEX SECONDS: until the screen matches
+wait_screen() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		cap "$tmp/screen.txt"
+		grep -qE -- "$1" "$tmp/screen.txt" && return 0
+		[ -f "$tmp/live.rc" ] && return 1
+		sleep 0.1
+	done
+	return 1
+}
+# the lanes: the screen without its two header rows and the status line
+lanes() { sed -n '4,20p' "$1"; }
+
+if wait_screen 'LIVE follow' 20 && wait_screen 'last 1s: T0 f[1-9]' 15; then
+	pass "live: muxview follows the session (LIVE, counters of the last second)"
+else
+	fail "live: no live screen"
+	sed 's/^/    /' "$tmp/screen.txt" | head -12
+	cat "$tmp/live.err" | sed 's/^/    /' | tail -5
+	exit 1
+fi
+cap "$tmp/c1.txt"
+sleep 1
+cap "$tmp/c2.txt"
+if ! cmp -s <(lanes "$tmp/c1.txt") <(lanes "$tmp/c2.txt"); then
+	pass "live: the lanes scroll (two captures 1 s apart differ)"
+else
+	fail "live: the lanes did not change in 1 s"
+fi
+r1=$(sed -n '2p' "$tmp/c1.txt") r2=$(sed -n '2p' "$tmp/c2.txt")
+[ "$r1" != "$r2" ] && pass "live: the per-second counters tick" ||
+	fail "live: counters unchanged: $r1"
+
+tmux -L "$S" send-keys e
+if wait_screen 'Mode is now legacy on all 2 threads' 8; then
+	pass "live: e flips the engine's mode (the engine answers)"
+else
+	fail "live: e: no answer from the engine"
+	tail -2 "$tmp/screen.txt" | sed 's/^/    /'
+fi
+if wait_screen 'mode=legacy \(2 changes\)' 5 &&
+   grep -qE '^ *T[01] +front\|.*M' "$tmp/screen.txt"; then
+	pass "live: the header says legacy and the lanes mark the switch (M)"
+else
+	fail "live: no mode=legacy in the header or no M on the lanes"
+	head -8 "$tmp/screen.txt" | sed 's/^/    /'
+fi
+wait_screen 'last 1s: T0 f[0-9]+ L[1-9]' 5 &&
+	pass "live: the locked io_cbs of legacy show in the counters" ||
+	fail "live: no locked io_cb counted after the flip"
+
+tmux -L "$S" send-keys ' '
+sleep 0.5
+cap "$tmp/p1.txt"
+sleep 1
+cap "$tmp/p2.txt"
+e1=$(sed -n 's/.*events=\([^ ]*\) .*/\1/p' "$tmp/p1.txt")
+e2=$(sed -n 's/.*events=\([^ ]*\) .*/\1/p' "$tmp/p2.txt")
+if grep -q 'LIVE paused' "$tmp/p2.txt" &&
+   cmp -s <(sed -n '3,20p' "$tmp/p1.txt") <(sed -n '3,20p' "$tmp/p2.txt") &&
+   [ "$e1" != "$e2" ]; then
+	pass "live: Space pauses the window while the recording goes on ($e1 -> $e2 events)"
+else
+	fail "live: pause: events '$e1' -> '$e2'"
+fi
+tmux -L "$S" send-keys a
+tmux -L "$S" send-keys ' '
+wait_screen 'LIVE follow' 3 && pass "live: scroll back, then Space follows again" ||
+	fail "live: Space did not resume"
+
+tmux -L "$S" send-keys q
+for ((i = 0; i < 300; i++)); do
+	[ -f "$tmp/live.rc" ] && break
+	sleep 0.1
+done
+rc=$(cat "$tmp/live.rc" 2>/dev/null)
+trace=$(tail -n 1 "$tmp/live.out" 2>/dev/null)
+if [ "$rc" = 0 ] && [ -d "$trace" ]; then
+	pass "live: q stops everything, lab/live exits 0 and prints the trace dir"
+else
+	fail "live: lab/live exit '$rc', last line '$trace'"
+	sed 's/^/    /' "$tmp/live.err" | tail -5
+	exit 1
+fi
+grep -q '^discarded events: 0$' "$tmp/live.out" &&
+	pass "live: no event discarded while live" ||
+	fail "live: $(grep discarded "$tmp/live.out")"
+"$muxview" --check "$trace" >"$tmp/check.out" 2>&1
+crc=$?
+if [ $crc = 0 ] && grep -q '^mode changes: [1-9]' "$tmp/check.out"; then
+	pass "live: muxview --check passes on the kept trace (mode changes included)"
+else
+	fail "live: muxview --check exit $crc"
+	head -12 "$tmp/check.out" | sed 's/^/    /'
+fi
+if [ -s "$lat" ]; then
+	echo "  event-to-screen delay: $(cat "$lat")"
+	p50=$(sed -n 's/.*p50_ms \([0-9.]*\).*/\1/p' "$lat")
+	awk -v p="$p50" 'BEGIN { exit !(p > 0 && p < 1000) }' &&
+		pass "live: events reach the screen (median ${p50} ms)" ||
+		fail "live: median event-to-screen delay '${p50}' ms"
+else
+	fail "live: no latency report"
+fi
+exit $((nfail > 0))
