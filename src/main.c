@@ -125,6 +125,11 @@ static void usage(FILE *f)
 "  -c                 check the scenario and exit\n"
 "  --help, --version\n"
 "\n"
+"A 'stats socket PATH mode 600 level admin' line in the scenario's global\n"
+"section serves a control socket with HAProxy's CLI conventions (show\n"
+"info, show activity, show pools, set mode, set bug, set delay; socat\n"
+"stdio unix:PATH): docs/scenarios.md, \"Control socket\".\n"
+"\n"
 "Exit status: 0 clean run, 1 usage/config/start-up error, 2 a peer or load\n"
 "generator failed, 3 objects leaked at shutdown.\n",
 		CFG_DEF_SEED, delay_names());
