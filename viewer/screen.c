@@ -319,8 +319,14 @@ static int run_fields(struct screen *s, int x, int y, int end,
 		      const struct model *m, int style, uint64_t ts)
 {
 	char a[32], b[32];
+	int lost = m->discarded || m->discarded_packets;
 
 	x = mode_field(s, x, y, end, m, style, ts);
+	/* lost events matter most: shown before what may not fit */
+	if (lost)
+		x = field_at(s, x, y, end, ST_DISCARD, 0, "  discarded=%s%s",
+			     fmt_count(b, sizeof(b), m->discarded),
+			     m->discarded_packets ? "+packets" : "");
 	if (m->run.have_start) {
 		x = field_at(s, x, y, end, style, 0, " seed=%" PRIu64,
 			     m->run.seed);
@@ -330,10 +336,8 @@ static int run_fields(struct screen *s, int x, int y, int end,
 	}
 	x = field_at(s, x, y, end, style, 0, "  events=%s",
 		     fmt_count(a, sizeof(a), m->events_total));
-	x = field_at(s, x, y, end, m->discarded || m->discarded_packets ?
-		     ST_DISCARD : style, 0, " discarded=%s%s",
-		     fmt_count(b, sizeof(b), m->discarded),
-		     m->discarded_packets ? "+packets" : "");
+	if (!lost)
+		x = field_at(s, x, y, end, style, 0, " discarded=0");
 	return x;
 }
 
