@@ -36,23 +36,13 @@ run() {
 		[ "$n" = 0 ] && tail -15 "$out" | sed 's/^/    /'
 	fi
 }
-# ThreadSanitizer slows the engine 5-15x, with stalls of a few hundred
-# ms: the same scenarios with a tenth of each load generator's request
-# rate (the scenarios have up to three), so the load generators' timeouts
-# do not fire, and with the servers' idle timeouts ten times longer, so a
-# server does not close a connection the stalled engine is about to use
-# (a brand-new one included: its first request would get a 502). The
-# takeovers stay; the idle closes mostly go.
+# ThreadSanitizer slows the engine 5-15x: the scenarios with a tenth of
+# each load generator's request rate and ten times the servers' idle
+# timeouts (slow_scenario, lab/lib/ports.sh).
+. "$top/lab/lib/ports.sh"
 for s in steal-storm default; do
 	remap_ports "$top/lab/scenarios/$s.cfg" "$tmp/$s.ports.cfg"
-	awk '/^#@lab (load|peer)/ {
-		for (i = 1; i < NF; i++) {
-			if ($i == "--rate" && $(i + 1) + 0 > 0)
-				$(i + 1) = int($(i + 1) / 10) > 0 ? int($(i + 1) / 10) : 1
-			if ($i == "--keepalive-timeout")
-				$(i + 1) = $(i + 1) * 10
-		}
-	} { print }' "$tmp/$s.ports.cfg" >"$tmp/$s.cfg"
+	slow_scenario "$tmp/$s.ports.cfg" "$tmp/$s.cfg"
 done
 run steal-storm -f "$tmp/steal-storm.cfg" --duration 3
 run default-legacy -f "$tmp/default.cfg" --duration 2 --mode legacy
