@@ -65,17 +65,8 @@ stop_pid() {
 	stopped_rc=$?
 }
 
-# port_busy PORT: is something listening on 127.0.0.1:PORT?
-port_busy() {
-	ss -Hltn "sport = :$1" 2>/dev/null | grep -q .
-}
-
-# free_port BASE: the first port >= BASE nobody listens on
-free_port() {
-	local p=$1
-	while port_busy "$p"; do p=$((p + 1)); done
-	echo "$p"
-}
+# port_busy, free_port, remap_ports, slow_scenario
+. "$top/lab/lib/ports.sh"
 
 # wait_port PORT [SECONDS]: until something accepts on 127.0.0.1:PORT
 wait_port() {
@@ -143,25 +134,6 @@ bt_counts() {
 
 # get KEY FILE: value of "KEY value" in FILE, 0 if absent
 get() { awk -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }' "$2"; }
-
-# remap_ports SRC DST: copy scenario SRC to DST with every 127.0.0.1:PORT
-# (PORT in 18000-19999, the scenarios' ranges) moved to a port nobody
-# listens on, so that a test does not clash with another run of the same
-# scenario on this machine.
-_next_port=$((20000 + (RANDOM % 200) * 40))
-remap_ports() {
-	local src=$1 dst=$2 p np expr=""
-	for p in $(grep -oE '127\.0\.0\.1:1[89][0-9]{3}\b' "$src" | cut -d: -f2 | sort -u); do
-		np=$(free_port $_next_port)
-		_next_port=$((np + 1))
-		expr="$expr -e s/127\\.0\\.0\\.1:$p\\b/127.0.0.1:$np/g"
-	done
-	if [ -n "$expr" ]; then
-		sed $expr "$src" >"$dst"
-	else
-		cp "$src" "$dst"
-	fi
-}
 
 # cli_cmd SOCKET COMMAND: send one command line to a muxlab control socket
 # ("stats socket" in global) and print the answer (socat, else python3)
