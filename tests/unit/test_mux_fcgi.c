@@ -286,140 +286,21 @@ static int app_start(void)
 	return 0;
 }
 
-/* ---- the proxy: one H1 frontend per thread, one FastCGI backend ------------ */
+/* ---- the proxy (mux_harness.h): one H1 frontend per thread, one FastCGI
+ * backend */
 
-static struct proxy fe[NB_THREADS], be;
-static struct listener lst[NB_THREADS];
-static struct server *srv;
-static struct proxy *proxies;
-static int want_max_idle = 16;
-static enum reuse_mode want_reuse = REUSE_SAFE;
-
-static void thr_stop_front(void)
-{
-	listeners_disable_thread(proxies);
-	conn_shutdown_front_thread();
-}
-
-static void thr_stop_back(void)
-{
-	srv_cleanup_thread();
-}
-
-static int thr_init(void)
-{
-	if (srv_init_thread() < 0)
-		return -1;
-	return listeners_enable_thread(proxies);
-}
-
-static const struct thread_hooks hooks = {
-	.init		= thr_init,
-	.stop_front	= thr_stop_front,
-	.stop_back	= thr_stop_back,
-	.deinit		= stream_deinit_thread,
-};
-
-static int setup_proxies(void)
-{
-	static int done;
-	struct sockaddr_in *a;
-	int i;
-
-	if (!done) {
-		srv = srv_new("app");
-		if (!srv)
-			return -1;
-		srv->fcgi_docroot = strdup(DOCROOT);
-		srv->fcgi_index = strdup("index.php");
-		done = 1;
-	}
-	memset(&be, 0, sizeof(be));
-	be.id = "be";
-	be.cap = PR_CAP_BE;
-	be.srv = srv;
-	be.nb_srv = 1;
-	be.reuse = want_reuse;
-	be.timeout_connect = 100;	/* also the GET_VALUES wait */
-	be.timeout_server = 300;
-	srv->proxy = &be;
-	srv->mux = &mux_fcgi_ops;
-	srv->max_idle_conns = want_max_idle;
-	srv->pool_purge_delay = 10000;
-	a = (struct sockaddr_in *)&srv->addr;
-	memset(&srv->addr, 0, sizeof(srv->addr));
-	a->sin_family = AF_INET;
-	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a->sin_port = htons(app_port);
-	srv->addrlen = sizeof(*a);
-
-	proxies = NULL;
-	for (i = NB_THREADS - 1; i >= 0; i--) {
-		memset(&fe[i], 0, sizeof(fe[i]));
-		memset(&lst[i], 0, sizeof(lst[i]));
-		fe[i].id = "fe";
-		fe[i].cap = PR_CAP_FE;
-		fe[i].listeners = &lst[i];
-		fe[i].defbe = &be;
-		fe[i].timeout_client = 2000;
-		fe[i].timeout_http_ka = 2000;
-		fe[i].next = proxies;
-		proxies = &fe[i];
-
-		a = (struct sockaddr_in *)&lst[i].addr;
-		a->sin_family = AF_INET;
-		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		lst[i].addrlen = sizeof(*a);
-		lst[i].thr = i;
-		lst[i].mux = &mux_h1_ops;
-		lst[i].fe = &fe[i];
-		lst[i].conf_file = "test";
-		lst[i].conf_line = i + 1;
-	}
-	be.next = NULL;
-	fe[NB_THREADS - 1].next = &be;
-	return 0;
-}
-
-static int start(void)
-{
-	int i;
-
-	if (setup_proxies() < 0)
-		return -1;
-	nbthread = NB_THREADS;
-	for (i = 0; i < NB_THREADS; i++)
-		if (listener_bind(&lst[i]) < 0)
-			return -1;
-	return engine_start(NB_THREADS, &hooks);
-}
-
-static unsigned short fe_port(int thr)
-{
-	return ntohs(((struct sockaddr_in *)&lst[thr].addr)->sin_port);
-}
+#define MT_FE_MUX		mux_h1_ops
+#define MT_BE_MUX		mux_fcgi_ops
+#define MT_SRV_NAME		"app"
+#define MT_SRV_PORT		app_port
+#define MT_TIMEOUT_CONNECT	100	/* also the GET_VALUES wait */
+#define MT_SRV_INIT(s)		do {					\
+		(s)->fcgi_docroot = strdup(DOCROOT);			\
+		(s)->fcgi_index = strdup("index.php");			\
+	} while (0)
+#include "mux_harness.h"
 
 /* ---- the HTTP/1.1 client ------------------------------------------------------ */
-
-static int cli_connect(int thr)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	struct timeval tv = { 3, 0 };
-	int fd, one = 1;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a.sin_port = htons(fe_port(thr));
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (fd < 0)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
 
 static __thread char cli_hdrs[8192];	/* last response headers, lower case */
 
@@ -486,45 +367,6 @@ static int cli_req(int fd, const char *path, const char *data)
 		return -2;
 	return st;
 }
-
-/* ---- counters (as test_mux_h1.c) ------------------------------------------------ */
-
-static struct activity act_thr[NB_THREADS];
-static struct activity act0;
-
-static void job_copy_act(void *arg)
-{
-	memcpy(arg, &activity[tid], sizeof(struct activity));
-}
-
-static int act_snapshot(struct activity *sum)
-{
-	uint64_t *d = (uint64_t *)sum;
-	size_t i, n = sizeof(*sum) / sizeof(uint64_t);
-	int thr;
-
-	memset(sum, 0, sizeof(*sum));
-	for (thr = 0; thr < NB_THREADS; thr++) {
-		const uint64_t *s = (const uint64_t *)&act_thr[thr];
-
-		if (run_on(thr, job_copy_act, &act_thr[thr]) < 0)
-			return -1;
-		for (i = 0; i < n; i++)
-			d[i] += s[i];
-	}
-	return 0;
-}
-
-static void act_mark(void)
-{
-	act_snapshot(&act0);
-}
-
-#define ACT_DELTA(f) ({ struct activity a_; act_snapshot(&a_);		\
-			a_.f - act0.f; })
-
-#define ACT_THR(thr, f) ({ struct activity a_; act_snapshot(&a_);	\
-			   act_thr[thr].f; })
 
 /* ---- cases ------------------------------------------------------------------------ */
 

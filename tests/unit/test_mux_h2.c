@@ -330,116 +330,14 @@ static int srv_start(void)
 	return 0;
 }
 
-/* ---- the proxy: one h2 frontend per thread, one h2 backend --------------- */
+/* ---- the proxy (mux_harness.h): one h2 frontend per thread, one h2 backend */
 
-static struct proxy fe[NB_THREADS], be;
-static struct listener lst[NB_THREADS];
-static struct server *srv;
-static struct proxy *proxies;
-static int want_max_idle = 16;		/* pool-max-conn for the next start */
-static enum reuse_mode want_reuse = REUSE_SAFE;
-
-static void thr_stop_front(void)
-{
-	listeners_disable_thread(proxies);
-	conn_shutdown_front_thread();
-}
-
-static void thr_stop_back(void)
-{
-	srv_cleanup_thread();
-}
-
-static int thr_init(void)
-{
-	if (srv_init_thread() < 0)
-		return -1;
-	return listeners_enable_thread(proxies);
-}
-
-static const struct thread_hooks hooks = {
-	.init		= thr_init,
-	.stop_front	= thr_stop_front,
-	.stop_back	= thr_stop_back,
-	.deinit		= stream_deinit_thread,
-};
-
-static int setup_proxies(void)
-{
-	static int done;
-	struct sockaddr_in *a;
-	int i;
-
-	if (!done) {
-		srv = srv_new("s1");
-		if (!srv)
-			return -1;
-		done = 1;
-	}
-	memset(&be, 0, sizeof(be));
-	be.id = "be";
-	be.cap = PR_CAP_BE;
-	be.srv = srv;
-	be.nb_srv = 1;
-	be.reuse = want_reuse;
-	be.timeout_connect = 1000;
-	be.timeout_server = 300;
-	srv->proxy = &be;
-	srv->mux = &mux_h2_ops;
-	srv->max_idle_conns = want_max_idle;
-	srv->pool_purge_delay = 10000;
-	a = (struct sockaddr_in *)&srv->addr;
-	memset(&srv->addr, 0, sizeof(srv->addr));
-	a->sin_family = AF_INET;
-	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a->sin_port = htons(srv_port);
-	srv->addrlen = sizeof(*a);
-
-	proxies = NULL;
-	for (i = NB_THREADS - 1; i >= 0; i--) {
-		memset(&fe[i], 0, sizeof(fe[i]));
-		memset(&lst[i], 0, sizeof(lst[i]));
-		fe[i].id = "fe";
-		fe[i].cap = PR_CAP_FE;
-		fe[i].listeners = &lst[i];
-		fe[i].defbe = &be;
-		fe[i].timeout_client = 2000;
-		fe[i].timeout_http_ka = 2000;
-		fe[i].next = proxies;
-		proxies = &fe[i];
-
-		a = (struct sockaddr_in *)&lst[i].addr;
-		a->sin_family = AF_INET;
-		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		lst[i].addrlen = sizeof(*a);
-		lst[i].thr = i;
-		lst[i].mux = &mux_h2_ops;
-		lst[i].fe = &fe[i];
-		lst[i].conf_file = "test";
-		lst[i].conf_line = i + 1;
-	}
-	be.next = NULL;
-	fe[NB_THREADS - 1].next = &be;
-	return 0;
-}
-
-static int start(void)
-{
-	int i;
-
-	if (setup_proxies() < 0)
-		return -1;
-	nbthread = NB_THREADS;
-	for (i = 0; i < NB_THREADS; i++)
-		if (listener_bind(&lst[i]) < 0)
-			return -1;
-	return engine_start(NB_THREADS, &hooks);
-}
-
-static unsigned short fe_port(int thr)
-{
-	return ntohs(((struct sockaddr_in *)&lst[thr].addr)->sin_port);
-}
+#define MT_FE_MUX		mux_h2_ops
+#define MT_BE_MUX		mux_h2_ops
+#define MT_SRV_NAME		"s1"
+#define MT_SRV_PORT		srv_port
+#define MT_TIMEOUT_CONNECT	1000
+#include "mux_harness.h"
 
 /* ---- the h2c client ------------------------------------------------------- */
 
@@ -667,45 +565,6 @@ static int cli_get(struct cli *c, const char *path)
 
 	return sid ? cli_wait(c, sid) : -1;
 }
-
-/* ---- counters (as test_mux_h1.c) -------------------------------------------- */
-
-static struct activity act_thr[NB_THREADS];
-static struct activity act0;
-
-static void job_copy_act(void *arg)
-{
-	memcpy(arg, &activity[tid], sizeof(struct activity));
-}
-
-static int act_snapshot(struct activity *sum)
-{
-	uint64_t *d = (uint64_t *)sum;
-	size_t i, n = sizeof(*sum) / sizeof(uint64_t);
-	int thr;
-
-	memset(sum, 0, sizeof(*sum));
-	for (thr = 0; thr < NB_THREADS; thr++) {
-		const uint64_t *s = (const uint64_t *)&act_thr[thr];
-
-		if (run_on(thr, job_copy_act, &act_thr[thr]) < 0)
-			return -1;
-		for (i = 0; i < n; i++)
-			d[i] += s[i];
-	}
-	return 0;
-}
-
-static void act_mark(void)
-{
-	act_snapshot(&act0);
-}
-
-#define ACT_DELTA(f) ({ struct activity a_; act_snapshot(&a_);		\
-			a_.f - act0.f; })
-
-#define ACT_THR(thr, f) ({ struct activity a_; act_snapshot(&a_);	\
-			   act_thr[thr].f; })
 
 /* ---- cases ------------------------------------------------------------------ */
 
