@@ -48,6 +48,7 @@
 #define C_STEAL		"#000000"
 #define C_DISCARD	"#e31a1c"
 #define C_TRY		"#bcbd22"
+#define C_MODE		"#1f3b99"	/* a thread's mode change */
 
 static void esc(FILE *f, const char *s)
 {
@@ -212,6 +213,8 @@ static int trace_block(FILE *f, const struct model *m, const struct view *v,
 	esc(f, v->name);
 	fprintf(f, "  mode=%s seed=%" PRIu64, m->run.have_start ?
 		mv_mode_name(m->run.mode) : "?", m->run.seed);
+	if (m->nmodes)
+		fprintf(f, " (at start; %zu mode changes)", m->nmodes);
 	if (m->run.bug && m->run.bug[0]) {
 		fprintf(f, "  bug=");
 		esc(f, m->run.bug);
@@ -306,6 +309,28 @@ static int trace_block(FILE *f, const struct model *m, const struct view *v,
 					"%" PRIu32 " stolen tasklet(s) ran and "
 					"freed themselves</title></text>\n",
 					x - 2, yl + 12, bn->n[MV_BC_STOLEN]);
+		}
+		/* mode changes of this thread (control socket "set mode"):
+		 * a dashed line down its rows at that instant, named with
+		 * the new mode; its io_cbs change colour from there */
+		for (k = 0; k < m->nmodes; k++) {
+			const struct mv_rec *r = &m->ev[m->modes[k]];
+			uint64_t rts = model_ts(m, m->modes[k]);
+			double x;
+
+			if (r->tid != t || rts < v->t0 ||
+			    rts >= v->t0 + v->span)
+				continue;
+			x = xof(v, rts, w);
+			fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" "
+				"y2=\"%d\" stroke=\"" C_MODE "\" stroke-width="
+				"\"1.5\" stroke-dasharray=\"4 2\"><title>T%d "
+				"switches to %s at +%s s</title></line>"
+				"<text x=\"%.1f\" y=\"%d\" font-size=\"10\" "
+				"fill=\"" C_MODE "\">%s</text>\n", x, yf, x, ye,
+				t, mv_mode_name((int)r->b),
+				fmt_time(b, sizeof(b), rts - m->t_first),
+				x + 2, yf + 9, mv_mode_name((int)r->b));
 		}
 		/* steal arrows: from the victim's lane to the stealer's */
 		for (k = 0; k < l->nsteals && *arrows < MAX_ARROWS; k++) {

@@ -498,8 +498,45 @@ int main(void)
 			      strstr(txt, "stolen by T1 from T0") &&
 			      strstr(txt, ">T1<") && strstr(txt, " fast, ") &&
 			      strstr(txt, "locked"), "svg lacks lanes or steal");
+		if (txt)
+			CHECK("svg.no_mode_marks", !strstr(txt, "switches to") &&
+			      !strstr(txt, "mode changes"),
+			      "a run without mode changes shows some");
 		free(txt);
 		fclose(f);
+	}
+
+	/* svg: a thread's mode change is drawn on its lanes, named with
+	 * the new mode, and counted in the header */
+	{
+		struct model mm;
+		struct view mv;
+		FILE *mf = tmpfile();
+		char *txt = NULL;
+		long n;
+
+		model_init(&mm);
+		synth_mixed(&mm, 0);
+		model_finish(&mm);
+		view_init(&mv, &mm, "mixed");
+		CHECK("svg.modes_write", mf && svg_write(mf, &mm, &mv) == 0,
+		      "svg_write failed");
+		if (mf) {
+			fflush(mf);
+			n = ftell(mf);
+			rewind(mf);
+			txt = calloc(1, (size_t)n + 1);
+			if (txt && fread(txt, 1, (size_t)n, mf) != (size_t)n)
+				txt[0] = 0;
+			fclose(mf);
+		}
+		CHECK("svg.mode_marks", txt &&
+		      strstr(txt, "T0 switches to usr1") &&
+		      strstr(txt, "T1 switches to usr1") &&
+		      strstr(txt, "3 mode changes"),
+		      "svg lacks the mode changes of each thread");
+		free(txt);
+		model_free(&mm);
 	}
 
 	bins_tests();
