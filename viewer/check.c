@@ -441,10 +441,19 @@ int check_run(const struct model *m, struct check_result *res)
 	if (m->discarded || m->discarded_packets) {
 		res->inconclusive = 1;
 		res->lost = 1;
-		snprintf(res->why, sizeof(res->why), "the tracer discarded %"
-			 PRIu64 " events%s: a missing event can hide or fake "
-			 "a violation", m->discarded,
-			 m->discarded_packets ? " and whole packets" : "");
+		/* whole packets: discarded by the tracer, or stream files
+		 * missing or cut (the reader adds those, and says which) */
+		if (m->discarded_packets)
+			snprintf(res->why, sizeof(res->why), "events are "
+				 "missing (%" PRIu64 " discarded by the tracer, "
+				 "%" PRIu64 " whole packets discarded or missing "
+				 "from the stream files): a missing event can "
+				 "hide or fake a violation", m->discarded,
+				 m->discarded_packets);
+		else
+			snprintf(res->why, sizeof(res->why), "the tracer "
+				 "discarded %" PRIu64 " events: a missing event "
+				 "can hide or fake a violation", m->discarded);
 	} else if (!usr1 && !legacy) {
 		res->inconclusive = 1;
 		snprintf(res->why, sizeof(res->why), "%s: only invariants 5 "
