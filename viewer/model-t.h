@@ -326,6 +326,8 @@ struct model {
 	struct mv_big *tbig;		/* exact times of saturated dt */
 	size_t ntbig, tbig_cap;
 	uint16_t *blk;			/* kind mask per MV_BLOCK events */
+	size_t blk_cap;
+	size_t reserve;			/* events model_reserve() made room for */
 	struct mv_lane *lanes;		/* indexed by tid */
 	int nlanes;			/* highest tid seen + 1 */
 	struct mv_idmap conns;		/* conn id -> dense */

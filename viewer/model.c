@@ -5,9 +5,11 @@
  * timestamp order, and can be read between two model_add() calls, which is
  * how the UI paints while a large trace is still loading.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "model.h"
 
@@ -349,7 +351,7 @@ void model_free(struct model *m)
 	array_free(m->ev, m->cap, sizeof(*m->ev));
 	array_free(m->tbase, m->tbase_cap, sizeof(*m->tbase));
 	array_free(m->tbig, m->tbig_cap, sizeof(*m->tbig));
-	free(m->blk);
+	array_free(m->blk, m->blk_cap, sizeof(*m->blk));
 	for (t = 0; t < m->nlanes; t++) {
 		struct mv_lane *l = &m->lanes[t];
 
@@ -395,6 +397,15 @@ static struct mv_lane *lane_get(struct model *m, int tid)
 		memset(&nl[t], 0, sizeof(nl[t]));
 		nl[t].open_lock = MV_NONE;
 		nl[t].vtid = -1;
+		/* room for the whole trace, as model_reserve() said */
+		if (m->reserve &&
+		    (grow(&nl[t].bmask, &nl[t].bcap, m->reserve / MV_BLOCK + 1,
+			  sizeof(*nl[t].bmask)) < 0 ||
+		     grow(&nl[t].bcnt, &nl[t].bccap, m->reserve / MV_BLOCK + 1,
+			  sizeof(*nl[t].bcnt)) < 0)) {
+			m->nlanes = t + 1;	/* model_free() frees it */
+			return NULL;
+		}
 	}
 	m->nlanes = tid + 1;
 	return &m->lanes[tid];
@@ -650,15 +661,11 @@ int model_add(struct model *m, const struct mv_event *e)
 		return -1;
 	lcap = m->nev / MV_BLOCK + 1;
 	if (m->nev % MV_BLOCK == 0) {
-		uint16_t *nb = realloc(m->blk, lcap * sizeof(*nb));
-
-		if (!nb)
-			return -1;
-		m->blk = nb;
-		m->blk[lcap - 1] = 0;
-		if (grow(&m->tbase, &m->tbase_cap, lcap,
+		if (grow(&m->blk, &m->blk_cap, lcap, sizeof(*m->blk)) < 0 ||
+		    grow(&m->tbase, &m->tbase_cap, lcap,
 			 sizeof(*m->tbase)) < 0)
 			return -1;
+		m->blk[lcap - 1] = 0;
 	}
 
 	memset(&r, 0, sizeof(r));
@@ -1483,4 +1490,557 @@ int model_conn_life(const struct model *m, uint32_t conn,
 		cur = s;
 	}
 	return n;
+}
+
+/* ---- reserving and saving (the index cache, reader.c) ---- */
+
+/*
+ * model_reserve - make room for about <nev> events before the load
+ *
+ * The reader estimates the event count from the size of the stream files,
+ * so that the record, block and per-lane arrays are mapped once instead of
+ * doubling (each doubling moves page tables and shoots TLBs down). Only
+ * the virtual size is reserved: pages cost memory when first written.
+ * An estimate too small is harmless (the arrays keep doubling from there).
+ *
+ * Return: 0, or -1 when out of memory. Context: before the first model_add().
+ */
+int model_reserve(struct model *m, size_t nev)
+{
+	size_t nb = nev / MV_BLOCK + 1;
+
+	if (nev > MV_NONE - 2)
+		nev = MV_NONE - 2;
+	m->reserve = nev;
+	if (grow(&m->ev, &m->cap, nev, sizeof(*m->ev)) < 0 ||
+	    grow(&m->tbase, &m->tbase_cap, nb, sizeof(*m->tbase)) < 0 ||
+	    grow(&m->blk, &m->blk_cap, nb, sizeof(*m->blk)) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * The saved model is a sequence of chunks, each a 64-bit length and its
+ * bytes, in the order written by model_save(); model_load() reads them in
+ * the same order and checks every length against what it expects. A
+ * running hash covers every chunk; the caller compares it with the one it
+ * stored. Everything is in host byte order: the file is a cache for this
+ * build on this machine (reader.c keys it on the executable too).
+ */
+
+/* fast 64-bit hash of <len> bytes, chained on <h> */
+uint64_t mv_hash(uint64_t h, const void *p, size_t len)
+{
+	const unsigned char *c = p;
+	uint64_t w;
+
+	h ^= len * 0x9e3779b97f4a7c15ULL;
+	if (!len)
+		return h;
+	while (len >= 8) {
+		memcpy(&w, c, 8);
+		h = (h ^ w) * 0x100000001b3ULL;
+		h ^= h >> 29;
+		c += 8;
+		len -= 8;
+	}
+	w = 0;
+	memcpy(&w, c, len);
+	h = (h ^ w) * 0x100000001b3ULL;
+	return h ^ h >> 32;
+}
+
+static void io_write(struct mv_io *io, const void *p, size_t len)
+{
+	const char *c = p;
+
+	while (!io->err && len) {
+		ssize_t n = write(io->fd, c, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			io->err = 1;
+			return;
+		}
+		c += n;
+		len -= (size_t)n;
+	}
+}
+
+/* one chunk: its length, then its bytes */
+static void io_put(struct mv_io *io, const void *p, size_t len)
+{
+	uint64_t l = len;
+
+	io->hash = mv_hash(io->hash, &l, sizeof(l));
+	io->hash = mv_hash(io->hash, p, len);
+	io_write(io, &l, sizeof(l));
+	io_write(io, p, len);
+}
+
+static void io_read(struct mv_io *io, void *p, size_t len)
+{
+	char *c = p;
+
+	if (len > io->left)
+		io->err = 1;
+	while (!io->err && len) {
+		ssize_t n = read(io->fd, c, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			io->err = 1;
+			return;
+		}
+		c += n;
+		len -= (size_t)n;
+		io->left -= (uint64_t)n;
+	}
+}
+
+/* the length of the next chunk, which must be <elem> * n bytes with n at
+ * most <max>: returns n (0 with io->err set if not so) */
+static size_t io_len(struct mv_io *io, size_t elem, uint64_t max)
+{
+	uint64_t l = 0;
+
+	io_read(io, &l, sizeof(l));
+	io->hash = mv_hash(io->hash, &l, sizeof(l));
+	if (io->err || l % elem || l / elem > max || l > io->left) {
+		io->err = 1;
+		return 0;
+	}
+	return (size_t)(l / elem);
+}
+
+/* read the next chunk of exactly <n> elements of <elem> bytes into <p> */
+static void io_get(struct mv_io *io, void *p, size_t n, size_t elem)
+{
+	if (io_len(io, elem, n) != n && n)
+		io->err = 1;
+	if (io->err)
+		return;
+	io_read(io, p, n * elem);
+	if (!io->err)
+		io->hash = mv_hash(io->hash, p, n * elem);
+}
+
+/* read the next chunk (at most <max> elements) into an array grown by
+ * grow(); its element count in <*n> */
+static void io_get_array(struct mv_io *io, void *pp, size_t *cap, size_t *n,
+			 size_t elem, uint64_t max)
+{
+	void **p = pp;
+	size_t k = io_len(io, elem, max);
+
+	*n = 0;
+	if (io->err || !k)
+		return;
+	if (grow(pp, cap, k, elem) < 0) {
+		io->err = 1;
+		return;
+	}
+	io_read(io, *p, k * elem);
+	if (io->err)
+		return;
+	io->hash = mv_hash(io->hash, *p, k * elem);
+	*n = k;
+}
+
+static void io_put_str(struct mv_io *io, const char *s)
+{
+	io_put(io, s ? s : "", s ? strlen(s) + 1 : 0);
+}
+
+/* a string (NULL if it was NULL when saved) */
+static char *io_get_str(struct mv_io *io)
+{
+	size_t n = io_len(io, 1, 1u << 20);
+	char *s;
+
+	if (io->err || !n)
+		return NULL;
+	s = malloc(n);
+	if (!s) {
+		io->err = 1;
+		return NULL;
+	}
+	io_read(io, s, n);
+	if (!io->err)
+		io->hash = mv_hash(io->hash, s, n);
+	if (io->err || s[n - 1]) {
+		io->err = 1;
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* big-value tables hold padding: saved as (ev, val) pairs of u64 */
+static void io_put_big(struct mv_io *io, const struct mv_big *b, size_t n)
+{
+	uint64_t *t = malloc((n ? n : 1) * 2 * sizeof(*t));
+	size_t i;
+
+	if (!t) {
+		io->err = 1;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		t[2 * i] = b[i].ev;
+		t[2 * i + 1] = b[i].val;
+	}
+	io_put(io, t, n * 2 * sizeof(*t));
+	free(t);
+}
+
+static void io_get_big(struct mv_io *io, struct mv_big **b, size_t *cap,
+		       size_t *n, uint64_t nev)
+{
+	size_t k = io_len(io, 2 * sizeof(uint64_t), nev), i;
+	uint64_t *t;
+
+	*n = 0;
+	if (io->err || !k)
+		return;
+	t = malloc(k * 2 * sizeof(*t));
+	if (!t || grow(b, cap, k, sizeof(**b)) < 0) {
+		free(t);
+		io->err = 1;
+		return;
+	}
+	io_read(io, t, k * 2 * sizeof(*t));
+	if (!io->err)
+		io->hash = mv_hash(io->hash, t, k * 2 * sizeof(*t));
+	for (i = 0; !io->err && i < k; i++) {
+		if (t[2 * i] >= nev || (i && t[2 * i] <= t[2 * i - 2]))
+			io->err = 1;	/* not an event, or not sorted */
+		(*b)[i].ev = (uint32_t)t[2 * i];
+		(*b)[i].val = t[2 * i + 1];
+	}
+	free(t);
+	*n = io->err ? 0 : k;
+}
+
+/* the scalars of a model, in one chunk */
+enum {
+	S_NEV, S_NLANES, S_NNAMES, S_TL_CONN_N, S_CONNS, S_TLS, S_FLAGMAP,
+	S_STATEMAP, S_NFLAGS, S_EVENTS_TOTAL, S_DISCARDED, S_DISC_PACKETS,
+	S_BAD_TID, S_UNORDERED, S_T_FIRST, S_T_LAST, S_HAVE_START,
+	S_HAVE_END, S_MODE, S_NBTHREAD, S_SEED, S_USR1_BIT, S_REQ_OK,
+	S_REQ_ERR, S_TAKEOVERS, S_TYPE_COUNT,
+	S_COUNT = S_TYPE_COUNT + MV_T_COUNT
+};
+
+/* per lane, in one chunk before its arrays */
+enum {
+	L_NBMASK, L_NEV, L_NLOCKS, L_NSTEALS, L_OPEN_LOCK, L_OPEN_LOCK_I,
+	L_VTID, L_VTID_MULTI, L_COUNT
+};
+
+static void io_put_ids(struct mv_io *io, const struct mv_idmap *im)
+{
+	io_put(io, im->ids, im->n * sizeof(*im->ids));
+}
+
+/* the ids saved, inserted again in the same order: the same map */
+static void io_get_ids(struct mv_io *io, struct mv_idmap *im, uint64_t n)
+{
+	size_t i;
+
+	if (!n) {
+		io_get(io, NULL, 0, sizeof(*im->ids));
+		return;
+	}
+	if (grow(&im->ids, &im->ids_cap, n, sizeof(*im->ids)) < 0) {
+		io->err = 1;
+		return;
+	}
+	io_get(io, im->ids, n, sizeof(*im->ids));
+	if (io->err || im->ids[0]) {
+		io->err = 1;
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		if (!im->ids[i]) {
+			io->err = 1;	/* id 0 is dense 0 only */
+			return;
+		}
+		if (im->ids[i] > im->max_id)
+			im->max_id = im->ids[i];
+		im->n = i + 1;
+		if (idmap_insert(im, im->ids[i], (uint32_t)i) < 0) {
+			io->err = 1;
+			return;
+		}
+	}
+	im->n = n;
+}
+
+/*
+ * model_save - write model <m> to io->fd, for model_load()
+ *
+ * @m:  a model, finished or not
+ * @io: fd set; hash set to the seed the loader will use
+ *
+ * Return: 0, or -1 on a write error (io->err). The caller stores io->hash.
+ * Context: single-threaded; <m> is not changed.
+ */
+int model_save(const struct model *m, struct mv_io *io)
+{
+	uint64_t s[S_COUNT], l[L_COUNT];
+	size_t i, nb = (m->nev + MV_BLOCK - 1) / MV_BLOCK;
+	int t;
+
+	memset(s, 0, sizeof(s));
+	s[S_NEV] = m->nev;
+	s[S_NLANES] = (uint64_t)m->nlanes;
+	s[S_NNAMES] = m->nnames;
+	s[S_TL_CONN_N] = m->tl_conn_n;
+	s[S_CONNS] = m->conns.n;
+	s[S_TLS] = m->tls.n;
+	s[S_FLAGMAP] = m->flagmap.n;
+	s[S_STATEMAP] = m->statemap.n;
+	s[S_NFLAGS] = m->nflags;
+	s[S_EVENTS_TOTAL] = m->events_total;
+	s[S_DISCARDED] = m->discarded;
+	s[S_DISC_PACKETS] = m->discarded_packets;
+	s[S_BAD_TID] = m->bad_tid;
+	s[S_UNORDERED] = m->unordered;
+	s[S_T_FIRST] = m->t_first;
+	s[S_T_LAST] = m->t_last;
+	s[S_HAVE_START] = (uint64_t)m->run.have_start;
+	s[S_HAVE_END] = (uint64_t)m->run.have_end;
+	s[S_MODE] = (uint64_t)(int64_t)m->run.mode;
+	s[S_NBTHREAD] = (uint64_t)(int64_t)m->run.nbthread;
+	s[S_SEED] = m->run.seed;
+	s[S_USR1_BIT] = m->run.usr1_bit;
+	s[S_REQ_OK] = m->run.requests_ok;
+	s[S_REQ_ERR] = m->run.requests_err;
+	s[S_TAKEOVERS] = m->run.takeovers;
+	memcpy(s + S_TYPE_COUNT, m->type_count, sizeof(m->type_count));
+	io_put(io, s, sizeof(s));
+
+	io_put(io, m->ev, m->nev * sizeof(*m->ev));
+	io_put(io, m->tbase, nb * sizeof(*m->tbase));
+	io_put(io, m->blk, nb * sizeof(*m->blk));
+	io_put_big(io, m->tbig, m->ntbig);
+	io_put_big(io, m->big, m->nbig);
+	for (t = 0; t < m->nlanes; t++) {
+		const struct mv_lane *ln = &m->lanes[t];
+
+		l[L_NBMASK] = ln->nbmask;
+		l[L_NEV] = ln->nev;
+		l[L_NLOCKS] = ln->nlocks;
+		l[L_NSTEALS] = ln->nsteals;
+		l[L_OPEN_LOCK] = ln->open_lock;
+		l[L_OPEN_LOCK_I] = ln->open_lock_i;
+		l[L_VTID] = (uint64_t)(int64_t)ln->vtid;
+		l[L_VTID_MULTI] = (uint64_t)ln->vtid_multi;
+		io_put(io, l, sizeof(l));
+		io_put(io, &ln->st, sizeof(ln->st));
+		io_put(io, ln->bmask, ln->nbmask * sizeof(*ln->bmask));
+		io_put(io, ln->bcnt, ln->nbmask * sizeof(*ln->bcnt));
+		io_put(io, ln->locks, ln->nlocks * sizeof(*ln->locks));
+		io_put(io, ln->lrel, ln->nlocks * sizeof(*ln->lrel));
+		io_put(io, ln->steals, ln->nsteals * sizeof(*ln->steals));
+	}
+	io_put_ids(io, &m->conns);
+	io_put_ids(io, &m->tls);
+	io_put_ids(io, &m->flagmap);
+	io_put_ids(io, &m->statemap);
+	io_put(io, m->flags, m->nflags * sizeof(*m->flags));
+	io_put(io, m->discards, m->ndiscards * sizeof(*m->discards));
+	io_put(io, m->modes, m->nmodes * sizeof(*m->modes));
+	io_put(io, m->tl_conn, m->tl_conn_n * sizeof(*m->tl_conn));
+	for (i = 0; i < m->nnames; i++) {
+		io_put_str(io, m->names[i].name);
+		io_put(io, &m->names[i].count, sizeof(m->names[i].count));
+	}
+	io_put_str(io, m->run.bug);
+	io_put_str(io, m->run.scenario);
+	return io->err ? -1 : 0;
+}
+
+/* every index a query follows stays inside its array */
+static int model_sane(const struct model *m)
+{
+	size_t i, k, nb = (m->nev + MV_BLOCK - 1) / MV_BLOCK;
+	int t;
+
+	for (i = 0; i < m->nev; i++) {
+		const struct mv_rec *r = &m->ev[i];
+		uint32_t c = mv_rec_conn_field(r), tl = mv_rec_tl(r);
+
+		if (r->type == MV_T_NONE || r->type >= MV_T_COUNT ||
+		    (r->tid < MV_TID_BAD && r->tid >= m->nlanes) ||
+		    c >= m->conns.n || (tl && tl >= m->tls.n) ||
+		    (r->type == MV_T_OTHER && r->a >= m->nnames))
+			return -1;
+	}
+	for (t = 0; t < m->nlanes; t++) {
+		const struct mv_lane *l = &m->lanes[t];
+
+		if (l->nbmask > nb || (l->open_lock != MV_NONE &&
+				       (l->open_lock >= m->nev ||
+					l->open_lock_i >= l->nlocks)))
+			return -1;
+		for (k = 0; k < l->nlocks; k++)
+			if (l->locks[k] >= m->nev || (l->lrel[k] != MV_NONE &&
+						      l->lrel[k] >= m->nev))
+				return -1;
+		for (k = 0; k < l->nsteals; k++)
+			if (l->steals[k] >= m->nev)
+				return -1;
+	}
+	for (k = 0; k < m->ndiscards; k++)
+		if (m->discards[k] >= m->nev)
+			return -1;
+	for (k = 0; k < m->nmodes; k++)
+		if (m->modes[k] >= m->nev)
+			return -1;
+	for (k = 0; k < m->tl_conn_n; k++)
+		if (m->tl_conn[k] >= m->conns.n)
+			return -1;
+	if (m->tl_conn_n > m->tls.n || m->nflags > m->flagmap.n)
+		return -1;
+	return 0;
+}
+
+/*
+ * model_load - read into <m> a model written by model_save()
+ *
+ * @m:  an empty model (model_init())
+ * @io: fd at the first chunk, left = bytes to the end of the chunks,
+ *      hash = the seed used when saving
+ *
+ * Every length is checked against what the chunks before it announced and
+ * against the bytes left, and every index a query follows is checked
+ * against its array: a damaged file fails here, it is never trusted. The
+ * connection summaries are rebuilt (model_finish()). The caller compares
+ * io->hash with the one stored.
+ *
+ * Return: 0, or -1 (damaged, or out of memory; <m> is then freed and
+ * empty). Context: single-threaded.
+ */
+int model_load(struct model *m, struct mv_io *io)
+{
+	uint64_t s[S_COUNT], l[L_COUNT], nev;
+	size_t i, nb, n;
+	int t;
+
+	io_get(io, s, S_COUNT, sizeof(*s));
+	if (io->err)
+		goto fail;
+	nev = s[S_NEV];
+	nb = (size_t)((nev + MV_BLOCK - 1) / MV_BLOCK);
+	if (nev > io->left / sizeof(*m->ev) || s[S_NLANES] > MV_MAX_LANES ||
+	    s[S_CONNS] > nev + 1 || s[S_TLS] > 2 * nev + 1 ||
+	    s[S_FLAGMAP] > nev + 1 || s[S_STATEMAP] > nev + 1 ||
+	    s[S_NFLAGS] > s[S_FLAGMAP] || s[S_NNAMES] > nev + 1 ||
+	    s[S_TL_CONN_N] > s[S_TLS])
+		goto fail;
+	io_get_array(io, &m->ev, &m->cap, &m->nev, sizeof(*m->ev), nev);
+	io_get_array(io, &m->tbase, &m->tbase_cap, &n, sizeof(*m->tbase), nb);
+	if (!io->err && n != nb)
+		goto fail;
+	io_get_array(io, &m->blk, &m->blk_cap, &n, sizeof(*m->blk), nb);
+	if (io->err || n != nb || m->nev != nev)
+		goto fail;
+	io_get_big(io, &m->tbig, &m->tbig_cap, &m->ntbig, nev);
+	io_get_big(io, &m->big, &m->big_cap, &m->nbig, nev);
+	if (io->err)
+		goto fail;
+	if (s[S_NLANES]) {
+		m->lanes = calloc((size_t)s[S_NLANES], sizeof(*m->lanes));
+		if (!m->lanes)
+			goto fail;
+		m->nlanes = (int)s[S_NLANES];
+	}
+	for (t = 0; t < m->nlanes && !io->err; t++) {
+		struct mv_lane *ln = &m->lanes[t];
+
+		ln->open_lock = MV_NONE;
+		io_get(io, l, L_COUNT, sizeof(*l));
+		if (io->err || l[L_NBMASK] > nb || l[L_NLOCKS] > nev ||
+		    l[L_NSTEALS] > nev || l[L_NEV] > nev)
+			goto fail;
+		ln->nev = l[L_NEV];
+		ln->open_lock = (uint32_t)l[L_OPEN_LOCK];
+		ln->open_lock_i = (size_t)l[L_OPEN_LOCK_I];
+		ln->vtid = (int)(int64_t)l[L_VTID];
+		ln->vtid_multi = (int)l[L_VTID_MULTI];
+		io_get(io, &ln->st, 1, sizeof(ln->st));
+		io_get_array(io, &ln->bmask, &ln->bcap, &ln->nbmask,
+			     sizeof(*ln->bmask), l[L_NBMASK]);
+		io_get_array(io, &ln->bcnt, &ln->bccap, &n, sizeof(*ln->bcnt),
+			     l[L_NBMASK]);
+		if (!io->err && (ln->nbmask != l[L_NBMASK] || n != ln->nbmask))
+			goto fail;
+		io_get_array(io, &ln->locks, &ln->lcap, &ln->nlocks,
+			     sizeof(*ln->locks), l[L_NLOCKS]);
+		io_get_array(io, &ln->lrel, &ln->lrcap, &n, sizeof(*ln->lrel),
+			     l[L_NLOCKS]);
+		if (!io->err && (ln->nlocks != l[L_NLOCKS] || n != ln->nlocks))
+			goto fail;
+		io_get_array(io, &ln->steals, &ln->scap, &ln->nsteals,
+			     sizeof(*ln->steals), l[L_NSTEALS]);
+		if (!io->err && ln->nsteals != l[L_NSTEALS])
+			goto fail;
+	}
+	io_get_ids(io, &m->conns, s[S_CONNS]);
+	io_get_ids(io, &m->tls, s[S_TLS]);
+	io_get_ids(io, &m->flagmap, s[S_FLAGMAP]);
+	io_get_ids(io, &m->statemap, s[S_STATEMAP]);
+	io_get_array(io, &m->flags, &m->flags_cap, &m->nflags,
+		     sizeof(*m->flags), s[S_NFLAGS]);
+	io_get_array(io, &m->discards, &m->dcap, &m->ndiscards,
+		     sizeof(*m->discards), nev);
+	io_get_array(io, &m->modes, &m->mcap, &m->nmodes, sizeof(*m->modes),
+		     nev);
+	io_get_array(io, &m->tl_conn, &m->tl_conn_cap, &m->tl_conn_n,
+		     sizeof(*m->tl_conn), s[S_TL_CONN_N]);
+	if (io->err || m->nflags != s[S_NFLAGS] ||
+	    m->tl_conn_n != s[S_TL_CONN_N])
+		goto fail;
+	if (s[S_NNAMES] && grow(&m->names, &m->names_cap, (size_t)s[S_NNAMES],
+				sizeof(*m->names)) < 0)
+		goto fail;
+	for (i = 0; i < s[S_NNAMES] && !io->err; i++) {
+		m->names[i].name = io_get_str(io);
+		if (!m->names[i].name)
+			goto fail;
+		m->nnames++;
+		io_get(io, &m->names[i].count, 1, sizeof(m->names[i].count));
+	}
+	m->run.bug = io_get_str(io);
+	m->run.scenario = io_get_str(io);
+	if (io->err || io->left)
+		goto fail;
+	m->events_total = s[S_EVENTS_TOTAL];
+	m->discarded = s[S_DISCARDED];
+	m->discarded_packets = s[S_DISC_PACKETS];
+	m->bad_tid = s[S_BAD_TID];
+	m->unordered = s[S_UNORDERED];
+	m->t_first = s[S_T_FIRST];
+	m->t_last = s[S_T_LAST];
+	m->run.have_start = (int)s[S_HAVE_START];
+	m->run.have_end = (int)s[S_HAVE_END];
+	m->run.mode = (int)(int64_t)s[S_MODE];
+	m->run.nbthread = (int)(int64_t)s[S_NBTHREAD];
+	m->run.seed = s[S_SEED];
+	m->run.usr1_bit = (unsigned int)s[S_USR1_BIT];
+	m->run.requests_ok = s[S_REQ_OK];
+	m->run.requests_err = s[S_REQ_ERR];
+	m->run.takeovers = s[S_TAKEOVERS];
+	memcpy(m->type_count, s + S_TYPE_COUNT, sizeof(m->type_count));
+	if (model_sane(m) < 0 || model_finish(m) < 0)
+		goto fail;
+	return 0;
+fail:
+	io->err = 1;
+	model_free(m);
+	return -1;
 }

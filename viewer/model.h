@@ -20,6 +20,19 @@ int model_add(struct model *m, const struct mv_event *e);
 int model_add_name(struct model *m, const char *name);
 int model_finish(struct model *m);
 size_t model_memory(const struct model *m);
+int model_reserve(struct model *m, size_t nev);
+
+/* saving a model and loading it back (the reader's index cache) */
+struct mv_io {
+	int fd;
+	int err;		/* a read or write failed, or bad data */
+	uint64_t hash;		/* running hash of every chunk */
+	uint64_t left;		/* model_load(): bytes left to read */
+};
+
+int model_save(const struct model *m, struct mv_io *io);
+int model_load(struct model *m, struct mv_io *io);
+uint64_t mv_hash(uint64_t h, const void *p, size_t len);
 
 /* id remaps */
 uint64_t model_conn_id(const struct model *m, uint32_t dense);

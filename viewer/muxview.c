@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "check.h"
 #include "fmt.h"
 #include "model.h"
@@ -76,6 +77,9 @@ static void usage(FILE *f)
 "  --labels          --svg: name every event (short windows, <= %d)\n"
 "  --mono            no colours (also with NO_COLOR set)\n"
 "  -v, --verbose     --check: print every violation\n"
+"  --no-cache        decode the trace even if an index cache of it\n"
+"                    exists, and write none (the cache: TRACE/%s,\n"
+"                    or $XDG_CACHE_HOME/muxview/ when TRACE is read-only)\n"
 "  --live URL        read a live session through an LTTng relay daemon:\n"
 "                    net://HOST:PORT/host/TARGET/SESSION; the window\n"
 "                    follows the newest events (--span sets its width,\n"
@@ -88,7 +92,8 @@ static void usage(FILE *f)
 "the keys act on the other one.\n"
 "Exit status: 0 ok, 1 --check found violations, 2 bad input or usage,\n"
 "or --check inconclusive (events discarded or stream files missing).\n"
-"Keys: press ? in the viewer. Docs: docs/muxview.md\n", SVG_MAX_LABELS);
+"Keys: press ? in the viewer. Docs: docs/muxview.md\n", SVG_MAX_LABELS,
+	CACHE_NAME);
 }
 
 static const char *base_name(const char *path)
@@ -415,7 +420,7 @@ int main(int argc, char **argv)
 	enum {
 		O_STATS = 256, O_CHECK, O_DUMP, O_SVG, O_AT, O_EVENT, O_SPAN,
 		O_SIZE, O_THREAD, O_FOLLOW, O_FILTER, O_PANE, O_MONO,
-		O_VERSION, O_BENCH, O_LABELS, O_LIVE, O_CTL,
+		O_VERSION, O_BENCH, O_LABELS, O_LIVE, O_CTL, O_NO_CACHE,
 	};
 	static const struct option lo[] = {
 		{ "stats", no_argument, NULL, O_STATS },
@@ -435,6 +440,7 @@ int main(int argc, char **argv)
 		{ "labels", no_argument, NULL, O_LABELS },
 		{ "live", no_argument, NULL, O_LIVE },
 		{ "ctl", required_argument, NULL, O_CTL },
+		{ "no-cache", no_argument, NULL, O_NO_CACHE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, O_VERSION },
@@ -453,6 +459,7 @@ int main(int argc, char **argv)
 		case O_CHECK: o.mode = M_CHECK; nmodes++; break;
 		case O_DUMP: o.mode = M_DUMP; nmodes++; break;
 		case O_BENCH: o.mode = M_BENCH; nmodes++; break;
+		case O_NO_CACHE: cache_set_mode(CACHE_OFF); break;
 		case O_SVG:
 			o.mode = M_SVG;
 			o.svg_file = optarg;

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "fmt.h"
 #include "model.h"
 #include "reader.h"
@@ -48,6 +49,11 @@ static const char *const fnames[FLD_COUNT] = {
 };
 
 enum fkind { FK_SIGNED, FK_UNSIGNED, FK_STRING, FK_OTHER };
+
+/* The fewest bytes an event takes in an LTTng stream file (an event
+ * header, the vtid context, a tid): the model is sized from the stream
+ * files' sizes divided by this (model_reserve()). */
+#define READER_EV_BYTES	16
 
 /* How a contract field lands in struct mv_event: its width there. */
 enum fdst { FD_INT, FD_UINT, FD_U64, FD_STR };
@@ -114,8 +120,14 @@ struct cls {
 	uint16_t foff[FLD_COUNT];	/* offset in struct mv_event */
 	uint64_t fidx[FLD_COUNT];	/* member index in the payload */
 	int has_clock;			/* its stream class has a clock */
+	int ns_base_set;		/* ns_base known */
+	int64_t ns_base;		/* 1 GHz clock: ns = ns_base + cycles */
 	int64_t vtid_idx;		/* in the common context, -1 none */
 	enum fkind vtid_kind;
+	/* the event handed to the model: the fields of this class are
+	 * written over it for each event, the others stay as set here
+	 * (0, tid -1), so it is never cleared or copied */
+	struct mv_event ev;
 };
 
 struct reader {
@@ -139,6 +151,9 @@ struct reader {
 	int live;			/* src.ctf.lttng-live */
 	int waiting;			/* live: the last step met "try again
 					 * later": nothing new for now */
+	char *root;			/* the directory given (cache.h) */
+	struct cache_key key;		/* the trace's files when opened */
+	int from_cache;			/* the model came from the cache */
 };
 
 static void set_err(struct reader *r, enum reader_err e, const char *fmt,
@@ -811,6 +826,7 @@ static int64_t member_index(const bt_field_class *fc, const char *name,
 static struct cls *cls_lookup(struct reader *r, const bt_event_class *ec)
 {
 	const bt_stream_class *sc;
+	const bt_clock_class *cc;
 	const bt_field_class *pfc;
 	const char *name;
 	struct cls *c;
@@ -877,9 +893,20 @@ static struct cls *cls_lookup(struct reader *r, const bt_event_class *ec)
 		c->fidx[c->nf] = (uint64_t)idx;
 		c->nf++;
 	}
+	c->ev.type = c->type;
+	c->ev.tid = -1;
+	c->ev.vtid = -1;
+	if (c->type == MV_T_OTHER)
+		c->ev.name = c->name;
 	sc = bt_event_class_borrow_stream_class_const(ec);
-	c->has_clock = bt_stream_class_borrow_default_clock_class_const(sc) !=
-		       NULL;
+	cc = bt_stream_class_borrow_default_clock_class_const(sc);
+	c->has_clock = cc != NULL;
+	/* LTTng's clock counts nanoseconds: then the time of an event is
+	 * its cycles plus the clock's offset, which bt2 would compute again
+	 * for every event (set from the first one) */
+	c->ns_base_set = 0;
+	if (cc && bt_clock_class_get_frequency(cc) == 1000000000ULL)
+		c->ns_base_set = -1;	/* to be set by the first event */
 	c->vtid_idx = member_index(
 		bt_stream_class_borrow_event_common_context_field_class_const(sc),
 		"vtid", &c->vtid_kind);
@@ -891,7 +918,7 @@ static int handle_event(struct reader *r, const bt_message *msg)
 	const bt_event *ev = bt_message_event_borrow_event_const(msg);
 	struct cls *c = cls_lookup(r, bt_event_borrow_class_const(ev));
 	const bt_field *pl, *ctx;
-	struct mv_event e;
+	struct mv_event *e;
 	int64_t ns = 0;
 	int i;
 
@@ -915,30 +942,35 @@ static int handle_event(struct reader *r, const bt_message *msg)
 		return -1;
 	}
 
-	memset(&e, 0, sizeof(e));
-	e.type = c->type;
-	e.tid = -1;
-	e.vtid = -1;
+	e = &c->ev;
 	if (c->has_clock) {
 		const bt_clock_snapshot *cs =
 			bt_message_event_borrow_default_clock_snapshot_const(
 				msg);
+		uint64_t cyc = bt_clock_snapshot_get_value(cs);
 
-		if (bt_clock_snapshot_get_ns_from_origin(cs, &ns) !=
-		    BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK)
+		if (c->ns_base_set > 0 && cyc <= (uint64_t)INT64_MAX -
+		    (uint64_t)(c->ns_base > 0 ? c->ns_base : 0)) {
+			ns = c->ns_base + (int64_t)cyc;
+		} else if (bt_clock_snapshot_get_ns_from_origin(cs, &ns) !=
+			   BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK) {
 			ns = 0;
-		r->raw_cur = bt_clock_snapshot_get_value(cs);
+		} else if (c->ns_base_set < 0) {
+			c->ns_base = ns - (int64_t)cyc;
+			c->ns_base_set = 1;
+		}
+		r->raw_cur = cyc;
 	}
-	e.ts = ns > 0 ? (uint64_t)ns : 0;
+	e->ts = ns > 0 ? (uint64_t)ns : 0;
 	ctx = bt_event_borrow_common_context_field_const(ev);
 	if (ctx) {
 		const bt_field *f = bt_field_structure_borrow_member_field_by_index_const(
 			ctx, (uint64_t)c->vtid_idx);
 
 		if (c->vtid_kind == FK_SIGNED)
-			e.vtid = (int)bt_field_integer_signed_get_value(f);
+			e->vtid = (int)bt_field_integer_signed_get_value(f);
 		else if (c->vtid_kind == FK_UNSIGNED)
-			e.vtid = (int)bt_field_integer_unsigned_get_value(f);
+			e->vtid = (int)bt_field_integer_unsigned_get_value(f);
 	}
 	pl = bt_event_borrow_payload_field_const(ev);
 	for (i = 0; pl && i < c->nf; i++) {
@@ -946,7 +978,7 @@ static int handle_event(struct reader *r, const bt_message *msg)
 			bt_field_structure_borrow_member_field_by_index_const(
 				pl, c->fidx[i]);
 
-		char *d = (char *)&e + c->foff[i];
+		char *d = (char *)e + c->foff[i];
 
 		switch (c->fop[i]) {
 		case OP_S_INT:
@@ -975,10 +1007,8 @@ static int handle_event(struct reader *r, const bt_message *msg)
 			break;
 		}
 	}
-	if (c->type == MV_T_OTHER)
-		e.name = c->name;
 	r->muxlab_events++;
-	if (model_add(r->m, &e) < 0) {
+	if (model_add(r->m, e) < 0) {
 		set_err(r, RERR_NOMEM, "out of memory after %zu events",
 			r->m->nev);
 		return -1;
@@ -1242,8 +1272,10 @@ struct reader *reader_open(const char *path, struct model *m)
 		/* the metadata file itself: use its directory */
 		char *d = strdup(path), *s = d ? strrchr(d, '/') : NULL;
 
-		if (d && strcmp(s ? s + 1 : d, "metadata") == 0)
+		if (d && strcmp(s ? s + 1 : d, "metadata") == 0) {
 			add_dir(r, s ? (*s = 0, d) : ".");
+			r->root = strdup(s ? d : ".");
+		}
 		free(d);
 	} else {
 		/* "traces/" lists traces/x, not traces//x */
@@ -1257,7 +1289,11 @@ struct reader *reader_open(const char *path, struct model *m)
 			set_err(r, RERR_NOMEM, "out of memory");
 			return r;
 		}
-		free(d);
+		r->root = d;
+	}
+	if (r->ndirs && !r->root) {
+		set_err(r, RERR_NOMEM, "out of memory");
+		return r;
 	}
 	if (!r->ndirs) {
 		set_err(r, RERR_NOTRACE, "%s: no CTF trace here (no "
@@ -1275,6 +1311,20 @@ struct reader *reader_open(const char *path, struct model *m)
 
 		for (t = 0; t < r->ndirs; t++)
 			check_streams(r, r->dirs[t]);
+	}
+	/* the key is taken before reading: a file changed during the load
+	 * makes the cache saved at its end stale, never wrong */
+	cache_key_build(&r->key, r->root, r->dirs, r->ndirs);
+	if (cache_load(r->root, &r->key, m)) {
+		r->from_cache = 1;
+		r->ended = 1;
+		return r;
+	}
+	/* room for every event at once: LTTng stream files hold at least
+	 * READER_EV_BYTES bytes an event (headers and contexts included) */
+	if (model_reserve(m, r->key.stream_bytes / READER_EV_BYTES) < 0) {
+		set_err(r, RERR_NOMEM, "out of memory");
+		return r;
 	}
 	build_graph(r);
 	return r;
@@ -1389,6 +1439,8 @@ int reader_step(struct reader *r, double seconds)
 		set_err(r, RERR_NOMEM, "out of memory");
 		return -1;
 	}
+	if (!r->live)
+		cache_save(r->root, &r->key, r->m);
 	return 0;
 }
 
@@ -1554,6 +1606,8 @@ void reader_close(struct reader *r)
 		free(r->dirs[t]);
 	free(r->dirs);
 	free(r->path);
+	free(r->root);
+	cache_key_free(&r->key);
 	free(r);
 }
 

@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "fmt.h"
@@ -521,6 +522,156 @@ static void test_fmt(void)
 	model_free(&m);
 }
 
+/* model <a> and <b> answer every query alike */
+static int same_model(const struct model *a, const struct model *b,
+		      char *why, size_t len)
+{
+	uint32_t i;
+	int t;
+
+	if (a->nev != b->nev || a->nlanes != b->nlanes ||
+	    memcmp(a->ev, b->ev, a->nev * sizeof(*a->ev)) ||
+	    memcmp(a->type_count, b->type_count, sizeof(a->type_count)) ||
+	    a->events_total != b->events_total ||
+	    a->discarded != b->discarded || a->t_first != b->t_first ||
+	    a->t_last != b->t_last || a->nconn_info != b->nconn_info ||
+	    memcmp(a->conn_info, b->conn_info,
+		   a->nconn_info * sizeof(*a->conn_info)) ||
+	    a->nnames != b->nnames || a->ndiscards != b->ndiscards ||
+	    a->nmodes != b->nmodes) {
+		snprintf(why, len, "counts or records differ");
+		return 0;
+	}
+	for (t = 0; t < a->nlanes; t++) {
+		const struct mv_lane *x = &a->lanes[t], *y = &b->lanes[t];
+
+		if (x->nbmask != y->nbmask || x->nlocks != y->nlocks ||
+		    x->nsteals != y->nsteals || x->vtid != y->vtid ||
+		    memcmp(&x->st, &y->st, sizeof(x->st)) ||
+		    memcmp(x->bmask, y->bmask, x->nbmask * 2) ||
+		    memcmp(x->bcnt, y->bcnt, x->nbmask * sizeof(*x->bcnt)) ||
+		    (x->nlocks && (memcmp(x->locks, y->locks, x->nlocks * 4) ||
+				   memcmp(x->lrel, y->lrel, x->nlocks * 4)))) {
+			snprintf(why, len, "lane %d differs", t);
+			return 0;
+		}
+	}
+	for (i = 0; i < a->nev; i++) {
+		struct mv_event e, f;
+
+		model_decode(a, i, &e);
+		model_decode(b, i, &f);
+		if (e.ts != f.ts || e.conn != f.conn || e.tl != f.tl ||
+		    e.new_tl != f.new_tl || e.state != f.state ||
+		    e.old_state != f.old_state || e.ns != f.ns ||
+		    e.stream != f.stream || e.count != f.count ||
+		    model_rec_conn(a, i) != model_rec_conn(b, i) ||
+		    model_lock_partner(a, i) != model_lock_partner(b, i)) {
+			snprintf(why, len, "event %u decodes differently", i);
+			return 0;
+		}
+	}
+	for (i = 1; i < a->conns.n; i++)
+		if (model_conn_find(b, a->conns.ids[i]) != i) {
+			snprintf(why, len, "conn id %u not found", i);
+			return 0;
+		}
+	return 1;
+}
+
+/* save <m> into a temporary file; its fd (at 0), hash and size */
+static int save_tmp(const struct model *m, uint64_t *hash, uint64_t *size)
+{
+	FILE *f = tmpfile();
+	struct mv_io io = { .hash = 7 };
+
+	if (!f)
+		return -1;
+	io.fd = dup(fileno(f));
+	fclose(f);
+	if (model_save(m, &io) < 0)
+		return -1;
+	*hash = io.hash;
+	*size = (uint64_t)lseek(io.fd, 0, SEEK_CUR);
+	lseek(io.fd, 0, SEEK_SET);
+	return io.fd;
+}
+
+static void test_save_load(void)
+{
+	struct model m, l;
+	struct mv_event e;
+	struct mv_io io;
+	uint64_t h = 0, size = 0, ok_loads = 0;
+	char why[128] = "";
+	unsigned char byte;
+	int fd, same, i;
+
+	/* the scenario, a foreign name, wide values, a discarded marker */
+	build(&m, 0, 0);
+	model_add_name(&m, "other:event");
+	memset(&e, 0, sizeof(e));
+	e.type = MV_T_LOCK_ACQ;
+	e.ts = synth_ts + 7000000000ULL;	/* a saturated time offset */
+	e.tid = 1;
+	e.vtid = 1001;
+	e.ok = 1;
+	e.ns = 6000000000ULL;
+	model_add(&m, &e);
+	e.type = MV_T_DISCARDED;
+	e.tid = -1;
+	e.count = 12;
+	model_add(&m, &e);
+	model_finish(&m);
+
+	fd = save_tmp(&m, &h, &size);
+	model_init(&l);
+	io = (struct mv_io){ .fd = fd, .hash = 7, .left = size };
+	same = fd >= 0 && model_load(&l, &io) == 0 && io.hash == h &&
+	       same_model(&m, &l, why, sizeof(why));
+	CHECK("model.save_load_same", same, "%s", why[0] ? why : "load failed");
+	model_free(&l);
+
+	/* a file cut anywhere never loads */
+	for (i = 0; fd >= 0 && i < 64; i++) {
+		model_init(&l);
+		lseek(fd, 0, SEEK_SET);
+		io = (struct mv_io){ .fd = fd, .hash = 7,
+				     .left = size * (uint64_t)i / 64 };
+		if (model_load(&l, &io) == 0)
+			ok_loads++;
+		model_free(&l);
+	}
+	CHECK("model.load_truncated_fails", fd >= 0 && ok_loads == 0,
+	      "%" PRIu64 " cut files loaded", ok_loads);
+
+	/* a flipped byte: refused, or the hash differs */
+	ok_loads = 0;
+	for (i = 0; fd >= 0 && i < 64; i++) {
+		off_t at = (off_t)(size * (uint64_t)i / 64);
+
+		if (pread(fd, &byte, 1, at) != 1)
+			break;
+		byte ^= 0x41;
+		if (pwrite(fd, &byte, 1, at) != 1)
+			break;
+		model_init(&l);
+		lseek(fd, 0, SEEK_SET);
+		io = (struct mv_io){ .fd = fd, .hash = 7, .left = size };
+		if (model_load(&l, &io) == 0 && io.hash == h)
+			ok_loads++;
+		model_free(&l);
+		byte ^= 0x41;
+		if (pwrite(fd, &byte, 1, at) != 1)
+			break;
+	}
+	CHECK("model.load_damaged_detected", fd >= 0 && i == 64 && !ok_loads,
+	      "%" PRIu64 " damaged files passed", ok_loads);
+	if (fd >= 0)
+		close(fd);
+	model_free(&m);
+}
+
 int main(void)
 {
 	test_records();
@@ -532,5 +683,6 @@ int main(void)
 	test_check_modes();
 	test_stats();
 	test_fmt();
+	test_save_load();
 	return failures ? 1 : 0;
 }
