@@ -3,48 +3,101 @@
 #
 #   bench.sh [-r ROUNDS] TRACE...
 #
-# For each trace, alternates `babeltrace2 --output-format=dummy TRACE` and
-# `muxview --stats TRACE` ROUNDS times (default 5) and prints, for each,
-# the minimum and median wall time and CPU time (user+sys) and the peak
-# RSS, then the ratios of the minima; then `muxview --bench TRACE`
-# (bytes/event, redraw time at 200x60). Minima are the least disturbed
-# by other load on the machine; the median is shown for honesty.
+# For each trace, ROUNDS interleaved rounds (default 5) of:
+#   bt      babeltrace2 --output-format=dummy TRACE
+#   first   muxview --stats TRACE, its index cache removed before: decodes
+#           the trace and writes the cache (a first open)
+#   second  muxview --stats TRACE again: reads the cache (a reopen)
+# then, for each, the median and minimum wall time and CPU time
+# (user+sys, /usr/bin/time) and the largest max RSS; the ratios of the
+# CPU medians, second/bt and first/bt, and the max RSS of the first load
+# over the number of events, each against its target (issue 10: first
+# <= 1.2x, second <= 0.2x, <= 24 B/event); then `muxview --bench TRACE`
+# (model bytes, redraw time at 200x60). Medians resist the other load of
+# a shared machine better than means; the load average is printed.
+# The cache goes to a private $XDG_CACHE_HOME when TRACE is read-only;
+# both places are cleared before each first open and at the end.
+# MUXVIEW overrides the muxview binary (default viewer/muxview, else
+# build/muxview).
 set -u
 rounds=5
 if [ "${1:-}" = -r ]; then rounds=$2; shift 2; fi
+if [ $# -eq 0 ]; then
+	sed -n '2,24p' "$0" >&2
+	exit 2
+fi
 here=$(cd "$(dirname "$0")/.." && pwd)
 mv=${MUXVIEW:-$here/muxview}
-tmp=$(mktemp)
-trap 'rm -f "$tmp"' EXIT
+[ -x "$mv" ] || mv=$here/../build/muxview
+tmp=$(mktemp -d)
+export XDG_CACHE_HOME=$tmp/xdg
+trap 'rm -rf "$tmp"' EXIT
 
-stat() {	# stat FIELD: min and median of column FIELD of $tmp.NAME
+# stat FILE COLUMN: median and minimum of a column
+stat() {
 	sort -n -k"$2" "$1" | awk -v f="$2" '{ v[NR] = $f } END {
-		printf "min %.3f median %.3f", v[1], v[int((NR + 1) / 2)] }'
+		printf "median %.3f min %.3f", v[int((NR + 1) / 2)], v[1] }'
 }
+median() {
+	sort -n -k"$2" "$1" | awk -v f="$2" '{ v[NR] = $f } END {
+		print v[int((NR + 1) / 2)] }'
+}
+# timed NAME CMD...: one run, "wall cpu maxrss_kB" appended to $tmp/NAME
+timed() {
+	local name=$1
+	shift
+	/usr/bin/time -f "%e %U %S %M" -o "$tmp/t" "$@" >/dev/null \
+		2>>"$tmp/err" || { echo "bench: $* failed:" >&2;
+				  cat "$tmp/err" >&2; exit 1; }
+	awk '{ print $1, $2 + $3, $4 }' "$tmp/t" >>"$tmp/$name"
+}
+uncache() {
+	rm -f "$1/.muxview-index"
+	rm -rf "$XDG_CACHE_HOME/muxview"
+}
+
 for tr in "$@"; do
-	: >"$tmp.bt"; : >"$tmp.mv"
+	tr=${tr%/}
+	: >"$tmp/bt"; : >"$tmp/first"; : >"$tmp/second"; : >"$tmp/err"
 	for i in $(seq "$rounds"); do
-		/usr/bin/time -f "%e %U %S %M" -o "$tmp" \
-			babeltrace2 --output-format=dummy "$tr" >/dev/null
-		awk '{ print $1, $2 + $3, $4 }' "$tmp" >>"$tmp.bt"
-		/usr/bin/time -f "%e %U %S %M" -o "$tmp" \
-			"$mv" --stats "$tr" >/dev/null
-		awk '{ print $1, $2 + $3, $4 }' "$tmp" >>"$tmp.mv"
+		timed bt babeltrace2 --output-format=dummy "$tr"
+		uncache "$tr"
+		MUXVIEW_CACHE_LOG=1 timed first "$mv" --stats "$tr"
+		timed second "$mv" --stats "$tr"
 	done
-	echo "== $tr ($rounds rounds, load average: $(cut -d' ' -f1-3 /proc/loadavg))"
-	for w in bt mv; do
-		name=babeltrace2-dummy; [ $w = mv ] && name="muxview --stats"
-		printf "%-18s wall s: %s   cpu s: %s   max RSS: %s kB\n" "$name" \
-			"$(stat "$tmp.$w" 1)" "$(stat "$tmp.$w" 2)" \
-			"$(sort -n -k3 "$tmp.$w" | tail -1 | cut -d' ' -f3)"
+	if ! grep -q "index cache: written" "$tmp/err"; then
+		echo "bench: muxview wrote no index cache of $tr:" >&2
+		grep "index cache" "$tmp/err" | sort -u >&2
+	fi
+	nev=$("$mv" --bench "$tr" | sed -n 's/.*(read: \([0-9]*\)).*/\1/p')
+	uncache "$tr"
+	echo "== $tr: $nev events, $rounds rounds, load average" \
+	     "$(cut -d' ' -f1-3 /proc/loadavg)"
+	for w in bt first second; do
+		case $w in
+		bt) name="babeltrace2 dummy" ;;
+		first) name="muxview first open" ;;
+		second) name="muxview reopen" ;;
+		esac
+		printf "%-19s wall s: %s  cpu s: %s  max RSS: %s kB\n" \
+			"$name" "$(stat "$tmp/$w" 1)" "$(stat "$tmp/$w" 2)" \
+			"$(sort -n -k3 "$tmp/$w" | tail -1 | cut -d' ' -f3)"
 	done
-	bw=$(sort -n "$tmp.bt" | head -1 | cut -d' ' -f1)
-	mw=$(sort -n "$tmp.mv" | head -1 | cut -d' ' -f1)
-	bc=$(sort -n -k2 "$tmp.bt" | head -1 | cut -d' ' -f2)
-	mc=$(sort -n -k2 "$tmp.mv" | head -1 | cut -d' ' -f2)
-	awk -v a="$mw" -v b="$bw" -v c="$mc" -v d="$bc" 'BEGIN {
-		printf "ratio muxview/babeltrace2 (minima): wall %.2fx, cpu %.2fx\n",
-		       a / b, c / d }'
-	"$mv" --bench "$tr" | sed 1d
-	rm -f "$tmp.bt" "$tmp.mv"
+	awk -v b="$(median "$tmp/bt" 2)" -v f="$(median "$tmp/first" 2)" \
+	    -v s="$(median "$tmp/second" 2)" -v n="$nev" \
+	    -v rss="$(median "$tmp/first" 3)" 'BEGIN {
+		r1 = f / b; r2 = s / b; m = rss * 1024 / n
+		v1 = r1 <= 1.2 ? "met" : "MISSED"
+		v2 = r2 <= 0.2 ? "met" : "MISSED"
+		v3 = m <= 24 ? "met" : "MISSED"
+		if (n < 5000000)
+			v3 = "n/a below 5M events"
+		printf "first open / babeltrace2 dummy, CPU medians: %.2fx " \
+		       "(target <= 1.2x: %s)\n", r1, v1
+		printf "reopen     / babeltrace2 dummy, CPU medians: %.2fx " \
+		       "(target <= 0.2x: %s)\n", r2, v2
+		printf "memory: max RSS of the first open / events: %.1f " \
+		       "B/event (target <= 24 at 10M events: %s)\n", m, v3
+	}'
+	"$mv" --no-cache --bench "$tr" | sed 1,2d
 done
