@@ -5,7 +5,10 @@
  * directory holding `metadata`), all muxed by flt.utils.muxer into our own
  * simple sink, which decodes each event into a struct mv_event and calls
  * model_add(). The graph runs in steps so that the UI can paint and read
- * keys between them; bt2 is never asked to seek. Live (muxview --live):
+ * keys between them; bt2 is never asked to seek. A trace opened before
+ * is read back from its index cache (cache.h) instead, when the cache is
+ * valid: reader_open() then loads the whole model and the first
+ * reader_step() says it has ended. Live (muxview --live):
  * one src.ctf.lttng-live component instead, whose steps return at once
  * when nothing new arrived (reader_waiting()).
  */
