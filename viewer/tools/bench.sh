@@ -8,9 +8,11 @@
 #   first   muxview --stats TRACE, its index cache removed before: decodes
 #           the trace and writes the cache (a first open)
 #   second  muxview --stats TRACE again: reads the cache (a reopen)
+#   decode  muxview --no-cache --stats TRACE: the first open without
+#           writing the cache (what the write costs: first - decode)
 # then, for each, the median and minimum wall time and CPU time
 # (user+sys, /usr/bin/time) and the largest max RSS; the ratios of the
-# CPU medians, second/bt and first/bt, and the max RSS of the first load
+# CPU medians, first/bt, second/bt and decode/bt, and the max RSS of the first load
 # over the number of events, each against its target (issue 10: first
 # <= 1.2x, second <= 0.2x, <= 24 B/event); then `muxview --bench TRACE`
 # (model bytes, redraw time at 200x60). Medians resist the other load of
@@ -23,7 +25,7 @@ set -u
 rounds=5
 if [ "${1:-}" = -r ]; then rounds=$2; shift 2; fi
 if [ $# -eq 0 ]; then
-	sed -n '2,24p' "$0" >&2
+	sed -n '2,23p' "$0" >&2
 	exit 2
 fi
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -58,12 +60,14 @@ uncache() {
 
 for tr in "$@"; do
 	tr=${tr%/}
-	: >"$tmp/bt"; : >"$tmp/first"; : >"$tmp/second"; : >"$tmp/err"
+	: >"$tmp/bt"; : >"$tmp/first"; : >"$tmp/second"; : >"$tmp/decode"
+	: >"$tmp/err"
 	for i in $(seq "$rounds"); do
 		timed bt babeltrace2 --output-format=dummy "$tr"
 		uncache "$tr"
 		MUXVIEW_CACHE_LOG=1 timed first "$mv" --stats "$tr"
 		timed second "$mv" --stats "$tr"
+		timed decode "$mv" --no-cache --stats "$tr"
 	done
 	if ! grep -q "index cache: written" "$tmp/err"; then
 		echo "bench: muxview wrote no index cache of $tr:" >&2
@@ -73,11 +77,12 @@ for tr in "$@"; do
 	uncache "$tr"
 	echo "== $tr: $nev events, $rounds rounds, load average" \
 	     "$(cut -d' ' -f1-3 /proc/loadavg)"
-	for w in bt first second; do
+	for w in bt first second decode; do
 		case $w in
 		bt) name="babeltrace2 dummy" ;;
 		first) name="muxview first open" ;;
 		second) name="muxview reopen" ;;
+		decode) name="muxview --no-cache" ;;
 		esac
 		printf "%-19s wall s: %s  cpu s: %s  max RSS: %s kB\n" \
 			"$name" "$(stat "$tmp/$w" 1)" "$(stat "$tmp/$w" 2)" \
@@ -85,6 +90,7 @@ for tr in "$@"; do
 	done
 	awk -v b="$(median "$tmp/bt" 2)" -v f="$(median "$tmp/first" 2)" \
 	    -v s="$(median "$tmp/second" 2)" -v n="$nev" \
+	    -v d="$(median "$tmp/decode" 2)" \
 	    -v rss="$(median "$tmp/first" 3)" 'BEGIN {
 		r1 = f / b; r2 = s / b; m = rss * 1024 / n
 		v1 = r1 <= 1.2 ? "met" : "MISSED"
@@ -96,6 +102,8 @@ for tr in "$@"; do
 		       "(target <= 1.2x: %s)\n", r1, v1
 		printf "reopen     / babeltrace2 dummy, CPU medians: %.2fx " \
 		       "(target <= 0.2x: %s)\n", r2, v2
+		printf "decode only (--no-cache) / babeltrace2 dummy: %.2fx; " \
+		       "writing the cache: %.2fx\n", d / b, (f - d) / b
 		printf "memory: max RSS of the first open / events: %.1f " \
 		       "B/event (target <= 24 at 10M events: %s)\n", m, v3
 	}'
