@@ -397,15 +397,13 @@ static struct mv_lane *lane_get(struct model *m, int tid)
 		memset(&nl[t], 0, sizeof(nl[t]));
 		nl[t].open_lock = MV_NONE;
 		nl[t].vtid = -1;
-		/* room for the whole trace, as model_reserve() said */
+		/* room for the whole trace, as model_reserve() said (if
+		 * refused, the arrays grow as they fill) */
 		if (m->reserve &&
-		    (grow(&nl[t].bmask, &nl[t].bcap, m->reserve / MV_BLOCK + 1,
-			  sizeof(*nl[t].bmask)) < 0 ||
-		     grow(&nl[t].bcnt, &nl[t].bccap, m->reserve / MV_BLOCK + 1,
-			  sizeof(*nl[t].bcnt)) < 0)) {
-			m->nlanes = t + 1;	/* model_free() frees it */
-			return NULL;
-		}
+		    grow(&nl[t].bmask, &nl[t].bcap, m->reserve / MV_BLOCK + 1,
+			 sizeof(*nl[t].bmask)) == 0)
+			grow(&nl[t].bcnt, &nl[t].bccap,
+			     m->reserve / MV_BLOCK + 1, sizeof(*nl[t].bcnt));
 	}
 	m->nlanes = tid + 1;
 	return &m->lanes[tid];
@@ -1501,9 +1499,11 @@ int model_conn_life(const struct model *m, uint32_t conn,
  * so that the record, block and per-lane arrays are mapped once instead of
  * doubling (each doubling moves page tables and shoots TLBs down). Only
  * the virtual size is reserved: pages cost memory when first written.
- * An estimate too small is harmless (the arrays keep doubling from there).
+ * An estimate too small is harmless (the arrays keep doubling from there);
+ * so is a failure (no room reserved, or only for some arrays).
  *
- * Return: 0, or -1 when out of memory. Context: before the first model_add().
+ * Return: 0, or -1 when the address space was refused. Context: before
+ * the first model_add().
  */
 int model_reserve(struct model *m, size_t nev)
 {
@@ -1511,11 +1511,11 @@ int model_reserve(struct model *m, size_t nev)
 
 	if (nev > MV_NONE - 2)
 		nev = MV_NONE - 2;
-	m->reserve = nev;
 	if (grow(&m->ev, &m->cap, nev, sizeof(*m->ev)) < 0 ||
 	    grow(&m->tbase, &m->tbase_cap, nb, sizeof(*m->tbase)) < 0 ||
 	    grow(&m->blk, &m->blk_cap, nb, sizeof(*m->blk)) < 0)
 		return -1;
+	m->reserve = nev;	/* new lanes reserve their blocks too */
 	return 0;
 }
 

@@ -1321,11 +1321,10 @@ struct reader *reader_open(const char *path, struct model *m)
 		return r;
 	}
 	/* room for every event at once: LTTng stream files hold at least
-	 * READER_EV_BYTES bytes an event (headers and contexts included) */
-	if (model_reserve(m, r->key.stream_bytes / READER_EV_BYTES) < 0) {
-		set_err(r, RERR_NOMEM, "out of memory");
-		return r;
-	}
+	 * READER_EV_BYTES bytes an event (headers and contexts included).
+	 * Only address space: if even that is refused, the arrays grow as
+	 * they fill, as without it */
+	model_reserve(m, r->key.stream_bytes / READER_EV_BYTES);
 	build_graph(r);
 	return r;
 }
