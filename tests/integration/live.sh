@@ -81,7 +81,13 @@ wait_screen 'last 1s: T0 f[0-9]+ L[1-9]' 5 &&
 	fail "live: no locked io_cb counted after the flip"
 
 tmux -L "$S" send-keys ' '
-sleep 0.5
+# the first capture only once the viewer says it paused (a loaded machine
+# may take longer than any fixed sleep to read the key), and once the
+# events stamped inside the frozen window have arrived: the relay hands
+# them over up to a live timer or two late, and a paused window still
+# draws what falls in its time range
+wait_screen 'LIVE paused' 5
+sleep 1
 cap "$tmp/p1.txt"
 sleep 1
 cap "$tmp/p2.txt"
@@ -93,6 +99,9 @@ if grep -q 'LIVE paused' "$tmp/p2.txt" &&
 	pass "live: Space pauses the window while the recording goes on ($e1 -> $e2 events)"
 else
 	fail "live: pause: events '$e1' -> '$e2'"
+	grep -q 'LIVE paused' "$tmp/p2.txt" || echo "    no 'LIVE paused' on the screen"
+	diff <(sed -n '3,20p' "$tmp/p1.txt") <(sed -n '3,20p' "$tmp/p2.txt") |
+		head -8 | sed 's/^/    /'
 fi
 tmux -L "$S" send-keys a
 tmux -L "$S" send-keys ' '

@@ -492,7 +492,9 @@ static void request(struct thr *me)
 	conn_free(me, f, SIDE_FRONT);
 
 	run_shared_queue(me);
-	if (rnd(me) % 8 == 0)
+	/* the planted idle-fast bug needs an idle wake at its request: force
+	 * one there, or a short run may never meet it */
+	if (rnd(me) % 8 == 0 || bug_now(me, BUG_IDLE_FAST))
 		idle_wake(me);
 	if (bug_now(me, BUG_PURGE_REINSERT))
 		purge_reinsert(me);
