@@ -653,7 +653,10 @@ void check_print(FILE *f, const struct model *m,
 				v->ev2, fmt_time(cbuf, sizeof(cbuf),
 						 model_ts(m, v->ev2) -
 						 m->t_first));
-		fprintf(f, "  view: muxview --at %s %s\n", tbuf, trace);
+		/* by index, not by time: events of two threads may share a
+		 * timestamp, and --at lands on the first of them */
+		fprintf(f, "  view: muxview --event %" PRIu32 " %s\n", v->ev,
+			trace);
 	}
 	for (inv = 1; inv <= CHECK_NINV; inv++) {
 		uint64_t extra = !verbose && res->count[inv] > 10 ?

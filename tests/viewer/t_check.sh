@@ -38,12 +38,15 @@ for spec in front-locked:1 idle-fast:2 flag-late:3 steal-fast:4 \
 		fail check.bug_${bug}_fails_inv$inv "exit $st, '$line', $others others failed"
 		rc=1
 	fi
-	# the printed command opens the viewer at the violation
-	cmd=$(echo "$out" | grep -m1 '  view: muxview --at ')
-	at=$(echo "$cmd" | sed -E 's/.*--at ([0-9.]+) .*/\1/')
+	# the printed command opens the viewer at the violation: on its event
+	# (by index) and at its time
+	cmd=$(echo "$out" | grep -m1 '  view: muxview --event ')
+	evc=$(echo "$cmd" | sed -E 's/.*--event ([0-9]+) .*/\1/')
 	ev=$(echo "$out" | grep -m1 '^VIOLATION' | sed -E 's/.*event #([0-9]+) .*/\1/')
-	dump=$("$MUXVIEW" --dump --at "$at" "$tr" 2>&1)
-	if [ -n "$at" ] && echo "$dump" | grep -q "cursor +$at" &&
+	at=$(echo "$out" | grep -m1 '^VIOLATION' | sed -E 's/.* t=\+([0-9.]+) .*/\1/')
+	dump=$("$MUXVIEW" --dump --event "$evc" "$tr" 2>&1)
+	if [ -n "$evc" ] && [ "$evc" = "$ev" ] &&
+	   echo "$dump" | grep -q "cursor +$at" &&
 	   echo "$dump" | grep -q "^#$ev "; then
 		[ $inv = 1 ] && pass check.view_command_opens_there
 	else
