@@ -27,6 +27,7 @@
 
 #include "cache.h"
 #include "model.h"
+#include "reader.h"
 
 #define CACHE_MAGIC	0x3130584449564d58ULL	/* "XMVIDX01" */
 #define CACHE_SEED	0x6d75787669657721ULL
@@ -90,45 +91,21 @@ static void key_str(struct cache_key *k, const char *s)
 	key_put(k, s, strlen(s) + 1);
 }
 
-static int cmp_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* the size, modification time and name of every file of <dir> (sorted,
  * dot files left out); the stream files' sizes summed when <streams> */
 static void key_dir(struct cache_key *k, const char *dir, int streams)
 {
-	char **names = NULL, p[PATH_MAX];
-	size_t n = 0, cap = 0, i;
-	struct dirent *de;
-	DIR *d = opendir(dir);
+	char **names, p[PATH_MAX];
+	size_t n, i;
+	int oom;
 
-	if (!d) {
+	if (access(dir, F_OK) < 0) {
 		key_str(k, "-");	/* no such directory: that too */
 		return;
 	}
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (n == cap) {
-			char **nn = realloc(names, (cap ? cap * 2 : 16) *
-					    sizeof(*nn));
-
-			if (!nn)
-				break;
-			names = nn;
-			cap = cap ? cap * 2 : 16;
-		}
-		if (!(names[n] = strdup(de->d_name)))
-			break;
-		n++;
-	}
-	if (de)
+	names = reader_file_names(dir, &n, &oom);
+	if (oom)
 		k->bad = 1;	/* out of memory: do not cache */
-	closedir(d);
-	if (names)
-		qsort(names, n, sizeof(*names), cmp_name);
 	for (i = 0; i < n; i++) {
 		struct stat st;
 

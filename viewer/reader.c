@@ -541,6 +541,57 @@ static int cmp_cstr(const void *a, const void *b)
 }
 
 /*
+ * reader_file_names - the regular files of a trace directory
+ *
+ * @dir: the directory
+ * @n:   the number of names returned
+ * @oom: set to 1 when the list could not be completed (out of memory)
+ *
+ * Returns their names, sorted, dot files left out (the index cache is one),
+ * each and the array to free(); NULL with *n = 0 when there are none or
+ * @dir cannot be read.
+ */
+char **reader_file_names(const char *dir, size_t *n, int *oom)
+{
+	char **names = NULL, p[4096];
+	size_t cap = 0;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	*n = 0;
+	*oom = 0;
+	if (!d)
+		return NULL;
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		if (stat(p, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (*n == cap) {
+			char **nn = realloc(names, (cap ? cap * 2 : 16) *
+					    sizeof(*nn));
+
+			if (!nn)
+				break;
+			names = nn;
+			cap = cap ? cap * 2 : 16;
+		}
+		if (!(names[*n] = strdup(de->d_name)))
+			break;
+		(*n)++;
+	}
+	if (de)
+		*oom = 1;
+	closedir(d);
+	if (names)
+		qsort(names, *n, sizeof(*names), cmp_cstr);
+	return names;
+}
+
+/*
  * An LTTng trace directory holds one stream file per CPU and channel
  * (chan_0, chan_1...), each with an index (index/chan_N.idx) listing its
  * packets. A stream file that is missing, empty or shorter than its index
@@ -551,44 +602,18 @@ static int cmp_cstr(const void *a, const void *b)
 static void check_streams(struct reader *r, const char *dir)
 {
 	char p[4096], chan[256], prev[256] = "", where[4096];
-	char **names = NULL;
-	size_t n = 0, cap = 0, i;
+	char **names;
+	size_t n, i;
 	struct dirent *de;
 	DIR *d;
-	int maxcpu = -1, k;
+	int maxcpu = -1, k, oom;
 	unsigned char seen[1024];
 
 	/* stream files are named from the trace directory given when it is
 	 * the only one */
 	snprintf(where, sizeof(where), "%s%s", r->ndirs > 1 ? dir : "",
 		 r->ndirs > 1 ? "/" : "");
-	d = opendir(dir);
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		struct stat st;
-
-		if (de->d_name[0] == '.' || !strcmp(de->d_name, "metadata"))
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		if (stat(p, &st) < 0 || !S_ISREG(st.st_mode))
-			continue;
-		if (n == cap) {
-			char **nn = realloc(names, (cap ? cap * 2 : 16) *
-					    sizeof(*nn));
-
-			if (!nn)
-				break;
-			names = nn;
-			cap = cap ? cap * 2 : 16;
-		}
-		if (!(names[n] = strdup(de->d_name)))
-			break;
-		n++;
-	}
-	closedir(d);
-	if (names)
-		qsort(names, n, sizeof(*names), cmp_cstr);
+	names = reader_file_names(dir, &n, &oom);
 
 	/* each index: its stream must hold every packet it lists */
 	snprintf(p, sizeof(p), "%s/index", dir);
@@ -655,6 +680,9 @@ static void check_streams(struct reader *r, const char *dir)
 	 * stream), and no CPU missing in each channel's sequence */
 	for (i = 0; i <= n; i++) {
 		int cpu = i < n ? stream_cpu(names[i], chan, sizeof(chan)) : -1;
+
+		if (i < n && !strcmp(names[i], "metadata"))
+			continue;
 
 		if (i == n || cpu < 0 || strcmp(chan, prev)) {
 			for (k = 0; prev[0] && k <= maxcpu && k < 1024; k++)

@@ -33,6 +33,7 @@ enum reader_err {
 
 struct reader;
 
+char **reader_file_names(const char *dir, size_t *n, int *oom);
 struct reader *reader_open(const char *path, struct model *m);
 struct reader *reader_open_live(const char *url, struct model *m);
 int reader_waiting(const struct reader *r);
