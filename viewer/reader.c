@@ -591,6 +591,29 @@ char **reader_file_names(const char *dir, size_t *n, int *oom)
 	return names;
 }
 
+/* Open an LTTng index file (index/STREAM.idx) and check its header:
+ * magic, and an entry length between the 40 bytes of CTF 1.8's
+ * packet_index and @max. Returns it positioned on the first entry, the
+ * entry length in @elen; NULL if it cannot be opened or is not one. */
+static FILE *idx_open(const char *path, uint32_t *elen, size_t max)
+{
+	unsigned char hdr[16];
+	FILE *fp = fopen(path, "rb");
+
+	if (!fp)
+		return NULL;
+	if (fread(hdr, 1, 16, fp) != 16 || be64(hdr) >> 32 != 0xC1F1DCC1u)
+		goto bad;
+	*elen = (uint32_t)hdr[12] << 24 | hdr[13] << 16 | hdr[14] << 8 |
+		hdr[15];
+	if (*elen < 40 || *elen > max)
+		goto bad;
+	return fp;
+bad:
+	fclose(fp);
+	return NULL;
+}
+
 /*
  * An LTTng trace directory holds one stream file per CPU and channel
  * (chan_0, chan_1...), each with an index (index/chan_N.idx) listing its
@@ -620,7 +643,7 @@ static void check_streams(struct reader *r, const char *dir)
 	d = opendir(p);
 	while (d && (de = readdir(d))) {
 		size_t len = strlen(de->d_name);
-		unsigned char hdr[16], ent[72];
+		unsigned char ent[72];
 		uint64_t npk = 0, lost = 0;
 		char f[4352], sf[4352];
 		struct stat st;
@@ -633,20 +656,9 @@ static void check_streams(struct reader *r, const char *dir)
 		snprintf(f, sizeof(f), "%s/%s", p, de->d_name);
 		snprintf(sf, sizeof(sf), "%s/%.*s", dir, (int)(len - 4),
 			 de->d_name);
-		fp = fopen(f, "rb");
+		fp = idx_open(f, &elen, sizeof(ent));
 		if (!fp)
 			continue;
-		if (fread(hdr, 1, 16, fp) != 16 || be64(hdr) >> 32 !=
-		    0xC1F1DCC1u) {
-			fclose(fp);
-			continue;
-		}
-		elen = (uint32_t)hdr[12] << 24 | hdr[13] << 16 |
-		       hdr[14] << 8 | hdr[15];
-		if (elen < 40 || elen > sizeof(ent)) {
-			fclose(fp);
-			continue;
-		}
 		have = stat(sf, &st) == 0;
 		while (fread(ent, 1, elen, fp) == elen) {
 			uint64_t o = be64(ent), cs = be64(ent + 16) / 8;
@@ -736,7 +748,7 @@ static void scan_index(struct reader *r, const char *tdir)
 	if (!dir)
 		return;
 	while ((de = readdir(dir))) {
-		unsigned char hdr[16], ent[72];
+		unsigned char ent[72];
 		char f[4352];
 		uint32_t elen;
 		FILE *fp;
@@ -745,20 +757,9 @@ static void scan_index(struct reader *r, const char *tdir)
 		if (n < 4 || strcmp(de->d_name + n - 4, ".idx"))
 			continue;
 		snprintf(f, sizeof(f), "%s/%s", p, de->d_name);
-		fp = fopen(f, "rb");
+		fp = idx_open(f, &elen, sizeof(ent));
 		if (!fp)
 			continue;
-		if (fread(hdr, 1, 16, fp) != 16 || be64(hdr) >> 32 !=
-		    0xC1F1DCC1u) {
-			fclose(fp);
-			continue;
-		}
-		elen = (uint32_t)hdr[12] << 24 | hdr[13] << 16 |
-		       hdr[14] << 8 | hdr[15];
-		if (elen < 40 || elen > sizeof(ent)) {
-			fclose(fp);
-			continue;
-		}
 		while (fread(ent, 1, elen, fp) == elen) {
 			uint64_t b = be64(ent + 24), e = be64(ent + 32);
 
