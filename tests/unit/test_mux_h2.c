@@ -352,24 +352,17 @@ struct cli {
 
 static int cli_open(struct cli *c, int thr, int preface)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	struct timeval tv = { 3, 0 };
 	struct buffer out = BUF_NULL;
-	int fd, one = 1;
+	int fd;
 
 	memset(c, 0, sizeof(*c));
 	c->next_sid = 1;
 	c->goaway_code = -1;
 	c->rst_code = -1;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a.sin_port = htons(fe_port(thr));
-	fd = socket(AF_INET, SOCK_STREAM, 0);
+	fd = cli_connect(thr);
 	if (fd < 0)
 		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    h2io_init(&c->io, fd) < 0) {
+	if (h2io_init(&c->io, fd) < 0) {
 		close(fd);
 		return -1;
 	}
