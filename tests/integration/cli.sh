@@ -45,7 +45,9 @@ case $msg in
 esac
 
 # ---------------------------------------------------------- a live run
-"$muxlab" -f "$tmp/scn/default.cfg" --duration 6 --quiet \
+# (long enough for every command below on a loaded machine; stopped with
+# SIGINT once they are done)
+"$muxlab" -f "$tmp/scn/default.cfg" --duration 60 --quiet \
 	>"$tmp/run.out" 2>"$tmp/run.err" &
 mpid=$!
 on_exit "stop_pid $mpid INT"
