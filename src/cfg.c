@@ -82,6 +82,7 @@ struct cfg_defaults {
 	unsigned int timeout_server;
 	unsigned int timeout_connect;
 	unsigned int timeout_http_ka;
+	int maxconn;			/* frontends' maxconn, 0 = unset */
 	char *default_backend;		/* owned here */
 	int defbe_line;
 };
@@ -650,6 +651,8 @@ static int open_proxy(struct cfg_ctx *ctx, char **args, int n, int cap)
 	px->timeout_server = ctx->def.timeout_server;
 	px->timeout_connect = ctx->def.timeout_connect;
 	px->timeout_http_ka = ctx->def.timeout_http_ka;
+	if (cap == PR_CAP_FE)
+		px->maxconn = ctx->def.maxconn;
 	if (cap == PR_CAP_FE && ctx->def.default_backend) {
 		if (!(px->default_backend =
 		      cfg_strdup(ctx, ctx->def.default_backend)))
@@ -863,10 +866,17 @@ bad_reuse:
 			       "mode)", args[1]);
 	}
 	if (strcmp(kw, "maxconn") == 0) {
-		/* parsed for compatibility, not enforced per proxy */
+		/* a frontend's concurrent connections (src/maxconn.c); in a
+		 * backend HAProxy ignores it with a warning (fullconn and
+		 * the servers' maxconn are what count there): here too,
+		 * silently */
 		if (n != 2 || parse_int(args[1], 1, INT_MAX, &v) < 0)
 			return cfg_err(ctx, "maxconn: expected a positive "
 				       "integer");
+		if (!px)
+			d->maxconn = (int)v;
+		else if (px->cap & PR_CAP_FE)
+			px->maxconn = (int)v;
 		return 1;
 	}
 	if (in_list(ignored_proxy, kw))

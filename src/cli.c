@@ -45,6 +45,8 @@
 #include "cfg.h"
 #include "cli.h"
 #include "lab.h"
+#include "listener.h"
+#include "maxconn.h"
 #include "proxy-t.h"
 #include "server.h"
 #include "thread.h"
@@ -152,6 +154,7 @@ static void cmd_show_info(struct out *o, char **args, int n)
 {
 	struct activity s;
 	uint64_t switches = 0;
+	unsigned long full, nofd;
 	int thr, i;
 
 	activity_sum(&s);
@@ -164,6 +167,11 @@ static void cmd_show_info(struct out *o, char **args, int n)
 	out_printf(o, "Scenario: %s\n", cli.scenario);
 	out_printf(o, "Seed: %" PRIu64 "\n", cli.seed);
 	out_printf(o, "Nbthread: %d\n", nbthread);
+	listener_counters(&full, &nofd);
+	out_printf(o, "Maxconn: %d\n", global_maxconn);
+	out_printf(o, "CurrConns: %d\n", maxconn_current());
+	out_printf(o, "Listener_pauses_full: %lu\n", full);
+	out_printf(o, "Listener_pauses_nofd: %lu\n", nofd);
 	out_printf(o, "Mode: %s\n", mode_name((int)atomic_load(&lab_mode)));
 	out_printf(o, "Thread_modes:");
 	for (thr = 0; thr < nbthread && thr < MAX_THREADS; thr++)

@@ -32,6 +32,8 @@ struct wait_event {
 #define CO_FL_LIST_MASK		0x00000003
 #define CO_FL_PRIVATE		0x00000004 /* bound to a session: never shared */
 #define CO_FL_WAIT_L4_CONN	0x00000008 /* connect() not completed yet */
+#define CO_FL_MAXCONN		0x00000010 /* front: holds a maxconn slot of
+					    * its frontend (src/maxconn.c) */
 #define CO_FL_ERROR		0x00000100 /* fatal error on the socket */
 #define CO_FL_SOCK_RD_SH	0x00000200 /* read0 seen */
 #define CO_FL_SOCK_WR_SH	0x00000400 /* we shut our write side */

@@ -32,6 +32,7 @@
 #include "buf.h"
 #include "compiler.h"
 #include "connection.h"
+#include "maxconn.h"
 #include "fd.h"
 #include "server.h"
 #include "task.h"
@@ -123,6 +124,10 @@ void conn_free(struct connection *conn)
 		conn->fd = -1;
 		atomic_fetch_sub_explicit(&conn_fds, 1, memory_order_relaxed);
 	}
+	/* after the close: a listener woken by the release may accept on the
+	 * fd number just freed */
+	if (conn->flags & CO_FL_MAXCONN)
+		maxconn_release(conn->px);
 	if (conn->mux)
 		TRACE(conn_free, tid, conn->id, conn->mux->id, conn->side);
 	conn_thr[tid].live--;

@@ -14,9 +14,21 @@
  * by exactly one thread, is the same.)
  *
  * Life of an accepted connection, as the mux sees it:
- *	accept4 -> conn_new(SIDE_FRONT) -> fd_insert(conn_sock_iocb)
- *	  -> conn_set_mux(l->mux) -> mux->init() (subscribes RECV)
+ *	maxconn_take() -> accept4 -> conn_new(SIDE_FRONT)
+ *	  -> fd_insert(conn_sock_iocb) -> conn_set_mux(l->mux)
+ *	  -> mux->init() (subscribes RECV)
  *	  -> conn_track_front() (so that stop_front can shut it)
+ *
+ * A thread stops accepting, leaving the connections in the kernel's
+ * backlog, in two cases (HAProxy listener states LI_FULL and LI_NOFD):
+ * no connection slot is left (global or frontend maxconn, src/maxconn.c;
+ * the next conn_free() wakes the thread's listener task), or accept()
+ * failed for lack of a resource (EMFILE, ENFILE, ENOBUFS, ENOMEM; the
+ * task retries in LISTENER_RETRY_MS, as HAProxy's global listener queue
+ * task does). Connections already accepted are served meanwhile. HAProxy
+ * also stops polling a limited listener's fd; with edge-triggered epoll a
+ * paused listener here only ignores the edges, which cost one failed
+ * slot take each.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,10 +41,21 @@
 #include "connection.h"
 #include "fd.h"
 #include "listener.h"
+#include "maxconn.h"
 #include "mux.h"
+#include "task.h"
 #include "thread.h"
 
-#define LISTEN_BACKLOG	1024
+#define LISTEN_BACKLOG		1024
+#define LISTENER_RETRY_MS	100	/* after EMFILE & co (HAProxy: 100) */
+
+/* Per thread: the task that resumes its paused listeners, and the
+ * proxies to walk then. */
+static struct task *li_task[MAX_THREADS];
+static struct proxy *li_proxies;
+
+/* Counters for "show info" and the tests, summed over the threads. */
+static unsigned long _Atomic li_pauses_full, li_pauses_nofd;
 
 /* "127.0.0.1:8080" or "[::1]:8080" for messages. */
 static const char *listener_addr_str(const struct listener *l, char *buf,
@@ -152,7 +175,8 @@ int listener_bind(struct listener *l)
 }
 
 /* Give the accepted socket <cfd> (peer <addr>) its connection and mux on
- * the calling thread. On failure the socket is closed and nothing stays. */
+ * the calling thread; the connection takes over the caller's maxconn slot.
+ * On failure the socket is closed, the slot given back, nothing stays. */
 static void listener_new_conn(struct listener *l, int cfd,
 			      const struct sockaddr_storage *addr)
 {
@@ -162,9 +186,11 @@ static void listener_new_conn(struct listener *l, int cfd,
 	conn = conn_new(SIDE_FRONT);
 	if (!conn) {
 		close(cfd);
+		maxconn_release(l->fe);
 		return;
 	}
 	conn->px = l->fe;
+	conn->flags |= CO_FL_MAXCONN;	/* conn_free() gives it back */
 	conn->src = *addr;
 	if (conn_attach_fd(conn, cfd) < 0) {
 		close(cfd);
@@ -179,17 +205,25 @@ static void listener_new_conn(struct listener *l, int cfd,
 	conn_track_front(conn);
 }
 
-/* The poller's callback for a listening socket (HAProxy listener_accept()):
- * accept until the backlog is empty (the fd is edge-triggered), each new
- * connection staying on this thread. Owner thread. */
-static void listener_accept(int fd)
+/* Accept from <l>'s socket <fd> until the backlog is empty (the fd is
+ * edge-triggered), each new connection staying on this thread, as long as
+ * a connection slot is left and accept() has the resources (HAProxy
+ * listener_accept()). Returns 1 when it stopped for want of a resource
+ * (the caller arms the retry), else 0. Owner thread. */
+static int listener_accept_loop(struct listener *l, int fd)
 {
-	struct listener *l = fdtab[fd].owner;
 	struct sockaddr_storage addr;
 	socklen_t len;
 	int cfd;
 
 	while (!stopping) {
+		if (!maxconn_take(l->fe)) {
+			/* LI_FULL: the backlog waits for a conn_free() */
+			atomic_fetch_add_explicit(&li_pauses_full, 1,
+						  memory_order_relaxed);
+			maxconn_wait(li_task[tid], l->fe);
+			return 0;
+		}
 		len = sizeof(addr);
 		cfd = accept4(fd, (struct sockaddr *)&addr, &len,
 			      SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -197,14 +231,61 @@ static void listener_accept(int fd)
 			listener_new_conn(l, cfd, &addr);
 			continue;
 		}
+		maxconn_release(l->fe);
 		if (errno == EINTR || errno == ECONNABORTED)
 			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			fd_cant_recv(fd);
-		/* EMFILE, ENFILE, ENOBUFS...: HAProxy pauses the listener
-		 * and retries later; we wait for the next connection */
-		break;
+			return 0;
+		}
+		/* LI_NOFD: EMFILE, ENFILE, ENOBUFS, ENOMEM. Nothing will
+		 * signal the end of the shortage: try again from the timer
+		 * (a closing connection may free an fd long before) */
+		atomic_fetch_add_explicit(&li_pauses_nofd, 1,
+					  memory_order_relaxed);
+		return 1;
 	}
+	return 0;
+}
+
+static uint64_t retry_at(void)
+{
+	return now_mono_ns() + LISTENER_RETRY_MS * 1000000ULL;
+}
+
+/* The poller's callback for a listening socket. Owner thread. */
+static void listener_accept(int fd)
+{
+	struct task *t = li_task[tid];
+
+	if (listener_accept_loop(fdtab[fd].owner, fd) && !t->expire)
+		task_schedule(t, retry_at());
+}
+
+/* The listener task of a thread: woken by a released slot or by the retry
+ * timer, it runs the accept loop of each of the thread's listeners again
+ * (each one stops again if it still cannot accept). Owner thread. */
+static struct task *listener_resume(struct task *t, void *ctx,
+				    unsigned int state)
+{
+	struct proxy *px;
+	struct listener *l;
+	int nofd = 0;
+
+	(void)ctx;
+	(void)state;
+	for (px = li_proxies; px; px = px->next)
+		for (l = px->listeners; l; l = l->next)
+			if (l->fd[tid] >= 0 && fdtab[l->fd[tid]].owner == l)
+				nofd |= listener_accept_loop(l, l->fd[tid]);
+	t->expire = nofd ? retry_at() : 0;
+	return t;
+}
+
+void listener_counters(unsigned long *full, unsigned long *nofd)
+{
+	*full = atomic_load_explicit(&li_pauses_full, memory_order_relaxed);
+	*nofd = atomic_load_explicit(&li_pauses_nofd, memory_order_relaxed);
 }
 
 /*
@@ -223,6 +304,11 @@ int listeners_enable_thread(struct proxy *proxies)
 	struct proxy *px;
 	struct listener *l;
 
+	li_proxies = proxies;	/* the same for every thread */
+	li_task[tid] = task_new_on(tid);
+	if (!li_task[tid])
+		return -1;
+	li_task[tid]->process = listener_resume;
 	for (px = proxies; px; px = px->next) {
 		if (!(px->cap & PR_CAP_FE))
 			continue;
@@ -261,4 +347,17 @@ void listeners_disable_thread(struct proxy *proxies)
 			l->fd[tid] = -1;
 		}
 	}
+}
+
+/*
+ * listeners_deinit_thread - free the calling thread's listener task
+ *
+ * Not in listeners_disable_thread(): until every thread's front
+ * connections are gone, their conn_free() may still wake it.
+ * Context: engine thread, deinit (every thread's fronts freed).
+ */
+void listeners_deinit_thread(void)
+{
+	task_destroy(li_task[tid]);
+	li_task[tid] = NULL;
 }

@@ -23,4 +23,12 @@ int listeners_enable_thread(struct proxy *proxies);
 /* Stop accepting on this thread and close its sockets (stop_front). */
 void listeners_disable_thread(struct proxy *proxies);
 
+/* Free this thread's listener task (deinit, once every thread's front
+ * connections are freed). */
+void listeners_deinit_thread(void);
+
+/* How many times a listener stopped for want of a connection slot
+ * (maxconn) and for want of a resource (EMFILE & co), all threads. */
+void listener_counters(unsigned long *full, unsigned long *nofd);
+
 #endif /* MUXLAB_LISTENER_H */

@@ -25,6 +25,7 @@
  * is ignored (a closed socket shows up as EPIPE).
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -46,6 +47,7 @@
 #include "fd.h"
 #include "lab.h"
 #include "listener.h"
+#include "maxconn.h"
 #include "procs.h"
 #include "server.h"
 #include "stream.h"
@@ -309,6 +311,42 @@ static int fd_budget(void)
 	return (int)rl.rlim_cur;
 }
 
+/* File descriptors open now (the listening sockets, the control socket,
+ * the signalfd, stdio...). */
+static long fds_open(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	long n = 0;
+
+	if (!d)
+		return 64;	/* a guess on the safe side */
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/*
+ * The process's connection limit (src/maxconn.c): "maxconn" in global, or,
+ * as HAProxy does when it is not set, what the fd limit allows: each
+ * connection may need a front and a back fd, after the fds open now and
+ * each thread's poller and wake-up fds, plus a margin for the peers'
+ * pipes and the files the run opens. (HAProxy's computation also counts
+ * pipes for splicing and SSL engines; the principle is the same.) A
+ * global maxconn over what the fd limit allows is kept, as in HAProxy,
+ * which only warns: accept() then meets EMFILE, and the listener pauses.
+ */
+static void set_maxconn(const struct cfg *cfg)
+{
+	long nofile = fd_budget(), reserved;
+
+	reserved = fds_open() + 4L * (nbthread > 0 ? nbthread : 1) + 16;
+	global_maxconn = cfg->maxconn ? cfg->maxconn :
+			 maxconn_auto(nofile, reserved);
+}
+
 /* ------------------------------------------------------- engine threads */
 
 /* Thread init (thread.c already set up the scheduler and the poller):
@@ -320,6 +358,7 @@ static int thr_init(void)
 		return -1;
 	if (listeners_enable_thread(global_cfg.proxies) < 0) {
 		listeners_disable_thread(global_cfg.proxies);
+		listeners_deinit_thread();
 		srv_cleanup_thread();
 		return -1;
 	}
@@ -342,10 +381,11 @@ static void thr_stop_back(void)
 }
 
 /* deinit: the run queue is drained; free this thread's stream pool (the
- * recycled streams and their tasks). */
+ * recycled streams and their tasks) and its listener task. */
 static void thr_deinit(void)
 {
 	stream_deinit_thread();
+	listeners_deinit_thread();
 }
 
 static const struct thread_hooks hooks = {
@@ -480,6 +520,7 @@ int main(int argc, char **argv)
 	}
 	if (cfg_bind_listeners(cfg) < 0 || cli_bind(cfg) < 0)
 		goto out_fd;
+	set_maxconn(cfg);
 
 	if ((cfg->nb_peers || cfg->nb_loads) && procs_find_dir() < 0) {
 		fprintf(stderr, PROG ": cannot locate peer-server/loadgen\n");

@@ -44,6 +44,10 @@ struct proxy {
 	unsigned int timeout_server;	/* ms */
 	unsigned int timeout_connect;	/* ms */
 	unsigned int timeout_http_ka;	/* ms, front keep-alive */
+	int maxconn;			/* frontend: most connections at once,
+					 * 0 = only the global limit */
+	int _Atomic feconn;		/* frontend: connections now
+					 * (src/maxconn.c) */
 	char *conf_file;
 	int conf_line;
 	struct proxy *next;

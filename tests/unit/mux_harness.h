@@ -71,11 +71,17 @@ static int thr_init(void)
 	return listeners_enable_thread(proxies);
 }
 
+static void thr_deinit(void)
+{
+	stream_deinit_thread();
+	listeners_deinit_thread();
+}
+
 static const struct thread_hooks hooks = {
 	.init		= thr_init,
 	.stop_front	= thr_stop_front,
 	.stop_back	= thr_stop_back,
-	.deinit		= stream_deinit_thread,
+	.deinit		= thr_deinit,
 };
 
 /* Build the proxies (the server once) and point the server at
