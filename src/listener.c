@@ -49,10 +49,9 @@
 #define LISTEN_BACKLOG		1024
 #define LISTENER_RETRY_MS	100	/* after EMFILE & co (HAProxy: 100) */
 
-/* Per thread: the task that resumes its paused listeners, and the
- * proxies to walk then. */
+/* Per thread: the task that resumes its paused listeners (its context:
+ * the proxies to walk then). */
 static struct task *li_task[MAX_THREADS];
-static struct proxy *li_proxies;
 
 /* Counters for "show info" and the tests, summed over the threads. */
 static unsigned long _Atomic li_pauses_full, li_pauses_nofd;
@@ -272,9 +271,8 @@ static struct task *listener_resume(struct task *t, void *ctx,
 	struct listener *l;
 	int nofd = 0;
 
-	(void)ctx;
 	(void)state;
-	for (px = li_proxies; px; px = px->next)
+	for (px = ctx; px; px = px->next)
 		for (l = px->listeners; l; l = l->next)
 			if (l->fd[tid] >= 0 && fdtab[l->fd[tid]].owner == l)
 				nofd |= listener_accept_loop(l, l->fd[tid]);
@@ -304,11 +302,11 @@ int listeners_enable_thread(struct proxy *proxies)
 	struct proxy *px;
 	struct listener *l;
 
-	li_proxies = proxies;	/* the same for every thread */
 	li_task[tid] = task_new_on(tid);
 	if (!li_task[tid])
 		return -1;
 	li_task[tid]->process = listener_resume;
+	task_set_context(li_task[tid], proxies);
 	for (px = proxies; px; px = px->next) {
 		if (!(px->cap & PR_CAP_FE))
 			continue;

@@ -25,7 +25,8 @@
 int global_maxconn;
 static int _Atomic actconn;			/* slots held, all frontends */
 static uint32_t _Atomic waiting;		/* threads waiting for a slot */
-static struct task *wait_task[MAX_THREADS];	/* each one's listener task */
+static struct task *_Atomic wait_task[MAX_THREADS]; /* each one's listener
+						       * task */
 
 int maxconn_auto(long nofile, long reserved)
 {
@@ -82,12 +83,13 @@ void maxconn_release(struct proxy *fe)
 	m = atomic_exchange_explicit(&waiting, 0, memory_order_acq_rel);
 	for (thr = 0; m; thr++, m >>= 1)
 		if (m & 1)
-			task_wakeup(wait_task[thr], TASK_WOKEN_OTHER);
+			task_wakeup(atomic_load_explicit(&wait_task[thr],
+				    memory_order_relaxed), TASK_WOKEN_OTHER);
 }
 
 void maxconn_wait(struct task *t, struct proxy *fe)
 {
-	wait_task[tid] = t;
+	atomic_store_explicit(&wait_task[tid], t, memory_order_relaxed);
 	atomic_fetch_or_explicit(&waiting, 1u << tid, memory_order_acq_rel);
 	/* a release between our failed take and the line above saw no bit:
 	 * look again, or we could wait for a release that already happened */
