@@ -213,7 +213,7 @@ static int listener_accept_loop(struct listener *l, int fd)
 {
 	struct sockaddr_storage addr;
 	socklen_t len;
-	int cfd;
+	int cfd, err;
 
 	while (!stopping) {
 		if (!maxconn_take(l->fe)) {
@@ -230,10 +230,11 @@ static int listener_accept_loop(struct listener *l, int fd)
 			listener_new_conn(l, cfd, &addr);
 			continue;
 		}
+		err = errno;	/* before the release, which may wake a task */
 		maxconn_release(l->fe);
-		if (errno == EINTR || errno == ECONNABORTED)
+		if (err == EINTR || err == ECONNABORTED)
 			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+		if (err == EAGAIN || err == EWOULDBLOCK) {
 			fd_cant_recv(fd);
 			return 0;
 		}
