@@ -651,7 +651,7 @@ static int open_proxy(struct cfg_ctx *ctx, char **args, int n, int cap)
 	px->timeout_server = ctx->def.timeout_server;
 	px->timeout_connect = ctx->def.timeout_connect;
 	px->timeout_http_ka = ctx->def.timeout_http_ka;
-	if (cap == PR_CAP_FE)
+	if (cap & PR_CAP_FE)
 		px->maxconn = ctx->def.maxconn;
 	if (cap == PR_CAP_FE && ctx->def.default_backend) {
 		if (!(px->default_backend =

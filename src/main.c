@@ -338,9 +338,9 @@ static long fds_open(void)
  * global maxconn over what the fd limit allows is kept, as in HAProxy,
  * which only warns: accept() then meets EMFILE, and the listener pauses.
  */
-static void set_maxconn(const struct cfg *cfg)
+static void set_maxconn(const struct cfg *cfg, long nofile)
 {
-	long nofile = fd_budget(), reserved;
+	long reserved;
 
 	reserved = fds_open() + 4L * (nbthread > 0 ? nbthread : 1) + 16;
 	global_maxconn = cfg->maxconn ? cfg->maxconn :
@@ -457,7 +457,7 @@ int main(int argc, char **argv)
 	enum bug_id bug;
 	sigset_t sigs;
 	int sfd = -1, ret = EXIT_CONFIG, sig, i;
-	long live[4];
+	long live[4], nofile;
 
 	if (parse_options(argc, argv) < 0)
 		return EXIT_CONFIG;
@@ -514,13 +514,14 @@ int main(int argc, char **argv)
 		goto out_cfg;
 	}
 
-	if (fd_init(fd_budget()) < 0) {
+	nofile = fd_budget();
+	if (fd_init(nofile) < 0) {
 		fprintf(stderr, PROG ": cannot allocate the fd table\n");
 		goto out_cfg;
 	}
 	if (cfg_bind_listeners(cfg) < 0 || cli_bind(cfg) < 0)
 		goto out_fd;
-	set_maxconn(cfg);
+	set_maxconn(cfg, nofile);
 
 	if ((cfg->nb_peers || cfg->nb_loads) && procs_find_dir() < 0) {
 		fprintf(stderr, PROG ": cannot locate peer-server/loadgen\n");
