@@ -9,6 +9,7 @@
 #   - maxconn 20: the same, never more than 20 connections at once (show
 #     info's CurrConns sampled during the load), and a keep-alive client
 #     connected before the load keeps being served during it;
+#   - frontend maxconn 10 under global 40: the frontend's limit holds;
 #   - maxconn 4000 (over what the fds allow): accept() meets EMFILE, the
 #     listener pauses and retries from its timer: a request after the load
 #     gets its 200 (before the fix the listener never accepted again).
@@ -29,7 +30,8 @@ wait_port "$bport" 5 || { fail "fd_exhaustion: peer-server did not start"; exit 
 fport=$(free_port $((bport + 1)))
 sock=$tmp/ctl.sock
 
-# scenario MAXCONN_LINE: the config, with "maxconn N" in global or nothing
+# scenario GLOBAL_LINE [FRONTEND_LINE]: the config, with "maxconn N" in
+# global and in the frontend, or nothing
 scenario() {
 	cat >"$tmp/fe.cfg" <<CFG
 global
@@ -43,6 +45,7 @@ defaults
 	timeout server 10s
 frontend fe
 	bind 127.0.0.1:$fport
+	${2:-}
 	default_backend be
 backend be
 	server s1 127.0.0.1:$bport
@@ -123,6 +126,16 @@ if run m20; then
 		pass "fd_exhaustion: a keep-alive client connected before the overload is served during it"
 	else
 		fail "fd_exhaustion: keep-alive client during the overload: '$ka'"
+	fi
+fi
+
+scenario "maxconn 40" "maxconn 10"
+if run fe10; then
+	if [ "$maxcur" -le 10 ] && [ "$maxcur" -gt 0 ] && [ "$(reqs)" -gt 0 ] 2>/dev/null &&
+	   ! echo "$wrk_out" | grep -q Non-2xx; then
+		pass "fd_exhaustion: frontend maxconn 10 under global 40: all 2xx, CurrConns peaked at $maxcur"
+	else
+		fail "fd_exhaustion: frontend maxconn 10: CurrConns reached $maxcur, wrk '$wrk_out'"
 	fi
 fi
 
