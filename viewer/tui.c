@@ -483,6 +483,7 @@ int tui_run(struct reader *const *r, struct model *const *m,
 						 sizeof(v[active].msg), "%s",
 						 warn);
 			}
+			view_loaded(&v[active], m[active]);
 			sync_views(v, m, n, active);
 			dirty = 1;
 		}

@@ -180,10 +180,27 @@ int view_seek(struct view *v, const struct model *m, uint64_t rel_ns)
 	if (!m->nev)
 		return -1;
 	e = model_lower_bound(m, m->t_first + rel_ns);
+	/* still loading and the time is not reached yet: wait on the
+	 * newest event, and go on when more arrives (view_loaded) */
+	v->seek_pending = v->loading && e >= m->nev;
+	v->seek_ns = rel_ns;
 	if (e >= m->nev)
 		e = (uint32_t)m->nev - 1;
 	view_goto(v, m, e, 1);
+	if (v->seek_pending)
+		msg(v, "seeking: waiting for the load to reach +%.6f",
+		    rel_ns / 1e9);
 	return 0;
+}
+
+/* More events were loaded (or the load ended: v->loading is 0): finish
+ * a seek that was past the loaded part. */
+void view_loaded(struct view *v, const struct model *m)
+{
+	if (!v->seek_pending)
+		return;
+	if (view_seek(v, m, v->seek_ns) == 0 && !v->seek_pending)
+		v->msg[0] = 0;
 }
 
 /* next/previous event of the selected lane (or of any lane when <all>)
@@ -494,6 +511,7 @@ int view_key(struct view *v, const struct model *m, int key)
 		return 1;
 	}
 	v->msg[0] = 0;
+	v->seek_pending = 0;	/* a later key wins over a waiting seek */
 	if (v->help) {
 		/* the help scrolls with the arrows, PgUp/PgDn, space, j/k;
 		 * any other key closes it and does nothing else (q too: it

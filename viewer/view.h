@@ -72,6 +72,8 @@ struct view {
 	int quit;
 	int loading;		/* still indexing (set by the UI) */
 	double progress;	/* loading fraction, -1 unknown */
+	int seek_pending;	/* a seek past what is loaded yet... */
+	uint64_t seek_ns;	/* ...to this time, redone as loading goes */
 	/* --live (set by the UI) */
 	int live;		/* reading a live session */
 	int live_follow;	/* the window follows the newest events */
@@ -85,6 +87,7 @@ void view_tick(struct view *v, const struct model *m, double wall_s);
 void view_goto(struct view *v, const struct model *m, uint32_t ev,
 	       int center);
 int view_seek(struct view *v, const struct model *m, uint64_t rel_ns);
+void view_loaded(struct view *v, const struct model *m);
 int view_filter(struct view *v, const struct model *m, const char *spec);
 int view_passes(const struct view *v, const struct model *m, uint32_t ev);
 int view_filtering(const struct view *v);

@@ -276,6 +276,50 @@ static void pane_matches_stats(const struct model *m, const char *name)
 	screen_free(&s);
 }
 
+/* A seek typed while the trace still loads, to a time not loaded yet,
+ * waits on the newest event and lands once the load reaches the time
+ * (or on the last event when the load ends short of it); a later key
+ * cancels it. */
+static void seek_while_loading_tests(void)
+{
+	struct model m;
+	struct view v;
+	uint64_t t1;
+	int i;
+
+	model_init(&m);
+	s_run_start(&m, MODE_USR1, 2);
+	for (i = 0; i < 10; i++)
+		s_io_cb(&m, 0, 2, 1, MUX_H1, SIDE_FRONT, TL_ST, PATH_FAST);
+	view_init(&v, &m, "loading");
+	v.loading = 1;
+	/* 1500 ns after the first event: the 16th event (100 ns apart) */
+	keys(&v, &m, "g1500ns\r");
+	CHECK("view.seek_loading_waits", v.seek_pending &&
+	      v.cursor == m.nev - 1 && strstr(v.msg, "waiting"),
+	      "pending %d cursor %u of %zu msg '%s'", v.seek_pending,
+	      v.cursor, m.nev, v.msg);
+	for (i = 0; i < 10; i++)
+		s_io_cb(&m, 1, 4, 3, MUX_H1, SIDE_FRONT, TL_ST, PATH_FAST);
+	view_loaded(&v, &m);
+	t1 = m.t_first + 1500;
+	CHECK("view.seek_loading_lands", !v.seek_pending &&
+	      model_ts(&m, v.cursor) >= t1 &&
+	      model_ts(&m, v.cursor - 1) < t1 && v.lane == 1 && !v.msg[0],
+	      "pending %d cursor %u lane %d", v.seek_pending, v.cursor,
+	      v.lane);
+	keys(&v, &m, "g1s\r");
+	keys(&v, &m, ",");
+	CHECK("view.seek_loading_cancelled", !v.seek_pending,
+	      "a key after the seek left it pending");
+	keys(&v, &m, "g1s\r");
+	v.loading = 0;
+	view_loaded(&v, &m);
+	CHECK("view.seek_loading_ends", !v.seek_pending &&
+	      v.cursor == m.nev - 1, "cursor %u of %zu", v.cursor, m.nev);
+	model_free(&m);
+}
+
 int main(void)
 {
 	struct screen s;
@@ -540,6 +584,7 @@ int main(void)
 	}
 
 	bins_tests();
+	seek_while_loading_tests();
 
 	/* the life pane scrolls to the current step */
 	{
