@@ -536,7 +536,7 @@ int main(int argc, char **argv)
 	 * directory it was recorded in */
 	TRACE(run_start, lab_mode, bug_name, nbthread, cfg->seed,
 	      strrchr(cfg->file, '/') ? strrchr(cfg->file, '/') + 1 : cfg->file,
-	      TASK_F_USR1);
+	      TASK_F_USR1, TRACE_FORMAT);
 	if (!opt.quiet) {
 		fprintf(stderr, PROG ": %s mode=%s bug=%s nbthread=%d seed=%llu "
 			"duration=%g", cfg->file,

@@ -13,8 +13,10 @@
  *	     s->req; complete -> stream_notify()
  *	  -> process_stream() picks a server, the back side answers, then
  *	     h1_send_resp() formats s->rsp into obuf
- *	  -> obuf sent: stream_free(), then the next request (pipelined bytes
- *	     wait in ibuf until then), or close
+ *	  -> obuf sent (most often at once: h1_send_resp() then ends the
+ *	     transaction itself, else the tasklet does): stream_free(), then
+ *	     the next request (pipelined bytes wait in ibuf until then), or
+ *	     close
  *
  * Back connection life (created by connect_server()):
  *
@@ -239,7 +241,7 @@ static struct h1s *h1s_new_front(struct h1c *h1c)
 	h1s->h1c = h1c;
 	if (h1c->flags & H1C_F_WAIT_NEXT_REQ)
 		h1s->flags |= H1S_F_NOT_FIRST;
-	s = stream_new(h1c->conn, h1s);		/* emits stream_attach */
+	s = stream_new(h1c->conn, h1s);
 	if (!s)
 		return NULL;
 	if (h1s->flags & H1S_F_NOT_FIRST)
@@ -1067,7 +1069,7 @@ static void h1_detach(struct stream *s)
 	srv = conn->target;
 
 	is_not_first = !!(h1s->flags & H1S_F_NOT_FIRST);
-	h1s_destroy(h1s);		/* emits stream_detach */
+	h1s_destroy(h1s);		/* emits stream_detach (back) */
 
 	if (!h1c_is_back(h1c) || !(h1c->flags & H1C_F_ST_IDLE))
 		goto release;		/* aborted or must close */
@@ -1111,10 +1113,18 @@ static void h1_detach(struct stream *s)
 }
 
 /* Front: the stream's response is ready in s->rsp; format it into obuf
- * and start sending. The transaction ends (stream_free()) in the tasklet
- * once obuf is empty, never from here: the caller, process_stream(), still
- * uses the stream. Keep-alive unless the request asked to close (or was
- * HTTP/1.0 without keep-alive), the client already closed, or we stop.
+ * and send it at once (HAProxy h1_snd_buf() calls h1_send()). Keep-alive
+ * unless the request asked to close (or was HTTP/1.0 without keep-alive),
+ * the client already closed, or we stop.
+ *
+ * When it all left and the connection simply waits for the next request
+ * (request complete, nothing pipelined in ibuf, keep-alive, no error), the
+ * transaction ends here, the stream is freed and the connection waits for
+ * reading, as HAProxy's process_stream() ends a stream and h1_detach()
+ * subscribes: no extra run of the tasklet per request. The caller,
+ * process_stream(), touches the stream no more once send_resp() returned.
+ * Otherwise (a partial send, pipelined bytes, a close to do) the tasklet
+ * finishes the transaction once obuf is empty.
  * Returns 0 or -1. Owner thread. */
 static int h1_send_resp(struct stream *s)
 {
@@ -1142,6 +1152,18 @@ static int h1_send_resp(struct stream *s)
 	}
 	h1s->flags |= H1S_F_RSP_DONE;
 	h1_send(h1c);
+	if (!b_data(&h1c->obuf) && !b_data(&h1c->ibuf) &&
+	    (h1s->flags & (H1S_F_REQ_DONE | H1S_F_WANT_CLOSE)) ==
+	    H1S_F_REQ_DONE &&
+	    !(h1c->flags & (H1C_F_ST_ERROR | H1C_F_ST_SHUTR)) &&
+	    !(h1c->conn->flags & CO_FL_ERROR)) {
+		h1s_end_front(h1s);		/* ST_IDLE, stream freed */
+		h1_refresh_timeout(h1c);	/* timeout http-keep-alive */
+		if (!(h1c->wait_event.events & SUB_RETRY_RECV))
+			conn_subscribe(h1c->conn, SUB_RETRY_RECV,
+				       &h1c->wait_event);
+		return 0;
+	}
 	tasklet_wakeup(h1c->wait_event.tasklet);
 	return 0;
 }

@@ -881,7 +881,7 @@ static void h2c_frt_handle_headers(struct h2c *h2c)
 		h2c_send_rst(h2c, NULL, id, H2_ERR_REFUSED_STREAM);
 		return;
 	}
-	s = stream_new(h2c->conn, h2s);		/* emits stream_attach */
+	s = stream_new(h2c->conn, h2s);
 	if (!s) {
 		h2c_send_rst(h2c, h2s, id, H2_ERR_REFUSED_STREAM);
 		h2s_free(h2s);

@@ -86,14 +86,15 @@ LTTNG_UST_TRACEPOINT_ENUM(muxlab, reason_enum,
 LTTNG_UST_TRACEPOINT_EVENT(muxlab, run_start,
 	LTTNG_UST_TP_ARGS(int, mode, const char *, bug, int, nbthread,
 			  uint64_t, seed, const char *, scenario,
-			  unsigned int, usr1_bit),
+			  unsigned int, usr1_bit, int, format),
 	LTTNG_UST_TP_FIELDS(
-		lttng_ust_field_enum(muxlab, mode_enum, int, mode, mode)
+		lttng_ust_field_enum(muxlab, mode_enum, uint8_t, mode, mode)
 		lttng_ust_field_string(bug, bug)
 		lttng_ust_field_integer(int, nbthread, nbthread)
 		lttng_ust_field_integer(uint64_t, seed, seed)
 		lttng_ust_field_string(scenario, scenario)
 		lttng_ust_field_integer_hex(unsigned int, usr1_bit, usr1_bit)
+		lttng_ust_field_integer(uint8_t, format, format)
 	)
 )
 
@@ -110,10 +111,10 @@ LTTNG_UST_TRACEPOINT_EVENT(muxlab, run_end,
 LTTNG_UST_TRACEPOINT_EVENT(muxlab, tasklet_wakeup,
 	LTTNG_UST_TP_ARGS(int, tid, uint64_t, tl, int, owner, int, remote),
 	LTTNG_UST_TP_FIELDS(
-		lttng_ust_field_integer(int, tid, tid)
+		lttng_ust_field_integer(int8_t, tid, tid)
 		lttng_ust_field_integer(uint64_t, tl, tl)
-		lttng_ust_field_integer(int, owner, owner)
-		lttng_ust_field_integer(int, remote, remote)
+		lttng_ust_field_integer(int8_t, owner, owner)
+		lttng_ust_field_integer(uint8_t, remote, remote)
 	)
 )
 
@@ -121,22 +122,22 @@ LTTNG_UST_TRACEPOINT_EVENT(muxlab, io_cb,
 	LTTNG_UST_TP_ARGS(int, tid, uint64_t, tl, uint64_t, conn, int, mux,
 			  int, side, unsigned int, state, int, path),
 	LTTNG_UST_TP_FIELDS(
-		lttng_ust_field_integer(int, tid, tid)
+		lttng_ust_field_integer(int8_t, tid, tid)
 		lttng_ust_field_integer(uint64_t, tl, tl)
 		lttng_ust_field_integer(uint64_t, conn, conn)
-		lttng_ust_field_enum(muxlab, mux_enum, int, mux, mux)
-		lttng_ust_field_enum(muxlab, side_enum, int, side, side)
+		lttng_ust_field_enum(muxlab, mux_enum, uint8_t, mux, mux)
+		lttng_ust_field_enum(muxlab, side_enum, uint8_t, side, side)
 		lttng_ust_field_integer_hex(unsigned int, state, state)
-		lttng_ust_field_enum(muxlab, path_enum, int, path, path)
+		lttng_ust_field_enum(muxlab, path_enum, uint8_t, path, path)
 	)
 )
 
 LTTNG_UST_TRACEPOINT_EVENT(muxlab, io_cb_stolen,
 	LTTNG_UST_TP_ARGS(int, tid, uint64_t, tl, int, mux),
 	LTTNG_UST_TP_FIELDS(
-		lttng_ust_field_integer(int, tid, tid)
+		lttng_ust_field_integer(int8_t, tid, tid)
 		lttng_ust_field_integer(uint64_t, tl, tl)
-		lttng_ust_field_enum(muxlab, mux_enum, int, mux, mux)
+		lttng_ust_field_enum(muxlab, mux_enum, uint8_t, mux, mux)
 	)
 )
 
@@ -144,10 +145,10 @@ LTTNG_UST_TRACEPOINT_EVENT_CLASS(muxlab, flag_class,
 	LTTNG_UST_TP_ARGS(int, tid, uint64_t, tl, uint64_t, conn, int, mux,
 			  unsigned int, old_state, unsigned int, new_state),
 	LTTNG_UST_TP_FIELDS(
-		lttng_ust_field_integer(int, tid, tid)
+		lttng_ust_field_integer(int8_t, tid, tid)
 		lttng_ust_field_integer(uint64_t, tl, tl)
 		lttng_ust_field_integer(uint64_t, conn, conn)
-		lttng_ust_field_enum(muxlab, mux_enum, int, mux, mux)
+		lttng_ust_field_enum(muxlab, mux_enum, uint8_t, mux, mux)
 		lttng_ust_field_integer_hex(unsigned int, old_state, old_state)
 		lttng_ust_field_integer_hex(unsigned int, new_state, new_state)
 	)
@@ -163,26 +164,27 @@ LTTNG_UST_TRACEPOINT_EVENT_INSTANCE(muxlab, flag_class, muxlab, flag_clear,
 			  unsigned int, old_state, unsigned int, new_state)
 )
 
-LTTNG_UST_TRACEPOINT_EVENT(muxlab, lock_acquire,
+/* One event per critical section of an idle_conns_lock, emitted when it
+ * ends (just before the lock word is released): <wait_ns> spent getting
+ * it, <hold_ns> holding it (both 0 when not timed, saturated at
+ * UINT32_MAX), <inside> how many muxlab events this thread emitted while
+ * holding it (they are the thread's <inside> events right before this
+ * one, saturated at 65535). A failed trylock is one event too: ok=0, no
+ * hold, nothing inside. Trace format 2; format 1 had lock_acquire and
+ * lock_release instead. */
+LTTNG_UST_TRACEPOINT_EVENT(muxlab, lock,
 	LTTNG_UST_TP_ARGS(int, tid, int, lock, int, site, int, trylock,
-			  int, ok, uint64_t, wait_ns),
+			  int, ok, unsigned int, inside, uint32_t, wait_ns,
+			  uint32_t, hold_ns),
 	LTTNG_UST_TP_FIELDS(
-		lttng_ust_field_integer(int, tid, tid)
-		lttng_ust_field_integer(int, lock, lock)
-		lttng_ust_field_enum(muxlab, site_enum, int, site, site)
-		lttng_ust_field_integer(int, trylock, trylock)
-		lttng_ust_field_integer(int, ok, ok)
-		lttng_ust_field_integer(uint64_t, wait_ns, wait_ns)
-	)
-)
-
-LTTNG_UST_TRACEPOINT_EVENT(muxlab, lock_release,
-	LTTNG_UST_TP_ARGS(int, tid, int, lock, int, site, uint64_t, hold_ns),
-	LTTNG_UST_TP_FIELDS(
-		lttng_ust_field_integer(int, tid, tid)
-		lttng_ust_field_integer(int, lock, lock)
-		lttng_ust_field_enum(muxlab, site_enum, int, site, site)
-		lttng_ust_field_integer(uint64_t, hold_ns, hold_ns)
+		lttng_ust_field_integer(int8_t, tid, tid)
+		lttng_ust_field_integer(uint8_t, lock, lock)
+		lttng_ust_field_enum(muxlab, site_enum, uint8_t, site, site)
+		lttng_ust_field_integer(uint8_t, trylock, trylock)
+		lttng_ust_field_integer(uint8_t, ok, ok)
+		lttng_ust_field_integer(uint16_t, inside, inside)
+		lttng_ust_field_integer(uint32_t, wait_ns, wait_ns)
+		lttng_ust_field_integer(uint32_t, hold_ns, hold_ns)
 	)
 )
 
@@ -190,13 +192,13 @@ LTTNG_UST_TRACEPOINT_EVENT(muxlab, takeover,
 	LTTNG_UST_TP_ARGS(int, tid, uint64_t, conn, int, mux, int, from_tid,
 			  uint64_t, old_tl, uint64_t, new_tl, int, ok),
 	LTTNG_UST_TP_FIELDS(
-		lttng_ust_field_integer(int, tid, tid)
+		lttng_ust_field_integer(int8_t, tid, tid)
 		lttng_ust_field_integer(uint64_t, conn, conn)
-		lttng_ust_field_enum(muxlab, mux_enum, int, mux, mux)
-		lttng_ust_field_integer(int, from_tid, from_tid)
+		lttng_ust_field_enum(muxlab, mux_enum, uint8_t, mux, mux)
+		lttng_ust_field_integer(int8_t, from_tid, from_tid)
 		lttng_ust_field_integer(uint64_t, old_tl, old_tl)
 		lttng_ust_field_integer(uint64_t, new_tl, new_tl)
-		lttng_ust_field_integer(int, ok, ok)
+		lttng_ust_field_integer(uint8_t, ok, ok)
 	)
 )
 
@@ -204,11 +206,11 @@ LTTNG_UST_TRACEPOINT_EVENT(muxlab, idle_insert,
 	LTTNG_UST_TP_ARGS(int, tid, uint64_t, conn, int, mux, int, srv,
 			  int, list),
 	LTTNG_UST_TP_FIELDS(
-		lttng_ust_field_integer(int, tid, tid)
+		lttng_ust_field_integer(int8_t, tid, tid)
 		lttng_ust_field_integer(uint64_t, conn, conn)
-		lttng_ust_field_enum(muxlab, mux_enum, int, mux, mux)
-		lttng_ust_field_integer(int, srv, srv)
-		lttng_ust_field_enum(muxlab, list_enum, int, list, list)
+		lttng_ust_field_enum(muxlab, mux_enum, uint8_t, mux, mux)
+		lttng_ust_field_integer(int16_t, srv, srv)
+		lttng_ust_field_enum(muxlab, list_enum, uint8_t, list, list)
 	)
 )
 
@@ -216,12 +218,12 @@ LTTNG_UST_TRACEPOINT_EVENT(muxlab, idle_remove,
 	LTTNG_UST_TP_ARGS(int, tid, uint64_t, conn, int, mux, int, srv,
 			  int, list, int, reason),
 	LTTNG_UST_TP_FIELDS(
-		lttng_ust_field_integer(int, tid, tid)
+		lttng_ust_field_integer(int8_t, tid, tid)
 		lttng_ust_field_integer(uint64_t, conn, conn)
-		lttng_ust_field_enum(muxlab, mux_enum, int, mux, mux)
-		lttng_ust_field_integer(int, srv, srv)
-		lttng_ust_field_enum(muxlab, list_enum, int, list, list)
-		lttng_ust_field_enum(muxlab, reason_enum, int, reason, reason)
+		lttng_ust_field_enum(muxlab, mux_enum, uint8_t, mux, mux)
+		lttng_ust_field_integer(int16_t, srv, srv)
+		lttng_ust_field_enum(muxlab, list_enum, uint8_t, list, list)
+		lttng_ust_field_enum(muxlab, reason_enum, uint8_t, reason, reason)
 	)
 )
 
@@ -229,10 +231,10 @@ LTTNG_UST_TRACEPOINT_EVENT_CLASS(muxlab, stream_class,
 	LTTNG_UST_TP_ARGS(int, tid, uint64_t, conn, int, mux, int, side,
 			  uint64_t, stream),
 	LTTNG_UST_TP_FIELDS(
-		lttng_ust_field_integer(int, tid, tid)
+		lttng_ust_field_integer(int8_t, tid, tid)
 		lttng_ust_field_integer(uint64_t, conn, conn)
-		lttng_ust_field_enum(muxlab, mux_enum, int, mux, mux)
-		lttng_ust_field_enum(muxlab, side_enum, int, side, side)
+		lttng_ust_field_enum(muxlab, mux_enum, uint8_t, mux, mux)
+		lttng_ust_field_enum(muxlab, side_enum, uint8_t, side, side)
 		lttng_ust_field_integer(uint64_t, stream, stream)
 	)
 )
@@ -253,21 +255,21 @@ LTTNG_UST_TRACEPOINT_EVENT(muxlab, conn_new,
 	LTTNG_UST_TP_ARGS(int, tid, uint64_t, conn, int, mux, int, side,
 			  int, srv),
 	LTTNG_UST_TP_FIELDS(
-		lttng_ust_field_integer(int, tid, tid)
+		lttng_ust_field_integer(int8_t, tid, tid)
 		lttng_ust_field_integer(uint64_t, conn, conn)
-		lttng_ust_field_enum(muxlab, mux_enum, int, mux, mux)
-		lttng_ust_field_enum(muxlab, side_enum, int, side, side)
-		lttng_ust_field_integer(int, srv, srv)
+		lttng_ust_field_enum(muxlab, mux_enum, uint8_t, mux, mux)
+		lttng_ust_field_enum(muxlab, side_enum, uint8_t, side, side)
+		lttng_ust_field_integer(int16_t, srv, srv)
 	)
 )
 
 LTTNG_UST_TRACEPOINT_EVENT(muxlab, conn_free,
 	LTTNG_UST_TP_ARGS(int, tid, uint64_t, conn, int, mux, int, side),
 	LTTNG_UST_TP_FIELDS(
-		lttng_ust_field_integer(int, tid, tid)
+		lttng_ust_field_integer(int8_t, tid, tid)
 		lttng_ust_field_integer(uint64_t, conn, conn)
-		lttng_ust_field_enum(muxlab, mux_enum, int, mux, mux)
-		lttng_ust_field_enum(muxlab, side_enum, int, side, side)
+		lttng_ust_field_enum(muxlab, mux_enum, uint8_t, mux, mux)
+		lttng_ust_field_enum(muxlab, side_enum, uint8_t, side, side)
 	)
 )
 
@@ -279,9 +281,9 @@ LTTNG_UST_TRACEPOINT_EVENT(muxlab, mode_change,
 	LTTNG_UST_TP_ARGS(int, tid, int, old_mode, int, new_mode,
 			  unsigned int, marked, unsigned int, orphans),
 	LTTNG_UST_TP_FIELDS(
-		lttng_ust_field_integer(int, tid, tid)
-		lttng_ust_field_enum(muxlab, mode_enum, int, old_mode, old_mode)
-		lttng_ust_field_enum(muxlab, mode_enum, int, new_mode, new_mode)
+		lttng_ust_field_integer(int8_t, tid, tid)
+		lttng_ust_field_enum(muxlab, mode_enum, uint8_t, old_mode, old_mode)
+		lttng_ust_field_enum(muxlab, mode_enum, uint8_t, new_mode, new_mode)
 		lttng_ust_field_integer(unsigned int, marked, marked)
 		lttng_ust_field_integer(unsigned int, orphans, orphans)
 	)

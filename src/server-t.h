@@ -21,6 +21,10 @@ struct idle_spinlock {
 	int _Atomic locked;		/* 0 free, 1 taken */
 	int holder;			/* tid of the holder, -1 if free */
 	uint64_t taken_ns;		/* when taken (only while tracing) */
+	uint32_t wait_ns;		/* spent getting it (only while tracing) */
+	unsigned int nev_at;		/* holder's trace_nev when taken */
+	unsigned char site;		/* who took it (enum lock_site) */
+	unsigned char trylock;		/* taken by idle_trylock() */
 };
 
 /* Per-thread idle-connection state (HAProxy's struct idle_conns). One per

@@ -33,8 +33,10 @@
  *
  * The lock: a test-and-test-and-set spinlock with a pause, one per thread
  * on its own cache line. Wait and hold times are measured (clock_gettime)
- * only while a tracing session records lock_acquire, so an untraced run
- * pays one atomic exchange per acquisition and nothing else.
+ * only while a tracing session records the lock event, so an untraced run
+ * pays one atomic exchange per acquisition and nothing else. One event per
+ * critical section, emitted when it ends (trace format 2): it carries the
+ * wait, the hold and how many events the holder emitted meanwhile.
  */
 #include <limits.h>
 #include <stdatomic.h>
@@ -94,8 +96,16 @@ static inline uint64_t lock_clock_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+/* saturate a duration to the event's 32-bit field */
+static inline uint32_t ns32(uint64_t ns)
+{
+	return ns > UINT32_MAX ? UINT32_MAX : (uint32_t)ns;
+}
+
 /* The lock at <l> (thread <thr>'s) was just taken by the calling thread;
- * <t0> is when it started trying, 0 if it is not being timed. */
+ * <t0> is when it started waiting, 0 if it did not wait (or is not being
+ * timed). The hold is timed while the lock event is recorded. Nothing is
+ * traced yet: the section's event comes at idle_unlock(). */
 static inline void __idle_lock_taken(struct idle_spinlock *l, int thr,
 				     enum lock_site site, int trylock,
 				     uint64_t t0)
@@ -103,12 +113,15 @@ static inline void __idle_lock_taken(struct idle_spinlock *l, int thr,
 	uint64_t now = 0;
 
 	l->holder = tid;
+	l->site = site;
+	l->trylock = trylock;
 	lock_owner[tid].thr = thr;
 	ACT.lock_acq[site]++;
-	if (t0)
+	if (TRACE_ON(lock))
 		now = lock_clock_ns();
 	l->taken_ns = now;
-	TRACE(lock_acquire, tid, thr, site, trylock, 1, t0 ? now - t0 : 0);
+	l->wait_ns = t0 && now > t0 ? ns32(now - t0) : 0;
+	l->nev_at = trace_nev;
 }
 
 /*
@@ -119,7 +132,7 @@ static inline void __idle_lock_taken(struct idle_spinlock *l, int thr,
  *
  * Test-and-test-and-set: one atomic exchange; while it fails, spin on a
  * plain load with a pause so that waiters do not bounce the cache line.
- * Emits lock_acquire (trylock=0, ok=1, wait_ns).
+ * A wait is timed while tracing; the event comes at idle_unlock().
  *
  * Context: engine thread holding no idle_conns lock (BUG_ON otherwise: a
  * thread holding two could deadlock against another doing the opposite).
@@ -133,11 +146,17 @@ void idle_lock(int thr, enum lock_site site)
 
 	BUG_ON(tid < 0 || thr < 0 || thr >= MAX_THREADS);
 	BUG_ON(lock_owner[tid].thr >= 0);
-	if (TRACE_ON(lock_acquire))
-		t0 = lock_clock_ns();
-	while (atomic_exchange_explicit(&l->locked, 1, memory_order_acquire)) {
-		while (atomic_load_explicit(&l->locked, memory_order_relaxed))
-			cpu_relax();
+	/* the wait is timed only when there is one: a free lock costs no
+	 * clock read, and its wait is 0 */
+	if (atomic_exchange_explicit(&l->locked, 1, memory_order_acquire)) {
+		if (TRACE_ON(lock))
+			t0 = lock_clock_ns();
+		do {
+			while (atomic_load_explicit(&l->locked,
+						    memory_order_relaxed))
+				cpu_relax();
+		} while (atomic_exchange_explicit(&l->locked, 1,
+						  memory_order_acquire));
 	}
 	__idle_lock_taken(l, thr, site, 0, t0);
 }
@@ -148,8 +167,8 @@ void idle_lock(int thr, enum lock_site site)
  * @site: who takes it (SITE_STEAL_SCAN for the steal scan)
  *
  * Never waits: a plain load first (a busy lock costs no cache-line
- * ownership), then one exchange. On failure emits lock_acquire with ok=0
- * (no lock_release follows) and counts ACT.trylock_fail.
+ * ownership), then one exchange. On failure emits the lock event at once
+ * with ok=0 (nothing held, no hold time) and counts ACT.trylock_fail.
  *
  * Return: 1 if taken (release with idle_unlock()), 0 if busy.
  * Context: engine thread holding no idle_conns lock.
@@ -157,19 +176,16 @@ void idle_lock(int thr, enum lock_site site)
 int idle_trylock(int thr, enum lock_site site)
 {
 	struct idle_spinlock *l = &idle_conns[thr].idle_conns_lock;
-	uint64_t t0 = 0;
 
 	BUG_ON(tid < 0 || thr < 0 || thr >= MAX_THREADS);
 	BUG_ON(lock_owner[tid].thr >= 0);
-	if (TRACE_ON(lock_acquire))
-		t0 = lock_clock_ns();
 	if (atomic_load_explicit(&l->locked, memory_order_relaxed) ||
 	    atomic_exchange_explicit(&l->locked, 1, memory_order_acquire)) {
 		ACT.trylock_fail++;
-		TRACE(lock_acquire, tid, thr, site, 1, 0, 0);
+		TRACE(lock, tid, thr, site, 1, 0, 0, 0, 0);
 		return 0;
 	}
-	__idle_lock_taken(l, thr, site, 1, t0);
+	__idle_lock_taken(l, thr, site, 1, 0);	/* a trylock never waits */
 	return 1;
 }
 
@@ -178,19 +194,27 @@ int idle_trylock(int thr, enum lock_site site)
  * @thr:  whose lock; the calling thread must hold it
  * @site: who releases it (normally the site that took it)
  *
- * lock_release is emitted before the lock is really released, so that in
- * the trace the hold intervals of one lock never overlap.
+ * Emits the section's lock event (site: the one that took it) before the
+ * lock word is really released, so that in the trace the sections of one
+ * lock never overlap and everything the holder traced meanwhile comes
+ * before it.
  * Context: the thread that took the lock.
  */
 void idle_unlock(int thr, enum lock_site site)
 {
 	struct idle_spinlock *l = &idle_conns[thr].idle_conns_lock;
 	uint64_t hold = 0;
+	unsigned int inside;
 
+	(void)site;
 	BUG_ON(tid < 0 || lock_owner[tid].thr != thr || l->holder != tid);
-	if (l->taken_ns && TRACE_ON(lock_release))
-		hold = lock_clock_ns() - l->taken_ns;
-	TRACE(lock_release, tid, thr, site, hold);
+	if (TRACE_ON(lock)) {
+		if (l->taken_ns)
+			hold = lock_clock_ns() - l->taken_ns;
+		inside = trace_nev - l->nev_at;
+		TRACE(lock, tid, thr, l->site, l->trylock, 1,
+		      inside > 65535 ? 65535 : inside, l->wait_ns, ns32(hold));
+	}
 	l->holder = -1;
 	lock_owner[tid].thr = -1;
 	atomic_store_explicit(&l->locked, 0, memory_order_release);

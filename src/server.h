@@ -24,10 +24,12 @@ extern struct server *servers;	/* all servers, via next_all */
 extern int nb_servers;
 extern struct task *idle_conn_task;	/* the purge task, on thread 0 */
 
-/* The only way to take an idle_conns lock. Each emits lock_acquire /
- * lock_release with the thread of the lock, the site, wait and hold times
- * (measured only while a tracing session is active). A thread never holds
- * two idle_conns locks: BUG_ON if it tries. */
+/* The only way to take an idle_conns lock. Each critical section emits one
+ * lock event when it ends (a failed trylock at once), with the thread of
+ * the lock, the site that took it, wait and hold times (measured only
+ * while a tracing session is active) and the number of events traced
+ * inside it. A thread never holds two idle_conns locks: BUG_ON if it
+ * tries. */
 void idle_lock(int thr, enum lock_site site);
 int idle_trylock(int thr, enum lock_site site);	/* 1 taken, 0 busy */
 void idle_unlock(int thr, enum lock_site site);

@@ -93,8 +93,8 @@ static void stream_slot_release(struct stream_slot *slot, int at_deinit)
  * @fctx:  the front mux's stream context (h1s, h2s)
  *
  * Takes a stream from this thread's pool (or allocates one with its task),
- * resets it and its messages (their storage is kept), gives it a fresh id
- * and emits stream_attach for the front side.
+ * resets it and its messages (their storage is kept) and gives it a fresh
+ * id (no event: the front side's attach is not traced).
  *
  * Return: the stream, or NULL if out of memory.
  * Context: the front connection's thread, no lock.
@@ -136,8 +136,10 @@ struct stream *stream_new(struct connection *fconn, void *fctx)
 	http_msg_reset(&s->req, 0);
 	http_msg_reset(&s->rsp, 1);
 	st->live++;
-	TRACE(stream_attach, tid, fconn->id, fconn->mux->id, SIDE_FRONT,
-	      s->id);
+	/* no stream_attach for the front side (trace format 2): a stream's
+	 * life on its front connection is not the lesson, and two events
+	 * per request were a tenth of the tracing cost; the back side's
+	 * attach and detach (where USR1 is cleared and set) are traced */
 	return s;
 }
 
@@ -327,11 +329,10 @@ static struct task *process_stream(struct task *t, void *ctx,
  * destroys a connection whose transaction did not complete), tells the
  * front mux if it still references the stream (strm_gone(); a front mux
  * freeing its own stream clears s->fctx first), counts an abandoned
- * request as an error, emits stream_detach for the front side, disarms
- * the timer and recycles the stream.
+ * request as an error, disarms the timer and recycles the stream.
  *
- * Called by the front mux from its own tasklet once the response left
- * (send_resp() only hands the response over), or by process_stream() of
+ * Called by the front mux once the response left (from send_resp() when
+ * it all left at once, else from its tasklet), or by process_stream() of
  * this very stream as its last action (abort_keep_alive): the stream's
  * task outlives the stream in both cases (pooled, or killed).
  * Context: the stream's thread, no lock.
@@ -355,9 +356,6 @@ void stream_free(struct stream *s)
 	}
 	if ((s->flags & SF_REQ_READY) && !(s->flags & SF_RESP_SENT))
 		ACT.req_err++;		/* the client left before its answer */
-	if (fconn)
-		TRACE(stream_detach, tid, fconn->id, fconn->mux->id,
-		      SIDE_FRONT, s->id);
 	task_schedule(s->task, 0);
 	s->fconn = NULL;
 	s->flags = 0;

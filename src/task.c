@@ -327,7 +327,8 @@ void tasklet_free(struct tasklet *tl)
  * somewhere and will run, so nothing is done. The winner appends it to its
  * own local list if <thr> is the calling thread, else pushes it on <thr>'s
  * shared list and wakes <thr> if it sleeps. Other bits (TASK_F_USR1) are
- * preserved. Emits tasklet_wakeup (remote = 1 for a shared-list push).
+ * preserved. Emits tasklet_wakeup for a shared-list push (remote = 1)
+ * only.
  *
  * This is how takeover() sends the old tasklet back to the victim thread
  * (orig_tid) so that it frees itself there (HAProxy 1662cdb0c).
@@ -348,9 +349,12 @@ void tasklet_wakeup_on(struct tasklet *tl, int thr)
 				memory_order_relaxed));
 
 	/* from here on the tasklet may run and be freed on <thr>: emit
-	 * before publishing it */
+	 * before publishing it. Only a wakeup onto another thread is an
+	 * event: a thread queueing its own tasklet is told by the io_cb
+	 * that follows on that thread (trace format 2) */
 	remote = thr != tid;
-	TRACE(tasklet_wakeup, tid, tl->id, thr, remote);
+	if (remote)
+		TRACE(tasklet_wakeup, tid, tl->id, thr, remote);
 	__sched_enqueue((struct task *)tl, thr);
 }
 

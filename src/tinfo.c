@@ -7,6 +7,7 @@
 #include "tinfo.h"
 
 __thread int tid = -1;
+__thread unsigned int trace_nev;
 int nbthread = 1;
 int _Atomic stopping;
 

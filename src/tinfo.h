@@ -13,6 +13,7 @@
 #include "thread-t.h"
 
 extern __thread int tid;		/* this thread's index, -1 outside */
+extern __thread unsigned int trace_nev;	/* muxlab events it emitted (trace.h) */
 extern int nbthread;			/* engine threads in this run */
 extern int _Atomic stopping;		/* 1 once a stop was requested */
 

@@ -9,6 +9,12 @@
 #ifndef MUXLAB_TRACE_T_H
 #define MUXLAB_TRACE_T_H
 
+/* run_start.format: 2 = one lock event per critical section, wakeups only
+ * across threads, streams on the back side only, narrow fields. Format 1
+ * traces (no format field) had lock_acquire/lock_release, every wakeup and
+ * both sides' streams. Readers take both. */
+#define TRACE_FORMAT	2
+
 enum mux_id {
 	MUX_H1 = 0,
 	MUX_H2,

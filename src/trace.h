@@ -11,9 +11,18 @@
 
 #include "muxlab-tp.h"
 #include "thread.h"
+#include "tinfo.h"
 
-#define TRACE(event, ...) \
-	lttng_ust_tracepoint(muxlab, event, __VA_ARGS__)
+/* Each event emitted is counted in the thread's trace_nev, so that a lock
+ * event can say how many of the thread's events happened while it held
+ * the lock (its "inside" field): the count only moves while the event is
+ * being recorded. */
+#define TRACE(event, ...) do {						\
+	if (lttng_ust_tracepoint_enabled(muxlab, event)) {		\
+		trace_nev++;						\
+		lttng_ust_do_tracepoint(muxlab, event, __VA_ARGS__);	\
+	}								\
+} while (0)
 
 /* is event <event> being recorded? (to skip measuring e.g. lock times) */
 #define TRACE_ON(event) \

@@ -45,6 +45,18 @@ struct thr {
 					 * that has not taken its own lock
 					 * yet, or MV_NONE */
 	int mode;			/* enum lab_mode it runs in, -1 */
+	/* format 2 (one lock event at the end of each section): */
+	uint64_t seq;			/* this thread's events so far */
+	uint64_t io_seq;		/* seq of io_ev */
+	uint64_t lock_seq;		/* seq of its last lock event taken,
+					 * 0 = none */
+	uint32_t lock_ev;		/* that event */
+	uint32_t free_ev;		/* an io_cb_stolen whose lock is not
+					 * seen yet (MV_NONE: none)... */
+	uint64_t free_seq;		/* ...its seq */
+	uint32_t free_io;		/* ...the io_cb it ended */
+	int free_from;			/* ...the lock it must be under */
+	uint32_t free_tl;		/* ...its dense tasklet */
 };
 
 struct cstate {
@@ -65,6 +77,7 @@ struct ctx {
 	int nthr;
 	int track;		/* some thread runs in usr1 at some point:
 				 * follow stolen tasklets */
+	int fmt2;		/* lock events (format 2), not acquire/release */
 };
 
 /* Does thread <tid> run in <mode> now? */
@@ -151,6 +164,17 @@ static void inv4_end_callback(struct ctx *c, struct thr *t, uint32_t ev)
 	t->dying = 0;
 }
 
+/* Format 2: the io_cb_stolen pending on <t> turned out to be under no
+ * section of its old thread's lock (the thread's next lock event did not
+ * contain it, or none came before its next io_cb or the end). */
+static void inv4_free_unlocked(struct ctx *c, struct thr *t)
+{
+	violation(c, 4, t->free_ev, t->free_io, "stolen tasklet %" PRIu64
+		  " was freed without taking thread %d's lock",
+		  model_tl_id(c->m, t->free_tl), t->free_from);
+	t->free_ev = MV_NONE;
+}
+
 /* io_cb <i>; <usr1>, <legacy>: the mode its thread runs in */
 static void check_io_cb(struct ctx *c, uint32_t i, int usr1, int legacy)
 {
@@ -160,8 +184,12 @@ static void check_io_cb(struct ctx *c, uint32_t i, int usr1, int legacy)
 	int locked = mv_rec_bool(r);
 	struct thr *t = r->tid < c->nthr ? &c->thr[r->tid] : NULL;
 
-	if (t)
+	if (t) {
 		t->io_ev = locked ? i : MV_NONE;
+		t->io_seq = t->seq;
+		if (c->fmt2 && t->free_ev != MV_NONE)
+			inv4_free_unlocked(c, t);	/* no lock since */
+	}
 	if (legacy) {
 		c->res->checked[6]++;
 		if (!locked)
@@ -285,7 +313,16 @@ static void check_stolen_free(struct ctx *c, uint32_t i)
 				  PRIu64 " freed on thread %d, not on its old "
 				  "thread %d", model_tl_id(c->m, tl), r->tid,
 				  s->from);
-		else if (!s->saw_lock)
+		else if (c->fmt2 && r->tid < c->nthr && !s->saw_lock) {
+			/* the lock event ends the section: decided there */
+			struct thr *t = &c->thr[r->tid];
+
+			t->free_ev = i;
+			t->free_seq = t->seq;
+			t->free_io = s->io_ev;
+			t->free_from = s->from;
+			t->free_tl = tl;
+		} else if (!s->saw_lock)
 			violation(c, 4, i, s->io_ev, "stolen tasklet %" PRIu64
 				  " was freed without taking thread %d's lock",
 				  model_tl_id(c->m, tl), s->from);
@@ -341,6 +378,52 @@ static void check_takeover(struct ctx *c, uint32_t i)
 	}
 }
 
+/*
+ * Format 2: lock event <i> ends a critical section of thread r->tid; the
+ * thread's last <inside> events before it were inside. So: 5, no other
+ * lock section ended inside it (two locks held at once); 4, a stolen
+ * tasklet's callback took its old thread's lock if a section of that
+ * lock began after its io_cb (the io_cb_stolen comes before or after the
+ * release), or if its io_cb_stolen is inside the section; and the last
+ * locked io_cb, if it came before the section, got its lock.
+ */
+static void check_lock2(struct ctx *c, uint32_t i, struct thr *t)
+{
+	const struct mv_rec *r = &c->m->ev[i];
+	int lock = (int)(r->a & 255);
+	uint64_t in = model_lock_inside(c->m, i);
+	uint64_t first = t->seq > in ? t->seq - in : 0;	/* first inside */
+
+	if (!mv_rec_bool(r))
+		return;		/* failed trylock: nothing held */
+	c->res->checked[5]++;
+	if (t->lock_seq && t->lock_seq >= first)
+		violation(c, 5, i, MV_NONE, "thread %d held lock %d while "
+			  "holding lock %d (a section of %" PRIu64 " of its "
+			  "events ends here, another one ended inside it)",
+			  r->tid, (int)c->m->ev[t->lock_ev].a & 255, lock, in);
+	t->lock_seq = t->seq;
+	t->lock_ev = i;
+	/* a section of the old thread's lock that began after the stolen
+	 * tasklet's io_cb: its callback took the lock (its io_cb_stolen
+	 * may come after the release) */
+	if (t->dying && c->tl_stolen[t->dying]) {
+		struct stolen *s = &c->stolen[c->tl_stolen[t->dying] - 1];
+
+		if (lock == s->from && s->io_ev != MV_NONE &&
+		    first > t->io_seq)
+			s->saw_lock = 1;
+	}
+	if (t->free_ev != MV_NONE) {
+		if (lock == t->free_from && t->free_seq >= first)
+			t->free_ev = MV_NONE;	/* freed under the lock */
+		else
+			inv4_free_unlocked(c, t);
+	}
+	if (lock == r->tid && t->io_ev != MV_NONE && t->io_seq < first)
+		t->io_ev = MV_NONE;	/* its io_cb got the lock */
+}
+
 static void check_lock(struct ctx *c, uint32_t i)
 {
 	const struct mv_rec *r = &c->m->ev[i];
@@ -350,6 +433,10 @@ static void check_lock(struct ctx *c, uint32_t i)
 	if (r->tid >= c->nthr)
 		return;
 	t = &c->thr[r->tid];
+	if (r->type == MV_T_LOCK) {
+		check_lock2(c, i, t);
+		return;
+	}
 	if (r->type == MV_T_LOCK_ACQ) {
 		if (!mv_rec_bool(r))
 			return;		/* failed trylock: no release */
@@ -472,8 +559,10 @@ int check_run(const struct model *m, struct check_result *res)
 		c.conn[i].usr1_tid = -1;
 	for (t = 0; t <= c.nthr; t++) {
 		c.thr[t].io_ev = MV_NONE;
+		c.thr[t].free_ev = MV_NONE;
 		c.thr[t].mode = res->mode;
 	}
+	c.fmt2 = m->type_count[MV_T_LOCK] > 0;
 
 	for (i = 0; i < m->nev; i++) {
 		const struct mv_rec *r = &m->ev[i];
@@ -481,6 +570,9 @@ int check_run(const struct model *m, struct check_result *res)
 		struct thr *th = r->tid < c.nthr ? &c.thr[r->tid] : NULL;
 		int tu = th && th->mode == MODE_USR1;	/* this thread's */
 		int tl = th && th->mode == MODE_LEGACY;	/* mode now */
+
+		if (th)
+			th->seq++;
 
 		/* 4: a thread running a stolen tasklet's callback must not
 		 * touch the connection that is now someone else's */
@@ -563,6 +655,7 @@ int check_run(const struct model *m, struct check_result *res)
 			break;
 		case MV_T_LOCK_ACQ:
 		case MV_T_LOCK_REL:
+		case MV_T_LOCK:
 			check_lock(&c, i);
 			break;
 		}
@@ -579,6 +672,8 @@ int check_run(const struct model *m, struct check_result *res)
 				  (int)m->ev[th->held[k]].a);
 		if (th->dying)
 			inv4_end_callback(&c, th, (uint32_t)m->nev - 1);
+		if (th->free_ev != MV_NONE)
+			inv4_free_unlocked(&c, th);
 	}
 	for (i = 1; i < m->tls.n; i++)
 		if (c.tl_stolen[i])

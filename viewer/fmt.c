@@ -192,6 +192,13 @@ int fmt_event(const struct model *m, uint32_t ev, char *buf, size_t len)
 				" hold_ns=%" PRIu64, e.tid, e.lock,
 				enum_or(t1, sizeof(t1), mv_site_name(e.site),
 					e.site), e.ns);
+	case MV_T_LOCK:
+		return snprintf(buf, len, "lock tid=%d lock=%d site=%s"
+				" trylock=%d ok=%d inside=%u wait_ns=%" PRIu64
+				" hold_ns=%" PRIu64, e.tid, e.lock,
+				enum_or(t1, sizeof(t1), mv_site_name(e.site),
+					e.site), e.trylock, e.ok, e.inside,
+				e.ns, e.hold_ns);
 	case MV_T_TAKEOVER:
 		return snprintf(buf, len, "takeover tid=%d conn=%" PRIu64
 				" mux=%s from_tid=%d old_tl=%" PRIu64

@@ -41,6 +41,7 @@ enum mv_type {
 	MV_T_CONN_NEW,
 	MV_T_CONN_FREE,
 	MV_T_MODE_CHANGE,	/* a thread switched mode (control socket) */
+	MV_T_LOCK,		/* lock: one critical section (format 2) */
 	MV_T_OTHER,		/* a muxlab event this viewer does not know */
 	MV_T_DISCARDED,		/* marker: the tracer dropped events here */
 	MV_T_COUNT
@@ -58,7 +59,10 @@ struct mv_event {
 	uint64_t old_tl;
 	uint64_t new_tl;
 	uint64_t stream;
-	uint64_t ns;		/* wait_ns (lock_acquire) or hold_ns (release) */
+	uint64_t ns;		/* wait_ns (lock_acquire, lock) or hold_ns
+				 * (lock_release) */
+	uint64_t hold_ns;	/* lock: hold_ns (the reader's slot for it) */
+	unsigned int inside;	/* lock: events of the holder inside */
 	uint64_t count;		/* discarded marker: events lost */
 	uint64_t packets;	/* discarded marker: packets lost */
 	unsigned int state;	/* io_cb */
@@ -89,6 +93,8 @@ struct mv_event {
  *   FLAG_*        conn      tl            mux slot           states (1)
  *   LOCK_ACQ      lock      wait_ns(sat)  site trylock ok    release (2)
  *   LOCK_REL      lock      hold_ns(sat)  site               -
+ *   LOCK          lock|wait hold_ns(sat)  site trylock ok    wait (4)
+ *                 <<8       inside (10 bits: 0-3, 10-15)
  *   TAKEOVER      conn      old_tl        mux ok from_tid    new_tl (3)
  *   IDLE_*        conn      srv           mux list reason    -
  *   STREAM_*      conn      stream(sat)   mux side           -
@@ -104,6 +110,8 @@ struct mv_event {
  *     32 | new_state) in the big-value side table.
  * (2) per lane, lrel[] parallel to locks[] (model_lock_partner()).
  * (3) in the big-value side table (a takeover is rare).
+ * (4) wait_ns in 24 bits; from 0xffffff (16.7 ms) on, exact in the big-
+ *     value side table unless hold_ns took it (then 0xffffff stays).
  *
  * conn and tl are dense indexes (0 = id 0 = none), see model_conn_id().
  * A saturated (sat) value (0xffffffff) has its exact value in the big-
@@ -141,6 +149,8 @@ struct mv_rec {
 #define MV_B_FROM_SHIFT		6	/* takeover from_tid, 8 bits, 255 = bad */
 #define MV_B_SLOT_SHIFT		5	/* io_cb / flag_* interned slot, 11 bits */
 #define MV_SLOT_BIG		2047	/* slot too large: value in big table */
+#define MV_WAIT24		0xffffffu /* lock: wait_ns saturated in a */
+#define MV_INSIDE_MAX		1023	/* lock: inside saturates here */
 
 /* Kinds: what an event means for the lanes, one bit each. The order of
  * the list is the drawing priority (first wins a crowded cell). */
@@ -155,8 +165,8 @@ enum mv_kind {
 	MV_K_IDLE_IN,
 	MV_K_IDLE_OUT,
 	MV_K_FAST,		/* io_cb path=fast */
-	MV_K_TRYFAIL,		/* lock_acquire ok=0 */
-	MV_K_LOCK,		/* lock_acquire ok=1 / lock_release */
+	MV_K_TRYFAIL,		/* lock_acquire / lock ok=0 */
+	MV_K_LOCK,		/* lock_acquire ok=1 / lock_release / lock */
 	MV_K_CONN,		/* conn_new / conn_free */
 	MV_K_OTHER,		/* wakeups, streams, run_start/end ... */
 	MV_K_WAIT,		/* span: waiting for a lock (not an event) */
@@ -173,10 +183,10 @@ struct mv_thread_stats {
 	uint64_t io_cb[SIDE_COUNT + 1][MUX_COUNT + 1][PATH_COUNT];
 	uint64_t lock_acq;		/* successful acquisitions */
 	uint64_t lock_tryfail;		/* trylock ok=0 */
-	uint64_t lock_rel;
+	uint64_t lock_rel;		/* releases (a lock event is both) */
 	uint64_t lock_site[SITE_COUNT + 1];
-	uint64_t wait_ns, wait_max;	/* over every lock_acquire */
-	uint64_t hold_ns, hold_max;	/* over every lock_release */
+	uint64_t wait_ns, wait_max;	/* over every acquisition */
+	uint64_t hold_ns, hold_max;	/* over every release */
 	uint64_t steal_in;		/* takeover ok=1 done by this thread */
 	uint64_t steal_out;		/* takeover ok=1 from this thread */
 	uint64_t steal_fail;		/* takeover ok=0 done by this thread */
@@ -201,7 +211,7 @@ enum mv_bcount {
 	MV_BC_FLAG_SET,
 	MV_BC_FLAG_CLEAR,
 	MV_BC_STOLEN,		/* io_cb_stolen: a stolen tasklet freed */
-	MV_BC_LOCK,		/* lock_acquire ok=1 */
+	MV_BC_LOCK,		/* lock_acquire ok=1, lock ok=1 */
 	MV_BC_COUNT
 };
 
@@ -222,8 +232,10 @@ struct mv_lane {
 	struct mv_bcnt *bcnt;	/* parallel to bmask: counts per class */
 	size_t bccap;
 	uint64_t nev;		/* events of this lane */
-	uint32_t *locks;	/* lock_acquire events (span starts) */
-	uint32_t *lrel;		/* parallel: its release, or MV_NONE */
+	uint32_t *locks;	/* lock_acquire events (span starts), or
+				 * lock events (whole spans, format 2) */
+	uint32_t *lrel;		/* parallel: its release, or MV_NONE (a
+				 * lock event: itself) */
 	size_t nlocks, lcap, lrcap;
 	uint32_t *steals;	/* takeover ok=1 as stealer or victim */
 	size_t nsteals, scap;

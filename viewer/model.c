@@ -278,6 +278,7 @@ static const char *const type_names[MV_T_COUNT] = {
 	[MV_T_CONN_NEW] = "conn_new",
 	[MV_T_CONN_FREE] = "conn_free",
 	[MV_T_MODE_CHANGE] = "mode_change",
+	[MV_T_LOCK] = "lock",
 	[MV_T_OTHER] = "other",
 	[MV_T_DISCARDED] = "discarded",
 };
@@ -504,6 +505,8 @@ int mv_kind_of(const struct mv_rec *r)
 		return mv_rec_bool(r) ? MV_K_LOCK : MV_K_TRYFAIL;
 	case MV_T_LOCK_REL:
 		return MV_K_LOCK;
+	case MV_T_LOCK:
+		return mv_rec_bool(r) ? MV_K_LOCK : MV_K_TRYFAIL;
 	case MV_T_CONN_NEW:
 	case MV_T_CONN_FREE:
 		return MV_K_CONN;
@@ -552,6 +555,22 @@ static void thread_stats(struct model *m, const struct mv_rec *r,
 		st->hold_ns += e->ns;
 		if (e->ns > st->hold_max)
 			st->hold_max = e->ns;
+		break;
+	case MV_T_LOCK:		/* an acquisition and its release */
+		if (mv_rec_bool(r)) {
+			st->lock_acq++;
+			st->lock_rel++;
+			st->lock_site[mv_rec_site(r) > SITE_COUNT ?
+				      SITE_COUNT : mv_rec_site(r)]++;
+		} else {
+			st->lock_tryfail++;
+		}
+		st->wait_ns += e->ns;
+		if (e->ns > st->wait_max)
+			st->wait_max = e->ns;
+		st->hold_ns += e->hold_ns;
+		if (e->hold_ns > st->hold_max)
+			st->hold_max = e->hold_ns;
 		break;
 	case MV_T_TAKEOVER:
 		if (mv_rec_bool(r)) {
@@ -613,6 +632,7 @@ int mv_rec_bclass(const struct mv_rec *r)
 	case MV_T_IO_CB_STOLEN:
 		return MV_BC_STOLEN;
 	case MV_T_LOCK_ACQ:
+	case MV_T_LOCK:
 		return mv_rec_bool(r) ? MV_BC_LOCK : -1;
 	}
 	return -1;
@@ -785,6 +805,24 @@ int model_add(struct model *m, const struct mv_event *e)
 		r.b = sat32(m, idx, e->ns);
 		bits |= clamp_enum(e->site, SITE_COUNT, 15) << MV_B_SITE_SHIFT;
 		break;
+	case MV_T_LOCK: {
+		unsigned int in = e->inside > MV_INSIDE_MAX ? MV_INSIDE_MAX :
+				  e->inside;
+
+		r.b = sat32(m, idx, e->hold_ns);
+		r.a = (uint32_t)clamp_enum(e->lock, MV_MAX_LANES, 255) |
+		      (uint32_t)(e->ns >= MV_WAIT24 ? MV_WAIT24 : e->ns) << 8;
+		if (e->ns >= MV_WAIT24 && r.b != MV_SAT32 &&
+		    big_put(m, idx, e->ns) < 0)
+			return -1;
+		bits |= clamp_enum(e->site, SITE_COUNT, 15) << MV_B_SITE_SHIFT;
+		bits |= (in & 15) | (in >> 4) << MV_B_LIST_SHIFT;
+		if (e->trylock)
+			bits |= MV_B_TRYLOCK;
+		if (e->ok)
+			bits |= MV_B_BOOL;
+		break;
+	}
 	case MV_T_TAKEOVER:
 		r.a = idmap_get(&m->conns, e->conn);
 		r.b = idmap_get(&m->tls, e->old_tl);
@@ -877,6 +915,16 @@ int model_add(struct model *m, const struct mv_event *e)
 				l->open_lock = idx;
 				l->open_lock_i = n;
 			}
+		} else if (r.type == MV_T_LOCK) {
+			/* a whole span: its own start and end */
+			size_t n = l->nlocks;
+
+			if (grow(&l->lrel, &l->lrcap, n + 1,
+				 sizeof(*l->lrel)) < 0 ||
+			    lane_push(&l->locks, &l->nlocks, &l->lcap,
+				      idx) < 0)
+				return -1;
+			l->lrel[n] = mv_rec_bool(&r) ? idx : MV_NONE;
 		} else if (r.type == MV_T_LOCK_REL &&
 			   l->open_lock != MV_NONE &&
 			   m->ev[l->open_lock].a == r.a) {
@@ -1089,12 +1137,65 @@ uint64_t model_ts_big(const struct model *m, uint32_t ev)
 			m->tbase[ev / MV_BLOCK] + MV_SAT32);
 }
 
-/* wait_ns of a lock_acquire or hold_ns of a lock_release <ev>. */
+/* wait_ns of a lock_acquire or lock, hold_ns of a lock_release <ev>. */
 uint64_t model_rec_ns(const struct model *m, uint32_t ev)
+{
+	const struct mv_rec *r = &m->ev[ev];
+	uint32_t v = r->b;
+
+	if (r->type == MV_T_LOCK) {
+		v = r->a >> 8;
+		return v == MV_WAIT24 && r->b != MV_SAT32 ?
+		       big_lookup(m, ev) : v;
+	}
+	return v == MV_SAT32 ? big_lookup(m, ev) : v;
+}
+
+/* hold_ns of a lock <ev> (format 2). */
+uint64_t model_lock_hold(const struct model *m, uint32_t ev)
 {
 	uint32_t v = m->ev[ev].b;
 
 	return v == MV_SAT32 ? big_lookup(m, ev) : v;
+}
+
+/*
+ * model_lock_span - the <i>th lock span of lane <l>
+ *
+ * Sets *ws (the wait began), *ats (the lock was taken, or the trylock
+ * failed) and *rts (it was released; 0 if it never was: a failed trylock,
+ * or an acquire without its release). Format 1 spans start at their
+ * lock_acquire; a format 2 lock event ends its span, which began hold_ns
+ * before it (the section's events lie in between).
+ * Returns 1 if the lock was taken, 0 if not (failed trylock).
+ */
+int model_lock_span(const struct model *m, const struct mv_lane *l,
+		    size_t i, uint64_t *ws, uint64_t *ats, uint64_t *rts)
+{
+	uint32_t ev = l->locks[i];
+	const struct mv_rec *r = &m->ev[ev];
+	uint64_t t = model_ts(m, ev), w = model_rec_ns(m, ev), h;
+
+	if (r->type == MV_T_LOCK) {
+		h = mv_rec_bool(r) ? model_lock_hold(m, ev) : 0;
+		*rts = mv_rec_bool(r) ? t : 0;
+		*ats = t > h ? t - h : 0;
+	} else {
+		*ats = t;
+		*rts = mv_rec_bool(r) && l->lrel[i] != MV_NONE ?
+		       model_ts(m, l->lrel[i]) : 0;
+	}
+	*ws = *ats > w ? *ats - w : 0;
+	return mv_rec_bool(r);
+}
+
+/* The number of this thread's events inside lock <ev> (format 2): they
+ * are the lane's events right before it. */
+unsigned int model_lock_inside(const struct model *m, uint32_t ev)
+{
+	const struct mv_rec *r = &m->ev[ev];
+
+	return (r->bits & 15) | ((r->bits >> MV_B_LIST_SHIFT) & 63) << 4;
 }
 
 static uint32_t rec_slot(const struct model *m, uint32_t ev)
@@ -1130,6 +1231,8 @@ uint32_t model_lock_partner(const struct model *m, uint32_t ev)
 	const struct mv_lane *l;
 	size_t lo = 0, hi;
 
+	if (r->type == MV_T_LOCK)
+		return mv_rec_bool(r) ? ev : MV_NONE;	/* its own */
 	if (r->tid >= m->nlanes ||
 	    (r->type != MV_T_LOCK_ACQ && r->type != MV_T_LOCK_REL))
 		return MV_NONE;
@@ -1216,6 +1319,13 @@ void model_decode(const struct model *m, uint32_t ev, struct mv_event *e)
 	case MV_T_LOCK_REL:
 		e->lock = (int)r->a;
 		e->ns = model_rec_ns(m, ev);
+		break;
+	case MV_T_LOCK:		/* its low bits hold <inside>, not these */
+		e->mux = e->side = e->list = e->reason = 0;
+		e->lock = unclamp(r->a & 255, 255);
+		e->ns = model_rec_ns(m, ev);
+		e->hold_ns = model_lock_hold(m, ev);
+		e->inside = model_lock_inside(m, ev);
 		break;
 	case MV_T_TAKEOVER:
 		e->conn = model_conn_id(m, r->a);

@@ -43,6 +43,10 @@ uint32_t model_rec_conn(const struct model *m, uint32_t ev);
 /* decoding a record back to the contract's fields */
 void model_decode(const struct model *m, uint32_t ev, struct mv_event *e);
 uint64_t model_rec_ns(const struct model *m, uint32_t ev);
+uint64_t model_lock_hold(const struct model *m, uint32_t ev);
+unsigned int model_lock_inside(const struct model *m, uint32_t ev);
+int model_lock_span(const struct model *m, const struct mv_lane *l,
+		    size_t i, uint64_t *ws, uint64_t *ats, uint64_t *rts);
 unsigned int model_io_state(const struct model *m, uint32_t ev);
 void model_flag_states(const struct model *m, uint32_t ev,
 		       unsigned int *old_state, unsigned int *new_state);

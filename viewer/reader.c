@@ -35,7 +35,7 @@ enum fid {
 	FLD_SRV, FLD_LIST, FLD_REASON, FLD_STREAM, FLD_OWNER, FLD_REMOTE,
 	FLD_MODE, FLD_BUG, FLD_NBTHREAD, FLD_SEED, FLD_SCENARIO, FLD_USR1_BIT,
 	FLD_REQ_OK, FLD_REQ_ERR, FLD_TAKEOVERS,
-	FLD_OLD_MODE, FLD_NEW_MODE, FLD_MARKED, FLD_ORPHANS,
+	FLD_OLD_MODE, FLD_NEW_MODE, FLD_MARKED, FLD_ORPHANS, FLD_INSIDE,
 	FLD_COUNT
 };
 
@@ -45,7 +45,7 @@ static const char *const fnames[FLD_COUNT] = {
 	"from_tid", "old_tl", "new_tl", "srv", "list", "reason", "stream",
 	"owner", "remote", "mode", "bug", "nbthread", "seed", "scenario",
 	"usr1_bit", "requests_ok", "requests_err", "takeovers",
-	"old_mode", "new_mode", "marked", "orphans",
+	"old_mode", "new_mode", "marked", "orphans", "inside",
 };
 
 enum fkind { FK_SIGNED, FK_UNSIGNED, FK_STRING, FK_OTHER };
@@ -78,7 +78,7 @@ static const struct {
 	[FLD_TRYLOCK] = EV_FIELD(trylock, FD_INT),
 	[FLD_OK] = EV_FIELD(ok, FD_INT),
 	[FLD_WAIT_NS] = EV_FIELD(ns, FD_U64),
-	[FLD_HOLD_NS] = EV_FIELD(ns, FD_U64),
+	[FLD_HOLD_NS] = EV_FIELD(hold_ns, FD_U64),
 	[FLD_FROM_TID] = EV_FIELD(from_tid, FD_INT),
 	[FLD_OLD_TL] = EV_FIELD(old_tl, FD_U64),
 	[FLD_NEW_TL] = EV_FIELD(new_tl, FD_U64),
@@ -101,6 +101,7 @@ static const struct {
 	[FLD_NEW_MODE] = EV_FIELD(new_mode, FD_INT),
 	[FLD_MARKED] = EV_FIELD(marked, FD_UINT),
 	[FLD_ORPHANS] = EV_FIELD(orphans, FD_UINT),
+	[FLD_INSIDE] = EV_FIELD(inside, FD_UINT),
 };
 
 /* One operation per present field, resolved once per class: how to read
@@ -1036,6 +1037,8 @@ static int handle_event(struct reader *r, const bt_message *msg)
 			break;
 		}
 	}
+	if (c->type == MV_T_LOCK_REL)
+		e->ns = e->hold_ns;	/* format 1: a release's one duration */
 	r->muxlab_events++;
 	if (model_add(r->m, e) < 0) {
 		set_err(r, RERR_NOMEM, "out of memory after %zu events",

@@ -606,24 +606,20 @@ static unsigned int span_kinds(const struct model *m, const struct mv_lane *l,
 	if (i > 0)
 		i--;
 	for (; i < l->nlocks && k != both; i++) {
-		const struct mv_rec *a;
-		uint64_t ats, w, ws;
+		uint64_t ats, rts, ws;
+		int taken;
 
 		/* a bin with this many acquisitions is lock-dense: held */
 		if (++n > 64) {
 			k |= MV_KBIT(MV_K_HOLD);
 			break;
 		}
-		a = &m->ev[l->locks[i]];
-		ats = model_ts(m, l->locks[i]);
-		w = model_rec_ns(m, l->locks[i]);
-		ws = ats > w ? ats - w : 0;
+		taken = model_lock_span(m, l, i, &ws, &ats, &rts);
 		if (ws >= b1)
 			break;
-		if (w && ws < b1 && ats >= b0)
+		if (ws < ats && ats >= b0)
 			k |= MV_KBIT(MV_K_WAIT);
-		if (mv_rec_bool(a) && l->lrel[i] != MV_NONE && ats < b1 &&
-		    model_ts(m, l->lrel[i]) >= b0)
+		if (taken && rts && ats < b1 && rts >= b0)
 			k |= MV_KBIT(MV_K_HOLD);
 	}
 	return k;

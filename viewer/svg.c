@@ -169,6 +169,10 @@ static void short_name(const struct model *m, uint32_t ev, char *buf,
 		snprintf(buf, len, "%s %s", r->type == MV_T_LOCK_ACQ ?
 			 "lock" : "unlock", mv_site_name(mv_rec_site(r)));
 		break;
+	case MV_T_LOCK:
+		snprintf(buf, len, "%s %s", mv_rec_bool(r) ? "locked" :
+			 "trylock failed", mv_site_name(mv_rec_site(r)));
+		break;
 	case MV_T_TAKEOVER:
 		snprintf(buf, len, "takeover conn %" PRIu64 " from T%d%s",
 			 model_conn_id(m, r->a), mv_rec_from(r),

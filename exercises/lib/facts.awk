@@ -189,7 +189,7 @@ name == "conn_free" {
 	delete streams[c]
 	next
 }
-name == "lock_acquire" {
+name == "lock_acquire" || name == "lock" {	# format 1 / 2
 	if (f["ok"] == 1) {
 		n["lock_acq"]++
 		n["lock_acq." f["site"]]++

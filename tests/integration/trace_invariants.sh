@@ -38,7 +38,9 @@ ensure_sessiond || { fail "trace_invariants: $mxl_lttng_error"; exit 1; }
 #     the old tasklet traced just before the takeover, on A, that had not
 #     taken A's lock yet, counts as that next one: it was waiting for it);
 #   5 every lock_acquire ok=1 is released by the same thread before it
-#     takes another one, and nothing is released that is not held;
+#     takes another one, and nothing is released that is not held (format
+#     2, one lock event per section: no section of the thread ends inside
+#     another one);
 #   6 legacy: every io_cb is locked;
 #   7 every mode: a conn the purge put on a to-remove list (idle_insert
 #     list=toremove, until its idle_remove list=toremove or conn_free) does
@@ -50,7 +52,12 @@ ensure_sessiond || { fail "trace_invariants: $mxl_lttng_error"; exit 1; }
 # while it runs in that mode (mode_changes counts the switches).
 mux_counts() {
 	local base=$tmp/$(basename "$1")
-	babeltrace2 "$1" 2>"$base.bt-err" | awk -v viol="$base.viol" '
+	babeltrace2 "$1" 2>"$base.bt-err" | mux_awk "$base.viol"
+	echo "bt_discarded_warnings $(grep -ci 'discarded' "$base.bt-err")"
+}
+# mux_awk VIOLFILE: the checks above on babeltrace2's text on stdin
+mux_awk() {
+	awk -v viol="$1" '
 	function enumval(field,    re, s) {
 		re = field " = \\( \"[a-z0-9_]+\""
 		if (!match($0, re))
@@ -85,6 +92,7 @@ mux_counts() {
 		}
 		t = intval("tid")
 		m = enumval("mux")
+		tev[t]++	# events of this thread so far (format 2 locks)
 		# the mode this thread runs in now
 		tm = (t in tmode) ? tmode[t] : mode
 		if (ev == "mode_change") {
@@ -232,6 +240,19 @@ mux_counts() {
 			lastlock[t] = k
 			if (k == t)
 				lastio[t] = ""
+		} else if (ev == "lock") {
+			# format 2: one event at the end of each section; the
+			# last <inside> events of the thread were inside it
+			if (intval("ok") != 1)
+				next
+			k = intval("lock")
+			n["inv5_checked"]++
+			if ((t in lockseq) && lockseq[t] >= tev[t] - intval("inside"))
+				bad(5, "thread " t " holds lock " k " and lock " lastlock[t] " at once")
+			lockseq[t] = tev[t]
+			lastlock[t] = k
+			if (k == t)
+				lastio[t] = ""
 		} else if (ev == "lock_release") {
 			k = intval("lock")
 			if (held[t] != k)
@@ -254,7 +275,6 @@ mux_counts() {
 		for (k in n)
 			printf "%s %d\n", k, n[k]
 	}'
-	echo "bt_discarded_warnings $(grep -ci 'discarded' "$base.bt-err")"
 }
 
 dur=${TRACE_TEST_DURATION:-3}
@@ -447,6 +467,50 @@ for ref in "default-usr1:" "bug-no-usr1-set:2 3 4" "bug-usr1-after-insert:3" \
 		pass "awk reader on traces/$name: violated invariants '${got:-none}'" ||
 		fail "awk reader on traces/$name: violated '${got:-none}', want '${want:-none}'"
 done
+# Format 2 (one lock event per critical section): the awk rule of
+# invariant 5 on text built to break it (a section of another lock ends
+# inside one of thread 0's), and to keep it (the same sections one after
+# the other); and the engine's own bug modes recorded now must still be
+# seen by both readers.
+ev2() {	# ev2 NAME FIELDS: one babeltrace2 text line of a format 2 event
+	echo "[00:00:00.000000000] (+0.000000000) host muxlab:$1: { cpu_id = 0 }, { vtid = 1 }, { $2 }"
+}
+lk() {	# lk TID LOCK INSIDE
+	ev2 lock "tid = $1, lock = $2, site = ( \"other\" : container = 8 ), trylock = 0, ok = 1, inside = $3, wait_ns = 0, hold_ns = 1"
+}
+io() { ev2 io_cb "tid = $1, tl = 5, conn = 4, mux = ( \"h1\" : container = 0 ), side = ( \"back\" : container = 1 ), state = 0x8000, path = ( \"fast\" : container = 0 )"; }
+{ ev2 run_start 'mode = ( "usr1" : container = 1 ), bug = "", nbthread = 2, seed = 1, scenario = "x", usr1_bit = 0x10000, format = 2'
+  io 0; lk 0 1 0; io 0; lk 0 0 3; } | mux_awk "$tmp/nest.viol" >"$tmp/counts-nest"
+{ ev2 run_start 'mode = ( "usr1" : container = 1 ), bug = "", nbthread = 2, seed = 1, scenario = "x", usr1_bit = 0x10000, format = 2'
+  io 0; lk 0 1 1; io 0; lk 0 0 1; } | mux_awk "$tmp/seq.viol" >"$tmp/counts-seq"
+[ "$(get inv5_viol "$tmp/counts-nest")" = 1 ] &&
+	[ "$(get inv5_viol "$tmp/counts-seq")" = 0 ] &&
+	[ "$(get inv5_checked "$tmp/counts-seq")" = 2 ] &&
+	pass "awk reader, format 2: a lock section inside another breaks invariant 5, two in a row do not" ||
+	fail "awk reader, format 2: nested sections: $(get inv5_viol "$tmp/counts-nest") violations, sequential: $(get inv5_viol "$tmp/counts-seq")"
+for ref in "wake-old-local:4" "no-usr1-set:2 3 4"; do
+	bug=${ref%%:*} want=${ref#*:}
+	out=$tmp/trace-bug-$bug
+	"$top/lab/record" --mode usr1 --bug "$bug" --duration "$dur" --out "$out" \
+		"$tmp/scn/default.cfg" >"$tmp/record-$bug.log" 2>&1
+	[ -d "$out" ] || { fail "bug $bug: lab/record made no trace"; continue; }
+	mux_counts "$out" >"$tmp/counts-bug-$bug"
+	got=""
+	for i in 1 2 3 4 5 7; do
+		[ "$(get inv${i}_viol "$tmp/counts-bug-$bug")" = 0 ] || got="$got $i"
+	done
+	got=${got# }
+	mv=$("$muxview" --check "$out" 2>/dev/null | sed -n 's/^invariant \([0-9]\) .*FAILED.*/\1/p' | tr '\n' ' ')
+	mv=${mv% }
+	# a short run may not hit every consequence of the bug: what both
+	# readers see must agree and include the bug's main invariant
+	if [ "$got" = "$mv" ] && case " $got " in *" ${want%% *} "*) true ;; *) false ;; esac; then
+		pass "format 2, bug $bug: awk and muxview --check both see invariants '$got' (want '$want')"
+	else
+		fail "format 2, bug $bug: awk '$got', muxview '$mv', want '$want'"
+	fi
+done
+
 [ $nfail = 0 ] || keep_tmp=1
 [ $nfail = 0 ] || echo "traces kept in $tmp"
 exit $((nfail > 0))

@@ -47,7 +47,7 @@ for t in 0 1 2 3; do
 	done
 done
 [ $rc -eq 0 ] && pass stats.io_cb_per_thread
-n=$(grep 'muxlab:lock_acquire:' "$bt" | grep -c 'ok = 1')
+n=$(grep -E 'muxlab:lock(_acquire)?:' "$bt" | grep -c 'ok = 1')
 m=$("$MUXVIEW" --stats "$tr" | awk '/^  lock acquisitions/{print $NF; exit}')
 [ "$n" = "$m" ] && pass stats.lock_acquisitions ||
 	{ fail stats.lock_acquisitions "babeltrace2 $n, muxview $m"; rc=1; }

@@ -40,7 +40,7 @@ enum bug {
 	BUG_IDLE_FAST,		/* inv 2 */
 	BUG_FLAG_LATE,		/* inv 3 */
 	BUG_STEAL_FAST,		/* inv 4 */
-	BUG_LEAK_LOCK,		/* inv 5 */
+	BUG_TWO_LOCKS,		/* inv 5 */
 	BUG_LEGACY_FAST,	/* inv 6 */
 	BUG_NO_USR1,		/* inv 2 and 3 */
 	BUG_PURGE_REINSERT,	/* inv 7 */
@@ -48,7 +48,7 @@ enum bug {
 
 static const char *const bug_names[] = {
 	"", "front-locked", "idle-fast", "flag-late", "steal-fast",
-	"leak-lock", "legacy-fast", "no-usr1", "purge-reinsert",
+	"two-locks", "legacy-fast", "no-usr1", "purge-reinsert",
 };
 
 struct sconn {
@@ -65,7 +65,9 @@ struct stolen {
 struct thr {
 	pthread_mutex_t lock;		/* this thread's idle_conns_lock */
 	uint64_t t_acq;			/* when it was taken */
-	int site;
+	uint64_t wait;			/* how long taking it took */
+	uint64_t ev_at;			/* the holder's events when taken */
+	int site, trylock;
 	struct sconn *idle[POOL_MAX];	/* idle + safe list */
 	int nidle;
 	pthread_mutex_t qlock;		/* shared run queue (not traced) */
@@ -108,32 +110,45 @@ static int bug_now(struct thr *t, enum bug b)
 	return bug == b && t->requests % BUG_EVERY == BUG_EVERY / 2;
 }
 
-/* ---- instrumented lock wrappers (what the engine's would do) ---- */
+/* ---- instrumented lock wrappers (what the engine's would do) ----
+ * One lock event per critical section, at its end (trace format 2): wait,
+ * hold, and how many events this thread emitted while holding it. */
+
+static void lock_event(struct thr *me, int l, int site, int trylock, int ok,
+		       uint64_t inside, uint64_t wait, uint64_t hold)
+{
+	lttng_ust_tracepoint(muxlab, lock, me->tid, l, site, trylock, ok,
+			     inside > 65535 ? 65535 : (unsigned int)inside,
+			     wait > UINT32_MAX ? UINT32_MAX : (uint32_t)wait,
+			     hold > UINT32_MAX ? UINT32_MAX : (uint32_t)hold);
+	me->events++;
+}
+
+static void lock_taken(struct thr *me, int l, int site, int trylock,
+		       uint64_t wait)
+{
+	thr[l].t_acq = now_ns();
+	thr[l].site = site;
+	thr[l].trylock = trylock;
+	thr[l].wait = wait;
+	thr[l].ev_at = me->events;
+}
 
 static void lock_take(struct thr *me, int l, int site)
 {
-	uint64_t t0 = now_ns(), w;
+	uint64_t t0 = now_ns();
 
 	pthread_mutex_lock(&thr[l].lock);
-	w = now_ns() - t0;
-	lttng_ust_tracepoint(muxlab, lock_acquire, me->tid, l, site, 0, 1, w);
-	me->events++;
-	thr[l].t_acq = now_ns();
-	thr[l].site = site;
+	lock_taken(me, l, site, 0, now_ns() - t0);
 }
 
 static int lock_try(struct thr *me, int l, int site)
 {
 	if (pthread_mutex_trylock(&thr[l].lock)) {
-		lttng_ust_tracepoint(muxlab, lock_acquire, me->tid, l, site,
-				     1, 0, 0);
-		me->events++;
+		lock_event(me, l, site, 1, 0, 0, 0, 0);
 		return 0;
 	}
-	lttng_ust_tracepoint(muxlab, lock_acquire, me->tid, l, site, 1, 1, 0);
-	me->events++;
-	thr[l].t_acq = now_ns();
-	thr[l].site = site;
+	lock_taken(me, l, site, 1, 0);
 	return 1;
 }
 
@@ -141,14 +156,15 @@ static void lock_drop(struct thr *me, int l)
 {
 	uint64_t hold = now_ns() - thr[l].t_acq;
 
-	/* the release event is emitted before the unlock, so that the next
-	 * owner's acquire is always later in the merged trace */
-	if (!bug_now(me, BUG_LEAK_LOCK) || l != me->tid ||
-	    thr[l].site != SITE_ADD_IDLE) {
-		lttng_ust_tracepoint(muxlab, lock_release, me->tid, l,
-				     thr[l].site, hold);
-		me->events++;
-	}
+	/* two-locks: a section of another thread's lock inside this one
+	 * (only its event: the mutex is not really taken) */
+	if (bug_now(me, BUG_TWO_LOCKS) && l == me->tid &&
+	    thr[l].site == SITE_ADD_IDLE && nthr > 1)
+		lock_event(me, (l + 1) % nthr, SITE_OTHER, 0, 1, 0, 0, 1);
+	/* emitted before the unlock, so that the next owner's section is
+	 * always later in the merged trace */
+	lock_event(me, l, thr[l].site, thr[l].trylock, 1,
+		   me->events - thr[l].ev_at, thr[l].wait, hold);
 	pthread_mutex_unlock(&thr[l].lock);
 }
 
@@ -524,7 +540,7 @@ static void usage(FILE *f)
 "Emits about EVENTS muxlab events from THREADS pthreads. Run it inside an\n"
 "lttng session with 'muxlab:*' enabled and the vtid context.\n"
 "BUG plants a violation every %d requests: front-locked (inv 1),\n"
-"idle-fast (2), flag-late (3), steal-fast (4), leak-lock (5),\n"
+"idle-fast (2), flag-late (3), steal-fast (4), two-locks (5),\n"
 "legacy-fast (6, use with -m legacy), no-usr1 (2 and 3),\n"
 "purge-reinsert (7).\n"
 "--foreign emits only lttng_ust_tracef events (not a muxlab trace).\n"
@@ -615,7 +631,7 @@ int main(int argc, char **argv)
 	}
 	if (!no_start)
 		lttng_ust_tracepoint(muxlab, run_start, mode, bug_names[bug],
-				     nthr, seed, "gentrace", TASK_F_USR1);
+				     nthr, seed, "gentrace", TASK_F_USR1, TRACE_FORMAT);
 	for (i = 0; i < nthr; i++) {
 		thr[i].tid = i;
 		thr[i].rnd = seed * 0x9e3779b97f4a7c15ULL + (uint64_t)i + 1;
