@@ -82,6 +82,7 @@ struct cfg_defaults {
 	unsigned int timeout_server;
 	unsigned int timeout_connect;
 	unsigned int timeout_http_ka;
+	unsigned int timeout_http_req;
 	int maxconn;			/* frontends' maxconn, 0 = unset */
 	char *default_backend;		/* owned here */
 	int defbe_line;
@@ -651,6 +652,7 @@ static int open_proxy(struct cfg_ctx *ctx, char **args, int n, int cap)
 	px->timeout_server = ctx->def.timeout_server;
 	px->timeout_connect = ctx->def.timeout_connect;
 	px->timeout_http_ka = ctx->def.timeout_http_ka;
+	px->timeout_http_req = ctx->def.timeout_http_req;
 	if (cap & PR_CAP_FE)
 		px->maxconn = ctx->def.maxconn;
 	if (cap == PR_CAP_FE && ctx->def.default_backend) {
@@ -820,10 +822,12 @@ static int parse_proxy_common(struct cfg_ctx *ctx, struct proxy *px,
 			dst = px ? &px->timeout_server : &d->timeout_server;
 		else if (strcmp(args[1], "http-keep-alive") == 0)
 			dst = px ? &px->timeout_http_ka : &d->timeout_http_ka;
+		else if (strcmp(args[1], "http-request") == 0)
+			dst = px ? &px->timeout_http_req : &d->timeout_http_req;
 		else
 			return cfg_err(ctx, "timeout '%s' is not modelled "
 				       "(connect, client, server, "
-				       "http-keep-alive)", args[1]);
+				       "http-keep-alive, http-request)", args[1]);
 		if (cfg_parse_time_ms(args[2], &ms) < 0 || ms == 0)
 			return cfg_err(ctx, "timeout %s: bad time '%s' (e.g. "
 				       "500ms, 5s, 1m)", args[1], args[2]);

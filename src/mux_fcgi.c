@@ -579,6 +579,7 @@ static void fcgi_handle_record(struct fcgi_conn *fconn,
 	case FCGI_STDOUT:
 		if (!h->len || !fstrm->s || (fstrm->flags & FCGI_SF_ERR_SENT))
 			break;		/* the empty one only ends STDOUT */
+		stream_srv_activity(fstrm->s);	/* timeout server again */
 		if (fcgi_stdout_feed(&fstrm->so, content, h->len,
 				     &fstrm->s->rsp) < 0) {
 			fconn_log(fconn, "request %u: bad or too large CGI "

@@ -125,6 +125,10 @@ struct h1c {
 	struct task *task;		/* timeout task, always present */
 	struct h1s *h1s;		/* the current stream side, or NULL */
 	struct h1s h1s_store;		/* storage of the only h1s we have */
+	uint64_t req_start;		/* front: when the current request
+					 * began (accept for the first one,
+					 * its first byte for the next ones):
+					 * timeout http-request counts from it */
 };
 
 static void h1_release(struct h1c *h1c);
@@ -179,6 +183,7 @@ static void h1_refresh_timeout(struct h1c *h1c)
 	struct proxy *px = h1c->px;
 	struct h1s *h1s = h1c->h1s;
 	unsigned int ms = 0;
+	uint64_t exp;
 
 	if (!h1c->task || !px)
 		return;
@@ -198,7 +203,22 @@ static void h1_refresh_timeout(struct h1c *h1c)
 	} else if (!(h1s->flags & H1S_F_REQ_DONE) || b_data(&h1c->obuf)) {
 		ms = px->timeout_client;
 	}
-	task_schedule(h1c->task, h1_exp(ms));
+	exp = h1_exp(ms);
+	/* timeout http-request: the whole request within that time from its
+	 * start, however the bytes trickle in (a slowloris client refreshes
+	 * timeout client with every byte); the first request's wait counts
+	 * from the accept. Expiry with a request under way answers 408. */
+	if (!h1c_is_back(h1c) && px->timeout_http_req &&
+	    !(h1c->flags & H1C_F_ST_ERROR) &&
+	    (h1s ? !(h1s->flags & H1S_F_REQ_DONE) :
+	     !(h1c->flags & H1C_F_WAIT_NEXT_REQ))) {
+		uint64_t cap = h1c->req_start +
+			       (uint64_t)px->timeout_http_req * 1000000ULL;
+
+		if (!exp || cap < exp)
+			exp = cap ? cap : 1;
+	}
+	task_schedule(h1c->task, exp);
 }
 
 /* Back: did the TCP connect fail? conn_sock_iocb() clears
@@ -239,8 +259,10 @@ static struct h1s *h1s_new_front(struct h1c *h1c)
 
 	memset(h1s, 0, sizeof(*h1s));
 	h1s->h1c = h1c;
-	if (h1c->flags & H1C_F_WAIT_NEXT_REQ)
+	if (h1c->flags & H1C_F_WAIT_NEXT_REQ) {
 		h1s->flags |= H1S_F_NOT_FIRST;
+		h1c->req_start = now_mono_ns();	/* its first byte */
+	}
 	s = stream_new(h1c->conn, h1s);
 	if (!s)
 		return NULL;
@@ -356,6 +378,9 @@ static int h1_recv(struct h1c *h1c)
 		rcvd = 1;
 		break;
 	}
+	/* the server is still sending: timeout server starts again */
+	if (rcvd && h1c_is_back(h1c) && h1c->h1s && h1c->h1s->stream)
+		stream_srv_activity(h1c->h1s->stream);
 	return rcvd;
 }
 
@@ -973,6 +998,7 @@ static int h1_init(struct connection *conn, struct proxy *px)
 	h1c->conn = conn;
 	h1c->px = px;
 	h1c->flags = H1C_F_ST_IDLE;
+	h1c->req_start = now_mono_ns();		/* accept */
 	if (conn->side == SIDE_BACK)
 		h1c->flags |= H1C_F_IS_BACK | H1C_F_CONNECTING;
 	h1c->ibuf = BUF_NULL;

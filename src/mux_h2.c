@@ -998,7 +998,9 @@ static void h2c_handle_data(struct h2c *h2c, const struct h2_fh *fh,
 		if (h2c_sid_is_idle(h2c, fh->sid))
 			h2c_error(h2c, H2_ERR_PROTOCOL_ERROR,
 				  "DATA on an idle stream");
-		/* else closed or reset by us: ignored (RFC 9113 5.1) */
+		else	/* closed and forgotten: RFC 9113 6.1, as HAProxy's
+			 * h2_process_demux() does for its closed stream */
+			h2c_send_rst(h2c, NULL, fh->sid, H2_ERR_STREAM_CLOSED);
 		return;
 	}
 	if (h2s->st != H2_SS_OPEN && h2s->st != H2_SS_HLOC) {
@@ -1021,6 +1023,8 @@ static void h2c_handle_data(struct h2c *h2c, const struct h2_fh *fh,
 	}
 
 	h2s->rcvd_body += dlen;
+	if (h2c_is_back(h2c) && h2s->s)
+		stream_srv_activity(h2s->s);	/* timeout server again */
 	if (h2s->s && !(h2s->flags & H2_SF_ERR_SENT)) {
 		msg = h2c_is_back(h2c) ? &h2s->s->rsp : &h2s->s->req;
 		if (dlen && (msg->flags & HTTP_MSGF_NO_BODY)) {
@@ -1037,7 +1041,11 @@ static void h2c_handle_data(struct h2c *h2c, const struct h2_fh *fh,
 			return;
 		}
 		if (http_msg_add_body(msg, data, dlen) < 0) {
+			/* a response we cannot hold: we give it up (CANCEL,
+			 * RFC 9113 8.7); a request refused before anything
+			 * was forwarded may be retried (REFUSED_STREAM) */
 			h2c_stream_error(h2c, h2s, fh->sid,
+					 h2c_is_back(h2c) ? H2_ERR_CANCEL :
 					 H2_ERR_REFUSED_STREAM,
 					 "body too large");
 			return;

@@ -156,6 +156,24 @@ void stream_notify(struct stream *s)
 }
 
 /*
+ * stream_srv_activity - the server side of <s> made progress
+ *
+ * timeout server is an inactivity timeout, as in HAProxy (the response
+ * channel's read timeout is refreshed by every read): a server that keeps
+ * sending, however slowly, is never cut, one that goes silent for that
+ * long is (504). Called by the back muxes when response bytes for the
+ * stream arrive.
+ * Context: the stream's thread.
+ */
+void stream_srv_activity(struct stream *s)
+{
+	if (s && s->be && s->be->timeout_server &&
+	    !(s->flags & (SF_RSP_READY | SF_SRV_ERR | SF_RESP_SENT)))
+		task_schedule(s->task, now_mono_ns() +
+			      (uint64_t)s->be->timeout_server * 1000000ULL);
+}
+
+/*
  * stream_srv_error - the back side of <s> failed
  * @s:      the stream
  * @status: what to answer the client: 502 (bad or missing response), 503

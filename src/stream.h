@@ -23,6 +23,10 @@ struct stream *stream_new(struct connection *fconn, void *fctx);
  * wake the stream's task. Owner thread. */
 void stream_notify(struct stream *s);
 
+/* The server side of <s> made progress (response bytes arrived): timeout
+ * server starts again. Owner thread. */
+void stream_srv_activity(struct stream *s);
+
 /* Back side error: record <status> (502, 503, 504) and notify. */
 void stream_srv_error(struct stream *s, int status);
 

@@ -760,7 +760,8 @@ static int backend_errors(void)
 /* Front protocol errors (RFC 9113): a bad preface and a frame that breaks
  * the connection get GOAWAY with the right code; a malformed request gets
  * RST_STREAM PROTOCOL_ERROR and the connection carries on (PING still
- * answered, next request served). */
+ * answered, next request served); DATA on a closed stream gets
+ * RST_STREAM STREAM_CLOSED. */
 static int front_protocol_errors(void)
 {
 	static const uint8_t bad_wu[] = {	/* WINDOW_UPDATE 0 on conn */
@@ -775,6 +776,9 @@ static int front_protocol_errors(void)
 	static const uint8_t bad_req[] = {
 		0, 0, 13, H2_FT_HEADERS, 5, 0, 0, 0, 1,
 		0x00, 7, ':', 'm', 'e', 't', 'h', 'o', 'd', 3, 'G', 'E', 'T'
+	};
+	static const uint8_t data_closed[] = {	/* DATA stream 3, "x" */
+		0, 0, 1, H2_FT_DATA, 0, 0, 0, 0, 3, 'x'
 	};
 	struct cli c;
 	int st;
@@ -808,6 +812,20 @@ static int front_protocol_errors(void)
 	CHECK(st == 200, "next request: %d", st);
 	CHECK(c.ping_ack, "PING not answered");
 	CHECK(c.goaway_code < 0, "GOAWAY after a stream error");
+	/* DATA on stream 3 once it is closed and forgotten (two more
+	 * requests done since): RST_STREAM(STREAM_CLOSED), RFC 9113 6.1,
+	 * and the connection carries on */
+	CHECK(cli_get(&c, "/b") == 200 && cli_get(&c, "/c") == 200,
+	      "two more requests");
+	cli_status[sid_slot(3)] = 0;
+	c.rst_code = -1;
+	CHECK(cli_raw(&c, data_closed, sizeof(data_closed)) == 0, "send");
+	st = cli_wait(&c, 3);
+	CHECK(st == -3 && c.rst_code == H2_ERR_STREAM_CLOSED,
+	      "DATA on a closed stream: %d rst %d", st, c.rst_code);
+	st = cli_get(&c, "/after-data");
+	CHECK(st == 200, "request after it: %d", st);
+	CHECK(c.goaway_code < 0, "GOAWAY after DATA on a closed stream");
 	cli_close(&c);
 	CHECK(ACT_DELTA(req_err) >= 1, "req_err");
 	engine_stop();

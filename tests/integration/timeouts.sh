@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# timeout: 90
+# timeouts.sh - the timeouts of HAProxy users:
+#   - timeout server is an inactivity timeout: a backend that keeps
+#     sending its response, however slowly, is not cut; one that goes
+#     silent for longer than the timeout is (504). The backend is a small
+#     python3 server: headers at once, then the body one byte every 300 ms
+#     for 2.4 s, under "timeout server 1s". Before the fix the stream's
+#     timer was armed once per request: 504 after 1 s.
+#   - timeout http-request 1s cuts a slowloris client (a header byte every
+#     300 ms, which keeps refreshing timeout client 10s) with a 408 after
+#     about 1 s, while a normal request still gets its 200. Before, the
+#     keyword was refused ("not modelled").
+# MUXLAB=path runs another build (e.g. an older one, to see it fail).
+. "$(dirname "$0")/common.bash"
+[ -n "${MUXLAB:-}" ] && muxlab=$MUXLAB
+need_muxlab timeouts
+for t in curl python3; do
+	have $t || { skip "timeouts: $t not installed (make deps)"; exit 0; }
+done
+
+bport=$(free_port 18760)
+cat >"$tmp/trickle.py" <<'PY'
+import socket, sys, threading, time
+port = int(sys.argv[1])
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", port)); s.listen(16)
+def serve(c):
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        d = c.recv(4096)
+        if not d:
+            return
+        buf += d
+    path = buf.split(b" ")[1]
+    body = b"abcdefgh"
+    c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body))
+    if path == b"/quick":
+        c.sendall(body)
+    elif path == b"/silent":
+        time.sleep(2.5)            # one gap longer than timeout server
+        c.sendall(body)
+    else:
+        for i in range(len(body)):  # 8 bytes, 300 ms apart: 2.4 s
+            time.sleep(0.3)
+            c.sendall(body[i:i + 1])
+    c.close()
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+PY
+python3 "$tmp/trickle.py" "$bport" 2>/dev/null &
+spid=$!
+on_exit "kill $spid 2>/dev/null"
+wait_port "$bport" 5 || { fail "timeouts: the trickling server did not start"; exit 1; }
+fport=$(free_port $((bport + 1)))
+cat >"$tmp/t.cfg" <<CFG
+global
+	nbthread 2
+defaults
+	mode http
+	timeout connect 2s
+	timeout client 10s
+	timeout server 1s
+frontend fe
+	bind 127.0.0.1:$fport
+	default_backend be
+backend be
+	server s1 127.0.0.1:$bport
+CFG
+"$muxlab" -f "$tmp/t.cfg" --quiet 2>"$tmp/mx.err" &
+mpid=$!
+on_exit "stop_pid $mpid"
+wait_port "$fport" 5 || { fail "timeouts: muxlab did not start: $(head -3 "$tmp/mx.err")"; exit 1; }
+
+t0=$(date +%s.%N)
+out=$(curl -s -m 10 -o "$tmp/body" -w '%{http_code}' "http://127.0.0.1:$fport/trickle")
+t1=$(date +%s.%N)
+secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+if [ "$out" = 200 ] && [ "$(cat "$tmp/body")" = abcdefgh ]; then
+	pass "timeouts: a response trickling for ${secs}s under timeout server 1s arrives whole (200)"
+else
+	fail "timeouts: trickling response: status $out after ${secs}s, body '$(head -c 20 "$tmp/body")' (want 200, abcdefgh)"
+fi
+out=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$fport/silent")
+[ "$out" = 504 ] &&
+	pass "timeouts: a server silent for 2.5s under timeout server 1s gets 504" ||
+	fail "timeouts: silent server: status $out, want 504"
+
+# timeout http-request: a slowloris client
+fport2=$(free_port $((fport + 1)))
+cat >"$tmp/r.cfg" <<CFG
+global
+	nbthread 2
+defaults
+	mode http
+	timeout connect 2s
+	timeout client 10s
+	timeout server 10s
+	timeout http-request 1s
+frontend fe
+	bind 127.0.0.1:$fport2
+	default_backend be
+backend be
+	server s1 127.0.0.1:$bport
+CFG
+"$muxlab" -f "$tmp/r.cfg" --quiet 2>"$tmp/mx2.err" &
+mpid2=$!
+on_exit "stop_pid $mpid2"
+if ! wait_port "$fport2" 5; then
+	fail "timeouts: muxlab did not start with timeout http-request: $(head -3 "$tmp/mx2.err")"
+	exit 1
+fi
+out=$(curl -s -m 5 -w ' %{http_code}' "http://127.0.0.1:$fport2/quick")
+[ "$out" = "abcdefgh 200" ] &&
+	pass "timeouts: timeout http-request 1s lets a normal request through (200)" ||
+	fail "timeouts: normal request under timeout http-request: '$out'"
+cat >"$tmp/slowloris.py" <<'PY'
+import socket, sys, time
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+c.settimeout(0.05)
+t0 = time.time()
+c.sendall(b"GET /quick HTTP/1.1\r\nHost: x\r\n")
+got = b""
+for i in range(40):                  # up to 12 s of one byte per 300 ms
+    try:
+        c.sendall(b"X-Drip-%d: y\r\n" % i)
+    except OSError:
+        break
+    time.sleep(0.25)
+    try:
+        d = c.recv(4096)
+        if not d:
+            break
+        got += d
+    except socket.timeout:
+        pass
+    except OSError:
+        break
+print("%.1f %s" % (time.time() - t0, got.split(b"\r\n")[0].decode() if got else "-"))
+PY
+res=$(python3 "$tmp/slowloris.py" "$fport2")
+secs=${res%% *} line=${res#* }
+if [ "${line#HTTP/1.1 408}" != "$line" ] &&
+   awk -v s="$secs" 'BEGIN { exit !(s < 4) }'; then
+	pass "timeouts: a slowloris client is cut by timeout http-request 1s: '$line' after ${secs}s"
+else
+	fail "timeouts: slowloris under timeout http-request 1s: '$line' after ${secs}s (want 408 within 4 s)"
+fi
+exit $((nfail > 0))
