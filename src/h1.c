@@ -21,6 +21,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "h1.h"
@@ -1080,6 +1081,25 @@ int h1_emit_resp(const struct http_msg *msg, struct buffer *out,
  * Return: 0, or -1 with @out as it was.
  * Context: any thread owning @out.
  */
+int h1_emit_continue(struct buffer *out)
+{
+	struct h1_out o = { out, out->data, 0 };
+
+	h1_puts(&o, "HTTP/1.1 100 Continue\r\n\r\n");
+	return h1_out_end(&o);
+}
+
+int h1_req_expects_continue(const struct http_msg *msg)
+{
+	int i = http_msg_find_hdr(msg, "expect");
+
+	if (i < 0 || !(msg->flags & HTTP_MSGF_VER_11) ||
+	    msg->hdr[i].v.len != 12 ||
+	    strncasecmp(hstr_ptr(msg, msg->hdr[i].v), "100-continue", 12))
+		return -1;
+	return i;
+}
+
 int h1_emit_error(int status, struct buffer *out, int close)
 {
 	struct h1_out o = { out, out->data, 0 };

@@ -162,6 +162,14 @@ int h1_emit_resp(const struct http_msg *msg, struct buffer *out,
  * Adds "connection: close" when <close>. Returns 0 or -1. */
 int h1_emit_error(int status, struct buffer *out, int close);
 
+/* Append "HTTP/1.1 100 Continue" (an interim response, RFC 9110 15.2.1)
+ * to <out>. 0, or -1 (nothing appended) if <out> has no room. */
+int h1_emit_continue(struct buffer *out);
+
+/* Does request <msg> (HTTP/1.1) carry "Expect: 100-continue"? Returns the
+ * header's index, else -1. */
+int h1_req_expects_continue(const struct http_msg *msg);
+
 /* Standard reason phrase for <status> ("Unknown" if none). */
 const char *h1_reason(int status);
 

@@ -165,6 +165,15 @@ int http_msg_find_hdr(const struct http_msg *msg, const char *name)
 	return -1;
 }
 
+void http_msg_del_hdr(struct http_msg *msg, int i)
+{
+	if (i < 0 || i >= msg->nb_hdrs)
+		return;
+	memmove(&msg->hdr[i], &msg->hdr[i + 1],
+		(size_t)(msg->nb_hdrs - i - 1) * sizeof(msg->hdr[0]));
+	msg->nb_hdrs--;
+}
+
 /*
  * http_msg_add_body - append body bytes.
  * @msg: the message

@@ -30,6 +30,10 @@ int http_msg_add_hdr(struct http_msg *msg, const char *n, size_t nlen,
 /* Find header <name> (lower case). Returns its index or -1. */
 int http_msg_find_hdr(const struct http_msg *msg, const char *name);
 
+/* Remove header <i> (an index from http_msg_find_hdr()), keeping the
+ * order of the others. */
+void http_msg_del_hdr(struct http_msg *msg, int i);
+
 /* Append body bytes. 0, or -1 when over HTTP_MAX_BODY. */
 int http_msg_add_body(struct http_msg *msg, const void *p, size_t len);
 

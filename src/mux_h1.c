@@ -449,7 +449,7 @@ static void h1_process_req(struct h1c *h1c)
 {
 	struct h1s *h1s;
 	struct stream *s;
-	int ret, status = 400;
+	int ret, status = 400, expect = -1;
 
 	while (!(h1c->flags & H1C_F_ST_ERROR)) {
 		h1s = h1c->h1s;
@@ -486,6 +486,7 @@ static void h1_process_req(struct h1c *h1c)
 			if (h1_req_is_head(&s->req))
 				s->flags |= SF_HEAD;
 			h1_body_init(&h1s->body, &s->req);
+			expect = h1_req_expects_continue(&s->req);
 		}
 
 		if (!h1_body_done(&h1s->body)) {
@@ -497,9 +498,22 @@ static void h1_process_req(struct h1c *h1c)
 				return;
 			}
 			b_del(&h1c->ibuf, ret);
-			if (!h1_body_done(&h1s->body))
-				return;
 		}
+		if (expect >= 0) {
+			/* Expect: 100-continue. We read the whole body before
+			 * the server sees the request (as HAProxy with
+			 * "option http-buffer-request", which answers the
+			 * 100 itself): tell the client to send it now, unless
+			 * it already did, and do not pass the expectation on
+			 * (the server gets the body with the headers). */
+			http_msg_del_hdr(&s->req, expect);
+			if (!h1_body_done(&h1s->body) &&
+			    h1_emit_continue(&h1c->obuf) == 0)
+				h1_send(h1c);
+			expect = -1;
+		}
+		if (!h1_body_done(&h1s->body))
+			return;
 
 		/* complete request: hand it over */
 		h1s->flags |= H1S_F_REQ_DONE;

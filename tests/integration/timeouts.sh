@@ -11,6 +11,10 @@
 #     300 ms, which keeps refreshing timeout client 10s) with a 408 after
 #     about 1 s, while a normal request still gets its 200. Before, the
 #     keyword was refused ("not modelled").
+#   - Expect: 100-continue (curl told to wait 10 s for the 100): muxlab
+#     answers 100 Continue at once, as HAProxy does when it buffers the
+#     body, and does not pass the expectation to the server. Before, the
+#     client waited for a 100 that never came.
 # MUXLAB=path runs another build (e.g. an older one, to see it fail).
 . "$(dirname "$0")/common.bash"
 [ -n "${MUXLAB:-}" ] && muxlab=$MUXLAB
@@ -35,6 +39,8 @@ def serve(c):
         buf += d
     path = buf.split(b" ")[1]
     body = b"abcdefgh"
+    if b"\r\nexpect:" in buf.lower():
+        body = b"EXPECT!!"          # the expectation must not reach us"
     c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body))
     if path == b"/quick":
         c.sendall(body)
@@ -116,6 +122,18 @@ out=$(curl -s -m 5 -w ' %{http_code}' "http://127.0.0.1:$fport2/quick")
 [ "$out" = "abcdefgh 200" ] &&
 	pass "timeouts: timeout http-request 1s lets a normal request through (200)" ||
 	fail "timeouts: normal request under timeout http-request: '$out'"
+# Expect: 100-continue with a 200 kB body
+head -c 200000 /dev/zero >"$tmp/post.bin"
+t0=$(date +%s.%N)
+out=$(curl -s -m 5 --expect100-timeout 10 -H 'Expect: 100-continue' \
+	--data-binary @"$tmp/post.bin" -w ' %{http_code}' "http://127.0.0.1:$fport2/quick")
+t1=$(date +%s.%N)
+secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+if [ "$out" = "abcdefgh 200" ] && awk -v s="$secs" 'BEGIN { exit !(s < 2) }'; then
+	pass "timeouts: Expect: 100-continue is answered at once (200 in ${secs}s, the expectation not forwarded)"
+else
+	fail "timeouts: Expect: 100-continue: '$out' in ${secs}s (want 'abcdefgh 200' in under 2 s)"
+fi
 cat >"$tmp/slowloris.py" <<'PY'
 import socket, sys, time
 c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
