@@ -25,6 +25,7 @@ struct activity {
 	uint64_t flag_clear;
 	uint64_t req_ok;
 	uint64_t req_err;
+	uint64_t retries;		/* refused requests sent again */
 	uint64_t conn_new[SIDE_COUNT];
 	uint64_t idle_refused;
 	uint64_t purged;

@@ -100,6 +100,7 @@ void activity_foreach(const struct activity *a,
 
 	emit("requests_ok", a->req_ok, arg);
 	emit("requests_err", a->req_err, arg);
+	emit("retries", a->retries, arg);
 	for (side = 0; side < SIDE_COUNT; side++) {
 		for (path = 0; path < PATH_COUNT; path++) {
 			v = 0;

@@ -83,6 +83,7 @@ struct cfg_defaults {
 	unsigned int timeout_connect;
 	unsigned int timeout_http_ka;
 	unsigned int timeout_http_req;
+	int retries;			/* -1 = unset */
 	int maxconn;			/* frontends' maxconn, 0 = unset */
 	char *default_backend;		/* owned here */
 	int defbe_line;
@@ -621,6 +622,7 @@ static void defaults_reset(struct cfg_defaults *d)
 	free(d->default_backend);
 	memset(d, 0, sizeof(*d));
 	d->reuse = REUSE_SAFE;		/* HAProxy's default since 2.0 */
+	d->retries = CFG_DEF_RETRIES;	/* HAProxy's default */
 }
 
 /* Open "frontend NAME" or "backend NAME": a new proxy with the current
@@ -653,6 +655,7 @@ static int open_proxy(struct cfg_ctx *ctx, char **args, int n, int cap)
 	px->timeout_connect = ctx->def.timeout_connect;
 	px->timeout_http_ka = ctx->def.timeout_http_ka;
 	px->timeout_http_req = ctx->def.timeout_http_req;
+	px->retries = ctx->def.retries;
 	if (cap & PR_CAP_FE)
 		px->maxconn = ctx->def.maxconn;
 	if (cap == PR_CAP_FE && ctx->def.default_backend) {
@@ -868,6 +871,20 @@ bad_reuse:
 		return cfg_err(ctx, "option '%s' is not modelled by muxlab "
 			       "(http-keep-alive is the only connection "
 			       "mode)", args[1]);
+	}
+	if (strcmp(kw, "retries") == 0) {
+		/* HAProxy: how many times a request is sent again; here
+		 * only a request the server did not process (src/stream.c),
+		 * which HAProxy's retry-on would call empty-response and
+		 * refused streams */
+		if (n != 2 || parse_int(args[1], 0, 100, &v) < 0)
+			return cfg_err(ctx, "retries: expected an integer "
+				       "from 0 to 100");
+		if (!px)
+			d->retries = (int)v;
+		else
+			px->retries = (int)v;
+		return 1;
 	}
 	if (strcmp(kw, "maxconn") == 0) {
 		/* a frontend's concurrent connections (src/maxconn.c); in a

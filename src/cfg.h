@@ -28,6 +28,7 @@
 #define CFG_DEF_TIMEOUT_CONNECT	5000	/* ms */
 #define CFG_DEF_TIMEOUT_CLIENT	30000	/* ms */
 #define CFG_DEF_TIMEOUT_SERVER	30000	/* ms */
+#define CFG_DEF_RETRIES		3	/* retries: HAProxy default */
 #define CFG_DEF_POOL_PURGE	5000	/* ms, HAProxy's pool-purge-delay */
 #define CFG_DEF_SEED		1
 

@@ -165,6 +165,19 @@ int http_msg_find_hdr(const struct http_msg *msg, const char *name)
 	return -1;
 }
 
+int http_req_idempotent(const struct http_msg *msg)
+{
+	static const char *const m[] = {
+		"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE", NULL
+	};
+	int i;
+
+	for (i = 0; m[i]; i++)
+		if (hstr_eq(msg, msg->method, m[i]))
+			return 1;
+	return 0;
+}
+
 void http_msg_del_hdr(struct http_msg *msg, int i)
 {
 	if (i < 0 || i >= msg->nb_hdrs)

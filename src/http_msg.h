@@ -30,6 +30,10 @@ int http_msg_add_hdr(struct http_msg *msg, const char *n, size_t nlen,
 /* Find header <name> (lower case). Returns its index or -1. */
 int http_msg_find_hdr(const struct http_msg *msg, const char *name);
 
+/* Is request <msg>'s method idempotent (RFC 9110 9.2.2: GET, HEAD, PUT,
+ * DELETE, OPTIONS, TRACE), so that it may be sent twice? */
+int http_req_idempotent(const struct http_msg *msg);
+
 /* Remove header <i> (an index from http_msg_find_hdr()), keeping the
  * order of the others. */
 void http_msg_del_hdr(struct http_msg *msg, int i);

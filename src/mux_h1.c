@@ -587,8 +587,14 @@ static void h1_report_srv_error(struct h1c *h1c, int garbage)
 	s = h1s->stream;
 	if ((h1c->conn->flags & CO_FL_WAIT_L4_CONN) || h1_connect_failed(h1c))
 		status = 503;
-	else if (!garbage && !(s->rsp.flags & HTTP_MSGF_HDRS_DONE))
+	else if (!garbage && !(s->rsp.flags & HTTP_MSGF_HDRS_DONE)) {
 		s->flags |= SF_SRV_CLOSED;
+		/* not one byte of a response, and a request the server may
+		 * see twice: it may be sent again (HAProxy retry-on
+		 * empty-response) */
+		if (!b_data(&h1c->ibuf) && http_req_idempotent(&s->req))
+			s->flags |= SF_SRV_REFUSED;
+	}
 	stream_srv_error(s, status);
 }
 

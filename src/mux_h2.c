@@ -376,6 +376,18 @@ static void h2s_report_srv_error(struct h2s *h2s, int status)
 	stream_srv_error(s, status);
 }
 
+/* Back: the server did not process the request of <h2s> (REFUSED_STREAM,
+ * or a stream above GOAWAY's last-stream-id, RFC 9113 8.7): the stream may
+ * send it again on another connection (retries). */
+static void h2s_report_refused(struct h2s *h2s)
+{
+	struct stream *s = h2s->s;
+
+	if (s && !(h2s->flags & (H2_SF_ERR_SENT | H2_SF_HDRS_RCVD)))
+		s->flags |= SF_SRV_REFUSED;
+	h2s_report_srv_error(h2s, 502);
+}
+
 /* Front: the client side of <h2s> is gone (reset, connection error): the
  * transaction is abandoned. stream_free() aborts its back side. */
 static void h2s_front_abort(struct h2s *h2s)
@@ -1087,7 +1099,9 @@ static void h2c_handle_rst(struct h2c *h2c, const struct h2_fh *fh,
 	h2s->flags |= H2_SF_RST_RCVD;
 	h2s->st = H2_SS_CLOSED;
 	h2s_stop_send(h2s);
-	if (h2c_is_back(h2c))
+	if (h2c_is_back(h2c) && code == H2_ERR_REFUSED_STREAM)
+		h2s_report_refused(h2s);	/* may be sent again */
+	else if (h2c_is_back(h2c))
 		h2s_report_srv_error(h2s, 502);	/* unless already complete */
 	else
 		h2s_front_abort(h2s);		/* the client gave up */
@@ -1173,7 +1187,7 @@ static void h2c_handle_goaway(struct h2c *h2c, const struct h2_fh *fh,
 			continue;
 		h2s->st = H2_SS_CLOSED;
 		h2s_stop_send(h2s);
-		h2s_report_srv_error(h2s, 502);
+		h2s_report_refused(h2s);	/* never processed */
 	}
 }
 

@@ -45,6 +45,8 @@ struct proxy {
 	unsigned int timeout_connect;	/* ms */
 	unsigned int timeout_http_ka;	/* ms, front keep-alive */
 	unsigned int timeout_http_req;	/* ms, front: a whole request, 0 = none */
+	int retries;			/* backend: sends again of a request the
+					 * server refused unprocessed (3) */
 	int maxconn;			/* frontend: most connections at once,
 					 * 0 = only the global limit */
 	int _Atomic feconn;		/* frontend: connections now

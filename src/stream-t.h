@@ -25,6 +25,12 @@ struct proxy;
 				 * an SF_NOT_FIRST request the client is
 				 * closed without a response so that it
 				 * retries (HAProxy abort_keep_alive) */
+#define SF_SRV_REFUSED	0x0100	/* with SF_SRV_ERR: the server did not
+				 * process the request (h2 REFUSED_STREAM,
+				 * a stream above GOAWAY's last-stream-id,
+				 * an idempotent H1 request met by a close
+				 * before any response byte): it may be
+				 * sent again (retries) */
 
 /* One request/response. Lives on the thread of its front connection; its
  * back connection is brought to that thread (reuse or takeover). */
@@ -36,6 +42,7 @@ struct stream {
 	struct proxy *be;
 	struct server *srv;
 	int err_status;			/* 502/503/504 to send, or 0 */
+	int retries;			/* sends left of a refused request */
 
 	/* front endpoint */
 	struct connection *fconn;

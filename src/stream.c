@@ -306,6 +306,24 @@ static struct task *process_stream(struct task *t, void *ctx,
 				s->bconn->mux->detach(s);
 			s->bconn = NULL;
 			s->bctx = NULL;
+			if ((s->flags & SF_SRV_REFUSED) && s->retries > 0 &&
+			    s->srv) {
+				/* the server did not process it: send it
+				 * again on another connection (HAProxy
+				 * retries / retry-on, L7 retries: the whole
+				 * request is still in s->req) */
+				s->retries--;
+				ACT.retries++;
+				s->flags &= ~(SF_SRV_ERR | SF_SRV_REFUSED |
+					      SF_SRV_CLOSED);
+				s->err_status = 0;
+				http_msg_reset(&s->rsp, 1);
+				if (connect_server(s) < 0) {
+					s->err_status = 503;
+					s->flags |= SF_SRV_ERR;
+				}
+				continue;
+			}
 			if ((s->flags & (SF_SRV_CLOSED | SF_NOT_FIRST)) ==
 			    (SF_SRV_CLOSED | SF_NOT_FIRST)) {
 				stream_abort_keep_alive(s);
@@ -323,6 +341,7 @@ static struct task *process_stream(struct task *t, void *ctx,
 			 * backend), assign_server(), connect_server() */
 			s->be = s->fe ? s->fe->defbe : NULL;
 			s->srv = s->be ? backend_select(s) : NULL;
+			s->retries = s->be ? s->be->retries : 0;
 			if (s->be && s->be->timeout_server)
 				task_schedule(t, now_mono_ns() +
 					      (uint64_t)s->be->timeout_server *

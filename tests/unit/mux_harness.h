@@ -52,6 +52,7 @@ static struct server *srv;
 static struct proxy *proxies;
 static int want_max_idle = 16;		/* pool-max-conn for the next start */
 static enum reuse_mode want_reuse = REUSE_SAFE;	/* http-reuse, same */
+static int want_retries;			/* retries, same */
 
 static void thr_stop_front(void)
 {
@@ -105,6 +106,7 @@ static int setup_proxies(void)
 	be.srv = srv;
 	be.nb_srv = 1;
 	be.reuse = want_reuse;
+	be.retries = want_retries;
 	be.timeout_connect = MT_TIMEOUT_CONNECT;
 	be.timeout_server = 300;
 	srv->proxy = &be;

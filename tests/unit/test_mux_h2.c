@@ -136,6 +136,9 @@ enum srv_mode {
 				 * SETTINGS, then GOAWAY, 100 ms apart */
 	SRV_SILENT,		/* never answer */
 	SRV_RST,		/* RST_STREAM INTERNAL_ERROR every request */
+	SRV_REFUSE,		/* RST_STREAM REFUSED_STREAM while
+				 * srv_refusals > 0 (one less each), then
+				 * answer */
 };
 
 static int srv_fd = -1;
@@ -147,6 +150,7 @@ static int _Atomic srv_ping_acks;	/* PING ACKs received */
 static int _Atomic srv_settings_acks;	/* SETTINGS ACKs received */
 static int _Atomic srv_goaways;		/* GOAWAYs received */
 static int _Atomic srv_eofs;		/* connections closed by the engine */
+static int _Atomic srv_refusals;	/* SRV_REFUSE: refusals left */
 
 static const char srv_body[] = "hello\n";
 
@@ -250,6 +254,15 @@ static void *srv_conn_thread(void *arg)
 			case SRV_RST:
 				h2_emit_rst_stream(&out, sid, 2);
 				h2io_write(&io, &out);
+				break;
+			case SRV_REFUSE:
+				if (atomic_fetch_sub(&srv_refusals, 1) > 0) {
+					h2_emit_rst_stream(&out, sid,
+						H2_ERR_REFUSED_STREAM);
+					h2io_write(&io, &out);
+					break;
+				}
+				srv_answer(&io, sid);
 				break;
 			case SRV_IDLE_FRAMES:
 				step = 0;
@@ -731,6 +744,11 @@ static int backend_errors(void)
 	CHECK(cli_open(&c, 0, 1) == 0, "connect");
 	st = cli_get(&c, "/rst");
 	CHECK(st == 502, "RST_STREAM: %d", st);
+	/* REFUSED_STREAM: never processed; retries 0 -> 502 */
+	atomic_store(&srv_refusals, 1);
+	atomic_store(&srv_mode, SRV_REFUSE);
+	st = cli_get(&c, "/refused-no-retry");
+	CHECK(st == 502, "REFUSED_STREAM without retries: %d", st);
 	atomic_store(&srv_mode, SRV_SILENT);
 	t0 = test_ms();
 	st = cli_get(&c, "/silent");
@@ -753,6 +771,26 @@ static int backend_errors(void)
 	CHECK(st == 503, "refused: %d", st);
 	cli_close(&c);
 	engine_stop();
+
+	/* retries 3: refused twice, sent a third time -> 200; refused four
+	 * times -> the fourth refusal is the answer (502) */
+	want_retries = 3;
+	CHECK(start() == 0, "engine start");
+	act_mark();
+	cli_reset_results();
+	CHECK(cli_open(&c, 0, 1) == 0, "connect");
+	atomic_store(&srv_mode, SRV_REFUSE);
+	atomic_store(&srv_refusals, 2);
+	st = cli_get(&c, "/refused-twice");
+	CHECK(st == 200, "REFUSED_STREAM twice, retries 3: %d", st);
+	CHECK(ACT_DELTA(retries) == 2, "retries counted: %llu",
+	      (unsigned long long)ACT_DELTA(retries));
+	atomic_store(&srv_refusals, 4);
+	st = cli_get(&c, "/refused-4");
+	CHECK(st == 502, "REFUSED_STREAM 4 times, retries 3: %d", st);
+	cli_close(&c);
+	engine_stop();
+	want_retries = 0;
 	CHECK(stream_live_count() == 0, "streams left");
 	return 0;
 }
