@@ -11,6 +11,10 @@
 #     300 ms, which keeps refreshing timeout client 10s) with a 408 after
 #     about 1 s, while a normal request still gets its 200. Before, the
 #     keyword was refused ("not modelled").
+#   - retries: an H1 server that closes every keep-alive connection when
+#     its second request arrives, unanswered: a GET is sent again on a new
+#     connection (4 of 4 answered; before: the client connection was
+#     closed without an answer), a POST is not (not idempotent).
 #   - Expect: 100-continue (curl told to wait 10 s for the 100): muxlab
 #     answers 100 Continue at once, as HAProxy does when it buffers the
 #     body, and does not pass the expectation to the server. Before, the
@@ -93,6 +97,90 @@ out=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$fport/sile
 [ "$out" = 504 ] &&
 	pass "timeouts: a server silent for 2.5s under timeout server 1s gets 504" ||
 	fail "timeouts: silent server: status $out, want 504"
+
+# retries: an H1 server that closes its keep-alive connection on the
+# second request, without answering (the keep-alive race, every time)
+rport=$(free_port $((fport + 5)))
+cat >"$tmp/closer.py" <<'PY'
+import socket, sys, threading
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16)
+def serve(c):
+    buf = b""
+    n = 0
+    while True:
+        while b"\r\n\r\n" not in buf:
+            d = c.recv(4096)
+            if not d:
+                c.close(); return
+            buf += d
+        buf = buf.split(b"\r\n\r\n", 1)[1]
+        n += 1
+        if n == 2:              # the second request: close, no answer
+            c.close(); return
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+PY
+python3 "$tmp/closer.py" "$rport" 2>/dev/null &
+cpid=$!
+on_exit "kill $cpid 2>/dev/null"
+fport3=$(free_port $((rport + 1)))
+cat >"$tmp/k.cfg" <<CFG
+global
+	nbthread 1
+defaults
+	mode http
+	timeout connect 2s
+	timeout client 10s
+	timeout server 10s
+frontend fe
+	bind 127.0.0.1:$fport3
+	default_backend be
+backend be
+	server s1 127.0.0.1:$rport
+CFG
+"$muxlab" -f "$tmp/k.cfg" --quiet 2>"$tmp/mx3.err" &
+mpid3=$!
+on_exit "stop_pid $mpid3"
+if wait_port "$rport" 5 && wait_port "$fport3" 5; then
+	# a client that never retries by itself (curl would): one
+	# connection, requests one after the other, the status of each
+	cat >"$tmp/ka.py" <<'PY'
+import socket, sys
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+c.settimeout(5)
+out = []
+for m in sys.argv[2:]:
+    body = b"x" if m == "POST" else b""
+    c.sendall(b"%s / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s" % (m.encode(), len(body), body))
+    buf = b""
+    try:
+        while b"\r\n\r\n" not in buf or not buf.endswith(b"ok"):
+            d = c.recv(4096)
+            if not d:
+                break
+            buf += d
+    except OSError:
+        pass
+    out.append(buf.split(b" ")[1].decode() if buf.startswith(b"HTTP/1.1 ") else "closed")
+    if out[-1] == "closed":
+        break
+print(" ".join(out))
+PY
+	out=$(python3 "$tmp/ka.py" "$fport3" GET GET GET GET)
+	[ "$out" = "200 200 200 200" ] &&
+		pass "timeouts: GETs on reused connections the server closes unanswered are sent again (retries): '$out'" ||
+		fail "timeouts: retries of GETs lost to keep-alive closes: '$out' (want '200 200 200 200')"
+	out=$(python3 "$tmp/ka.py" "$fport3" GET POST)
+	[ "$out" = "200 closed" ] &&
+		pass "timeouts: a POST lost the same way is not sent again (the client connection closes: '$out')" ||
+		fail "timeouts: POST lost to a keep-alive close: '$out' (want '200 closed')"
+else
+	fail "timeouts: the closing server or muxlab did not start: $(head -3 "$tmp/mx3.err")"
+fi
 
 # timeout http-request: a slowloris client
 fport2=$(free_port $((fport + 1)))
