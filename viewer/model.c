@@ -520,6 +520,31 @@ unsigned int mv_rec_kinds(const struct mv_rec *r)
 	return MV_KBIT(mv_kind_of(r));
 }
 
+/* per-thread counts of a lock acquisition (or failed trylock) that waited
+ * <wait> ns, and of a release after holding <hold> ns */
+static void stats_acquire(struct mv_thread_stats *st, const struct mv_rec *r,
+			  uint64_t wait)
+{
+	if (mv_rec_bool(r)) {
+		st->lock_acq++;
+		st->lock_site[mv_rec_site(r) > SITE_COUNT ?
+			      SITE_COUNT : mv_rec_site(r)]++;
+	} else {
+		st->lock_tryfail++;
+	}
+	st->wait_ns += wait;
+	if (wait > st->wait_max)
+		st->wait_max = wait;
+}
+
+static void stats_release(struct mv_thread_stats *st, uint64_t hold)
+{
+	st->lock_rel++;
+	st->hold_ns += hold;
+	if (hold > st->hold_max)
+		st->hold_max = hold;
+}
+
 static void thread_stats(struct model *m, const struct mv_rec *r,
 			 const struct mv_event *e)
 {
@@ -539,38 +564,15 @@ static void thread_stats(struct model *m, const struct mv_rec *r,
 			 [mv_rec_mux(r)][mv_rec_bool(r)]++;
 		break;
 	case MV_T_LOCK_ACQ:
-		if (mv_rec_bool(r)) {
-			st->lock_acq++;
-			st->lock_site[mv_rec_site(r) > SITE_COUNT ?
-				      SITE_COUNT : mv_rec_site(r)]++;
-		} else {
-			st->lock_tryfail++;
-		}
-		st->wait_ns += e->ns;
-		if (e->ns > st->wait_max)
-			st->wait_max = e->ns;
+		stats_acquire(st, r, e->ns);
 		break;
 	case MV_T_LOCK_REL:
-		st->lock_rel++;
-		st->hold_ns += e->ns;
-		if (e->ns > st->hold_max)
-			st->hold_max = e->ns;
+		stats_release(st, e->ns);
 		break;
 	case MV_T_LOCK:		/* an acquisition and its release */
-		if (mv_rec_bool(r)) {
-			st->lock_acq++;
-			st->lock_rel++;
-			st->lock_site[mv_rec_site(r) > SITE_COUNT ?
-				      SITE_COUNT : mv_rec_site(r)]++;
-		} else {
-			st->lock_tryfail++;
-		}
-		st->wait_ns += e->ns;
-		if (e->ns > st->wait_max)
-			st->wait_max = e->ns;
-		st->hold_ns += e->hold_ns;
-		if (e->hold_ns > st->hold_max)
-			st->hold_max = e->hold_ns;
+		stats_acquire(st, r, e->ns);
+		if (mv_rec_bool(r))
+			stats_release(st, e->hold_ns);
 		break;
 	case MV_T_TAKEOVER:
 		if (mv_rec_bool(r)) {
@@ -902,7 +904,9 @@ int model_add(struct model *m, const struct mv_event *e)
 			return -1;
 		l->nev++;
 
-		if (r.type == MV_T_LOCK_ACQ) {
+		if (r.type == MV_T_LOCK_ACQ || r.type == MV_T_LOCK) {
+			/* a span starts (format 1), or a whole span, its own
+			 * start and end (format 2) */
 			size_t n = l->nlocks;
 
 			if (grow(&l->lrel, &l->lrcap, n + 1,
@@ -911,20 +915,12 @@ int model_add(struct model *m, const struct mv_event *e)
 				      idx) < 0)
 				return -1;
 			l->lrel[n] = MV_NONE;
-			if (mv_rec_bool(&r)) {
+			if (mv_rec_bool(&r) && r.type == MV_T_LOCK) {
+				l->lrel[n] = idx;
+			} else if (mv_rec_bool(&r)) {
 				l->open_lock = idx;
 				l->open_lock_i = n;
 			}
-		} else if (r.type == MV_T_LOCK) {
-			/* a whole span: its own start and end */
-			size_t n = l->nlocks;
-
-			if (grow(&l->lrel, &l->lrcap, n + 1,
-				 sizeof(*l->lrel)) < 0 ||
-			    lane_push(&l->locks, &l->nlocks, &l->lcap,
-				      idx) < 0)
-				return -1;
-			l->lrel[n] = mv_rec_bool(&r) ? idx : MV_NONE;
 		} else if (r.type == MV_T_LOCK_REL &&
 			   l->open_lock != MV_NONE &&
 			   m->ev[l->open_lock].a == r.a) {

@@ -27,6 +27,33 @@ for t in curl python3; do
 	have $t || { skip "timeouts: $t not installed (make deps)"; exit 0; }
 done
 
+# proxy NAME FRONTPORT BACKPORT NBTHREAD [DEFAULTS_LINE]: start a muxlab
+# with one frontend on FRONTPORT and one server on BACKPORT, "timeout
+# client 10s", "timeout server 10s" unless DEFAULTS_LINE says otherwise
+# (later lines win); returns 1 (with a FAIL) if it does not listen
+proxy() {
+	cat >"$tmp/$1.cfg" <<CFG
+global
+	nbthread $4
+defaults
+	mode http
+	timeout connect 2s
+	timeout client 10s
+	timeout server 10s
+	${5:-}
+frontend fe
+	bind 127.0.0.1:$2
+	default_backend be
+backend be
+	server s1 127.0.0.1:$3
+CFG
+	"$muxlab" -f "$tmp/$1.cfg" --quiet 2>"$tmp/$1.err" &
+	on_exit "stop_pid $!"
+	wait_port "$2" 5 && return 0
+	fail "timeouts: muxlab ($1) did not start: $(head -3 "$tmp/$1.err")"
+	return 1
+}
+
 bport=$(free_port 18760)
 cat >"$tmp/trickle.py" <<'PY'
 import socket, sys, threading, time
@@ -65,25 +92,7 @@ spid=$!
 on_exit "kill $spid 2>/dev/null"
 wait_port "$bport" 5 || { fail "timeouts: the trickling server did not start"; exit 1; }
 fport=$(free_port $((bport + 1)))
-cat >"$tmp/t.cfg" <<CFG
-global
-	nbthread 2
-defaults
-	mode http
-	timeout connect 2s
-	timeout client 10s
-	timeout server 1s
-frontend fe
-	bind 127.0.0.1:$fport
-	default_backend be
-backend be
-	server s1 127.0.0.1:$bport
-CFG
-"$muxlab" -f "$tmp/t.cfg" --quiet 2>"$tmp/mx.err" &
-mpid=$!
-on_exit "stop_pid $mpid"
-wait_port "$fport" 5 || { fail "timeouts: muxlab did not start: $(head -3 "$tmp/mx.err")"; exit 1; }
-
+proxy t "$fport" "$bport" 2 "timeout server 1s" || exit 1
 t0=$(date +%s.%N)
 out=$(curl -s -m 10 -o "$tmp/body" -w '%{http_code}' "http://127.0.0.1:$fport/trickle")
 t1=$(date +%s.%N)
@@ -128,24 +137,7 @@ python3 "$tmp/closer.py" "$rport" 2>/dev/null &
 cpid=$!
 on_exit "kill $cpid 2>/dev/null"
 fport3=$(free_port $((rport + 1)))
-cat >"$tmp/k.cfg" <<CFG
-global
-	nbthread 1
-defaults
-	mode http
-	timeout connect 2s
-	timeout client 10s
-	timeout server 10s
-frontend fe
-	bind 127.0.0.1:$fport3
-	default_backend be
-backend be
-	server s1 127.0.0.1:$rport
-CFG
-"$muxlab" -f "$tmp/k.cfg" --quiet 2>"$tmp/mx3.err" &
-mpid3=$!
-on_exit "stop_pid $mpid3"
-if wait_port "$rport" 5 && wait_port "$fport3" 5; then
+if wait_port "$rport" 5 && proxy k "$fport3" "$rport" 1; then
 	# a client that never retries by itself (curl would): one
 	# connection, requests one after the other, the status of each
 	cat >"$tmp/ka.py" <<'PY'
@@ -179,33 +171,12 @@ PY
 		pass "timeouts: a POST lost the same way is not sent again (the client connection closes: '$out')" ||
 		fail "timeouts: POST lost to a keep-alive close: '$out' (want '200 closed')"
 else
-	fail "timeouts: the closing server or muxlab did not start: $(head -3 "$tmp/mx3.err")"
+	fail "timeouts: the closing server did not start"
 fi
 
 # timeout http-request: a slowloris client
 fport2=$(free_port $((fport + 1)))
-cat >"$tmp/r.cfg" <<CFG
-global
-	nbthread 2
-defaults
-	mode http
-	timeout connect 2s
-	timeout client 10s
-	timeout server 10s
-	timeout http-request 1s
-frontend fe
-	bind 127.0.0.1:$fport2
-	default_backend be
-backend be
-	server s1 127.0.0.1:$bport
-CFG
-"$muxlab" -f "$tmp/r.cfg" --quiet 2>"$tmp/mx2.err" &
-mpid2=$!
-on_exit "stop_pid $mpid2"
-if ! wait_port "$fport2" 5; then
-	fail "timeouts: muxlab did not start with timeout http-request: $(head -3 "$tmp/mx2.err")"
-	exit 1
-fi
+proxy r "$fport2" "$bport" 2 "timeout http-request 1s" || exit 1
 out=$(curl -s -m 5 -w ' %{http_code}' "http://127.0.0.1:$fport2/quick")
 [ "$out" = "abcdefgh 200" ] &&
 	pass "timeouts: timeout http-request 1s lets a normal request through (200)" ||

@@ -451,6 +451,15 @@ if [ -d "$out" ]; then
 	fi
 fi
 
+# violated COUNTS: the invariants (1-5, 7) the awk reader saw broken
+violated() {
+	local i got=""
+	for i in 1 2 3 4 5 7; do
+		[ "$(get inv${i}_viol "$1")" = 0 ] || got="$got $i"
+	done
+	echo "${got# }"
+}
+
 # The awk reader must see the planted bugs in the reference traces
 # (traces/INDEX.md): otherwise its "holds" above would mean nothing.
 for ref in "default-usr1:" "bug-no-usr1-set:2 3 4" "bug-usr1-after-insert:3" \
@@ -458,11 +467,7 @@ for ref in "default-usr1:" "bug-no-usr1-set:2 3 4" "bug-usr1-after-insert:3" \
 	name=${ref%%:*} want=${ref#*:}
 	[ -d "$top/traces/$name" ] || { fail "reference trace traces/$name missing"; continue; }
 	mux_counts "$top/traces/$name" >"$tmp/counts-ref-$name"
-	got=""
-	for i in 1 2 3 4 5 7; do
-		[ "$(get inv${i}_viol "$tmp/counts-ref-$name")" = 0 ] || got="$got $i"
-	done
-	got=${got# }
+	got=$(violated "$tmp/counts-ref-$name")
 	[ "$got" = "$want" ] &&
 		pass "awk reader on traces/$name: violated invariants '${got:-none}'" ||
 		fail "awk reader on traces/$name: violated '${got:-none}', want '${want:-none}'"
@@ -495,11 +500,7 @@ for ref in "wake-old-local:4" "no-usr1-set:2 3 4"; do
 		"$tmp/scn/default.cfg" >"$tmp/record-$bug.log" 2>&1
 	[ -d "$out" ] || { fail "bug $bug: lab/record made no trace"; continue; }
 	mux_counts "$out" >"$tmp/counts-bug-$bug"
-	got=""
-	for i in 1 2 3 4 5 7; do
-		[ "$(get inv${i}_viol "$tmp/counts-bug-$bug")" = 0 ] || got="$got $i"
-	done
-	got=${got# }
+	got=$(violated "$tmp/counts-bug-$bug")
 	mv=$("$muxview" --check "$out" 2>/dev/null | sed -n 's/^invariant \([0-9]\) .*FAILED.*/\1/p' | tr '\n' ' ')
 	mv=${mv% }
 	# a short run may not hit every consequence of the bug: what both
