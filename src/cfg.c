@@ -83,7 +83,7 @@ struct cfg_defaults {
 	unsigned int timeout_connect;
 	unsigned int timeout_http_ka;
 	unsigned int timeout_http_req;
-	int retries;			/* -1 = unset */
+	int retries;			/* CFG_DEF_RETRIES unless set */
 	int maxconn;			/* frontends' maxconn, 0 = unset */
 	char *default_backend;		/* owned here */
 	int defbe_line;

@@ -1070,13 +1070,8 @@ int h1_emit_resp(const struct http_msg *msg, struct buffer *out,
 }
 
 /*
- * h1_emit_error - append a small complete error response.
- * @status: 100..599 (meant for 400, 404, 413, 414, 431, 500, 501, 502,
- *          503, 504, 505)
- * @out:    where to append
- * @close:  non-zero to add "connection: close"
- *
- * The body is one line of text, "<status> <reason>\n".
+ * h1_emit_continue - append the interim "100 Continue" response.
+ * @out: where to append
  *
  * Return: 0, or -1 with @out as it was.
  * Context: any thread owning @out.
@@ -1089,6 +1084,14 @@ int h1_emit_continue(struct buffer *out)
 	return h1_out_end(&o);
 }
 
+/*
+ * h1_req_expects_continue - does request @msg ask for "100 Continue"?
+ * @msg: a parsed request
+ *
+ * Return: the index of its "Expect: 100-continue" header (HTTP/1.1 only,
+ * RFC 9110 10.1.1), else -1.
+ * Context: any thread; pure.
+ */
 int h1_req_expects_continue(const struct http_msg *msg)
 {
 	int i = http_msg_find_hdr(msg, "expect");
@@ -1100,6 +1103,18 @@ int h1_req_expects_continue(const struct http_msg *msg)
 	return i;
 }
 
+/*
+ * h1_emit_error - append a small complete error response.
+ * @status: 100..599 (meant for 400, 404, 413, 414, 431, 500, 501, 502,
+ *          503, 504, 505)
+ * @out:    where to append
+ * @close:  non-zero to add "connection: close"
+ *
+ * The body is one line of text, "<status> <reason>\n".
+ *
+ * Return: 0, or -1 with @out as it was.
+ * Context: any thread owning @out.
+ */
 int h1_emit_error(int status, struct buffer *out, int close)
 {
 	struct h1_out o = { out, out->data, 0 };

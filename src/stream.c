@@ -318,6 +318,7 @@ static struct task *process_stream(struct task *t, void *ctx,
 					      SF_SRV_CLOSED);
 				s->err_status = 0;
 				http_msg_reset(&s->rsp, 1);
+				stream_srv_activity(s);	/* a new timeout server */
 				if (connect_server(s) < 0) {
 					s->err_status = 503;
 					s->flags |= SF_SRV_ERR;
@@ -342,10 +343,7 @@ static struct task *process_stream(struct task *t, void *ctx,
 			s->be = s->fe ? s->fe->defbe : NULL;
 			s->srv = s->be ? backend_select(s) : NULL;
 			s->retries = s->be ? s->be->retries : 0;
-			if (s->be && s->be->timeout_server)
-				task_schedule(t, now_mono_ns() +
-					      (uint64_t)s->be->timeout_server *
-					      1000000ULL);
+			stream_srv_activity(s);	/* arms timeout server */
 			if (!s->srv || connect_server(s) < 0) {
 				s->err_status = s->err_status ?
 						s->err_status : 503;

@@ -68,6 +68,17 @@ def serve(c):
         if not d:
             return
         buf += d
+    head, rest = buf.split(b"\r\n\r\n", 1)
+    clen = 0
+    for line in head.split(b"\r\n")[1:]:
+        k, _, v = line.partition(b":")
+        if k.strip().lower() == b"content-length":
+            clen = int(v)
+    while len(rest) < clen:      # read the body: closing with unread
+        d = c.recv(65536)        # bytes would reset the connection
+        if not d:
+            return
+        rest += d
     path = buf.split(b" ")[1]
     body = b"abcdefgh"
     if b"\r\nexpect:" in buf.lower():
