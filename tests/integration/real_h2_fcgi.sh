@@ -55,8 +55,8 @@ if [ -n "$ngx" ]; then
 	chmod 755 "$nd" "$nd/html"
 	echo "muxlab-nginx-h2c-$$" >"$nd/html/index.html"
 	chmod 644 "$nd/html/index.html"
-	# keepalive_requests high: nginx's GOAWAY at that count fails the
-	# streams in flight above its last stream id (502, docs/muxes.md)
+	# keepalive_requests high on the first server: no GOAWAY there (the
+	# second one sends one every 50 requests: the retries' test)
 	cat >"$nd/nginx.conf" <<NGX
 worker_processes 1;
 daemon off;
