@@ -159,6 +159,14 @@ struct h2s {
 	struct list send_list;		/* in h2c->send_list while H2_SF_OUT */
 };
 
+/* Streams reset by us that a connection remembers once they are freed.
+ * HAProxy keeps none and ignores every frame on a stream it forgot (it
+ * cannot tell whether it reset it); muxlab answers DATA on a forgotten
+ * stream with RST_STREAM(STREAM_CLOSED) (RFC 9113 6.1) unless it is one of
+ * the last streams it reset itself (RFC 9113 5.1: such frames are
+ * ignored, the peer may have sent them before our RST arrived). */
+#define H2C_RST_MEM	16
+
 /* An HTTP/2 connection (HAProxy struct h2c). Owned by the thread that owns
  * the connection; a takeover moves it whole to the stealing thread. */
 struct h2c {
@@ -191,6 +199,10 @@ struct h2c {
 	int nb_sc;			/* h2s with a stream attached */
 	struct http_msg scratch;	/* decode target (swapped into the
 					 * stream, or thrown away) */
+	uint32_t rst_sids[H2C_RST_MEM];	/* the last streams we reset: frames
+					 * the peer sent on them before it
+					 * saw our RST_STREAM are ignored */
+	unsigned int rst_n;		/* RSTs sent (next slot: % MEM) */
 };
 
 static void h2_release(struct h2c *h2c);
@@ -415,6 +427,18 @@ static void h2c_send_rst(struct h2c *h2c, struct h2s *h2s, uint32_t id,
 		h2s_stop_send(h2s);
 	}
 	h2_emit_rst_stream(&h2c->obuf, id, code);
+	h2c->rst_sids[h2c->rst_n++ % H2C_RST_MEM] = id;
+}
+
+/* Did we reset stream <id> lately (h2c_send_rst())? */
+static int h2c_reset_lately(const struct h2c *h2c, uint32_t id)
+{
+	unsigned int i;
+
+	for (i = 0; i < H2C_RST_MEM && i < h2c->rst_n; i++)
+		if (h2c->rst_sids[i] == id)
+			return 1;
+	return 0;
 }
 
 /*
@@ -1010,8 +1034,9 @@ static void h2c_handle_data(struct h2c *h2c, const struct h2_fh *fh,
 		if (h2c_sid_is_idle(h2c, fh->sid))
 			h2c_error(h2c, H2_ERR_PROTOCOL_ERROR,
 				  "DATA on an idle stream");
-		else	/* closed and forgotten: RFC 9113 6.1, as HAProxy's
-			 * h2_process_demux() does for its closed stream */
+		else if (!h2c_reset_lately(h2c, fh->sid))
+			/* closed and forgotten, not by a reset of ours:
+			 * RFC 9113 6.1 (see H2C_RST_MEM) */
 			h2c_send_rst(h2c, NULL, fh->sid, H2_ERR_STREAM_CLOSED);
 		return;
 	}

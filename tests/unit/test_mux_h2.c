@@ -139,6 +139,8 @@ enum srv_mode {
 	SRV_REFUSE,		/* RST_STREAM REFUSED_STREAM while
 				 * srv_refusals > 0 (one less each), then
 				 * answer */
+	SRV_HUGE,		/* a 200 whose body (1.25 MiB) is over the
+				 * engine's cap, sent as the windows allow */
 };
 
 static int srv_fd = -1;
@@ -151,6 +153,32 @@ static int _Atomic srv_settings_acks;	/* SETTINGS ACKs received */
 static int _Atomic srv_goaways;		/* GOAWAYs received */
 static int _Atomic srv_eofs;		/* connections closed by the engine */
 static int _Atomic srv_refusals;	/* SRV_REFUSE: refusals left */
+static int _Atomic srv_rst_code = -1;	/* SRV_HUGE: the RST_STREAM its
+					 * stream got */
+
+#define SRV_HUGE_BODY	(1280 * 1024)
+
+/* SRV_HUGE: what is left to send of the body of stream <sid>, within the
+ * stream and connection windows <*swin>, <*cwin> */
+static void srv_pump(struct h2io *io, uint32_t sid, size_t *left,
+		     int64_t *swin, int64_t *cwin)
+{
+	static const uint8_t chunk[16384];
+	struct buffer out = BUF_NULL;
+
+	while (*left && *swin > 0 && *cwin > 0) {
+		size_t n = MIN(MIN(*left, sizeof(chunk)),
+			       (size_t)MIN(*swin, *cwin));
+
+		if (h2_emit_data(&out, sid, chunk, n, 0, 16384) < 0 ||
+		    h2io_write(io, &out) < 0)
+			break;
+		*left -= n;
+		*swin -= (int64_t)n;
+		*cwin -= (int64_t)n;
+	}
+	b_free(&out);
+}
 
 static const char srv_body[] = "hello\n";
 
@@ -195,7 +223,9 @@ static void *srv_conn_thread(void *arg)
 	const uint8_t *p;
 	size_t consumed = 0;
 	uint8_t pre[H2_PREFACE_LEN];
-	uint32_t last_sid = 0;
+	uint32_t last_sid = 0, huge_sid = 0;
+	size_t huge_left = 0;
+	int64_t swin = 0, cwin = H2_DEFAULT_WINDOW;
 	int step = -1, ret;
 
 	memset(&req, 0, sizeof(req));
@@ -264,6 +294,30 @@ static void *srv_conn_thread(void *arg)
 				}
 				srv_answer(&io, sid);
 				break;
+			case SRV_HUGE: {
+				struct buffer blk = BUF_NULL;
+				struct http_msg rsp;
+
+				memset(&rsp, 0, sizeof(rsp));
+				http_msg_reset(&rsp, 1);
+				rsp.status = 200;
+				/* announce the length without holding the
+				 * body: the encoder's HEAD/304 way */
+				rsp.flags |= HTTP_MSGF_NO_BODY | HTTP_MSGF_CLEN;
+				rsp.clen = SRV_HUGE_BODY;
+				if (h2_hpack_encode_resp(&io.hp, &rsp, &blk) == 0 &&
+				    h2_emit_headers(&out, sid, (const uint8_t *)
+						    b_head(&blk), b_data(&blk),
+						    0, 16384) == 0)
+					h2io_write(&io, &out);
+				b_free(&blk);
+				http_msg_free(&rsp);
+				huge_sid = sid;
+				huge_left = SRV_HUGE_BODY;
+				swin = H2_DEFAULT_WINDOW;
+				srv_pump(&io, huge_sid, &huge_left, &swin, &cwin);
+				break;
+			}
 			case SRV_IDLE_FRAMES:
 				step = 0;
 				/* fall through */
@@ -290,6 +344,27 @@ static void *srv_conn_thread(void *arg)
 			break;
 		case H2_FT_GOAWAY:
 			atomic_fetch_add(&srv_goaways, 1);
+			break;
+		case H2_FT_WINDOW_UPDATE: {
+			uint32_t inc;
+
+			if (h2_parse_window_update(&fh, p, &inc, &err) < 0)
+				break;
+			if (!fh.sid)
+				cwin += inc;
+			else if (fh.sid == huge_sid)
+				swin += inc;
+			srv_pump(&io, huge_sid, &huge_left, &swin, &cwin);
+			break;
+		}
+		case H2_FT_RST_STREAM:
+			/* the first one of the stream: a reset answering
+			 * our own late frames would hide it */
+			if (fh.sid == huge_sid && huge_left)
+				atomic_store(&srv_rst_code, (int)(p[0] << 24 |
+					     p[1] << 16 | p[2] << 8 | p[3]));
+			if (fh.sid == huge_sid)
+				huge_left = 0;
 			break;
 		default:
 			break;
@@ -788,6 +863,20 @@ static int backend_errors(void)
 	atomic_store(&srv_refusals, 4);
 	st = cli_get(&c, "/refused-4");
 	CHECK(st == 502, "REFUSED_STREAM 4 times, retries 3: %d", st);
+	/* a response over the engine's body cap: 502 to the client, and
+	 * the server's stream cancelled (CANCEL, not REFUSED_STREAM: it
+	 * was processed), not retried */
+	atomic_store(&srv_rst_code, -1);
+	atomic_store(&srv_mode, SRV_HUGE);
+	act_mark();
+	st = cli_get(&c, "/huge");
+	CHECK(st == 502, "oversized response: %d", st);
+	for (tmp = 0; tmp < 100 && atomic_load(&srv_rst_code) < 0; tmp++)
+		usleep(10000);
+	CHECK(atomic_load(&srv_rst_code) == H2_ERR_CANCEL,
+	      "the server's stream got RST_STREAM %d, want CANCEL",
+	      atomic_load(&srv_rst_code));
+	CHECK(ACT_DELTA(retries) == 0, "an oversized response was retried");
 	cli_close(&c);
 	engine_stop();
 	want_retries = 0;
@@ -799,7 +888,7 @@ static int backend_errors(void)
  * the connection get GOAWAY with the right code; a malformed request gets
  * RST_STREAM PROTOCOL_ERROR and the connection carries on (PING still
  * answered, next request served); DATA on a closed stream gets
- * RST_STREAM STREAM_CLOSED. */
+ * RST_STREAM STREAM_CLOSED, unless we reset that stream ourselves. */
 static int front_protocol_errors(void)
 {
 	static const uint8_t bad_wu[] = {	/* WINDOW_UPDATE 0 on conn */
@@ -817,6 +906,9 @@ static int front_protocol_errors(void)
 	};
 	static const uint8_t data_closed[] = {	/* DATA stream 3, "x" */
 		0, 0, 1, H2_FT_DATA, 0, 0, 0, 0, 3, 'x'
+	};
+	static const uint8_t data_reset[] = {	/* DATA stream 1, "x" */
+		0, 0, 1, H2_FT_DATA, 0, 0, 0, 0, 1, 'x'
 	};
 	struct cli c;
 	int st;
@@ -863,6 +955,15 @@ static int front_protocol_errors(void)
 	      "DATA on a closed stream: %d rst %d", st, c.rst_code);
 	st = cli_get(&c, "/after-data");
 	CHECK(st == 200, "request after it: %d", st);
+	/* but DATA on stream 1, which we reset (the malformed request), is
+	 * ignored (RFC 9113 5.1): the peer may have sent it before our
+	 * RST_STREAM arrived */
+	cli_status[sid_slot(1)] = 0;
+	CHECK(cli_raw(&c, data_reset, sizeof(data_reset)) == 0, "send");
+	st = cli_get(&c, "/after-data-1");
+	CHECK(st == 200 && cli_status[sid_slot(1)] == 0,
+	      "DATA on a stream we reset: status %d, stream 1 %d", st,
+	      cli_status[sid_slot(1)]);
 	CHECK(c.goaway_code < 0, "GOAWAY after DATA on a closed stream");
 	cli_close(&c);
 	CHECK(ACT_DELTA(req_err) >= 1, "req_err");
