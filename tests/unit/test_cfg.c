@@ -337,6 +337,55 @@ static void expect_error(const char *name, const char *tail, int line,
 	cfg_free(&cfg);
 }
 
+/* retries (default 3, from defaults, per backend) and timeout
+ * http-request (none unless set, from defaults, per frontend) */
+static void test_retries_timeouts(void)
+{
+	static const char text[] =
+		"defaults\n"
+		"\tmode http\n"
+		"\tretries 1\n"
+		"\ttimeout http-request 2s\n"
+		"frontend f\n"
+		"\tbind 127.0.0.1:18999\n"
+		"\ttimeout http-request 500ms\n"
+		"\tdefault_backend b\n"
+		"backend b\n"
+		"\tretries 0\n"
+		"\tserver s1 127.0.0.1:19999\n"
+		"backend c\n"
+		"\tserver s1 127.0.0.1:19998\n"
+		"defaults\n"
+		"\tmode http\n"
+		"backend d\n"
+		"\tserver s1 127.0.0.1:19997\n";
+	struct proxy *f, *b, *c, *d;
+	struct cfg cfg;
+
+	CHECK(parse_capture(write_cfg("retries", text), &cfg) == 0,
+	      "parse failed: %s", errbuf);
+	f = px_by_name(&cfg, "f", PR_CAP_FE);
+	b = px_by_name(&cfg, "b", PR_CAP_BE);
+	c = px_by_name(&cfg, "c", PR_CAP_BE);
+	d = px_by_name(&cfg, "d", PR_CAP_BE);
+	CHECK(f && b && c && d, "proxies missing");
+	if (f && b && c && d) {
+		CHECK(b->retries == 0, "retries set in the backend: %d",
+		      b->retries);
+		CHECK(c->retries == 1, "retries from defaults: %d",
+		      c->retries);
+		CHECK(d->retries == 3, "retries by default (a new defaults "
+		      "section): %d", d->retries);
+		CHECK(f->timeout_http_req == 500, "http-request %u",
+		      f->timeout_http_req);
+		CHECK(c->timeout_http_req == 2000,
+		      "http-request from defaults %u", c->timeout_http_req);
+		CHECK(d->timeout_http_req == 0, "http-request unset %u",
+		      d->timeout_http_req);
+	}
+	cfg_free(&cfg);
+}
+
 static void test_errors(void)
 {
 	expect_error("unknown-global", "global\n\tnbproc 2\n", 11, "nbproc");
@@ -380,7 +429,12 @@ static void test_errors(void)
 	expect_error("bind-in-be", "\tbind :1\n", 10, "frontend section");
 	expect_error("quote", "\tserver \"s2 127.0.0.1:1\n", 10,
 		     "unterminated quote");
-	expect_error("unknown-px-kw", "\tretries 3\n", 10, "retries");
+	expect_error("unknown-px-kw", "\tretry-on all-retryable-errors\n", 10,
+		     "retry-on");
+	expect_error("retries-range", "\tretries 101\n", 10, "retries");
+	expect_error("retries-word", "\tretries some\n", 10, "retries");
+	expect_error("timeout-http-request", "\ttimeout http-request 0\n", 10,
+		     "http-request");
 	expect_error("fcgi-missing", "backend c\n\tuse-fcgi-app php\n", 11,
 		     "no such fcgi-app");
 	expect_error("fcgi-docroot", "backend c\n\tuse-fcgi-app php\n"
@@ -537,6 +591,7 @@ int main(void)
 	test_good();
 	test_plain();
 	test_errors();
+	test_retries_timeouts();
 	test_protos();
 	test_shipped();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
