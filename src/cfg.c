@@ -35,6 +35,7 @@
 #include <sys/socket.h>
 
 #include "cfg.h"
+#include "http_msg-t.h"
 #include "../lab/peers/peer_args.h"
 #include "lab.h"
 #include "listener.h"
@@ -783,13 +784,25 @@ static int parse_global(struct cfg_ctx *ctx, char **args, int n)
 		ctx->cfg->maxconn = v;
 		return 0;
 	}
+	if (strcmp(args[0], "tune.bufsize") == 0) {
+		/* the size of a body buffer: how much of a message body a
+		 * stream holds in each direction (HAProxy's buffers hold
+		 * headers too; here the headers are held apart) */
+		if (n != 2 || parse_int(args[1], HTTP_BUFSIZE_MIN,
+					HTTP_BUFSIZE_MAX, &v) < 0)
+			return cfg_err(ctx, "tune.bufsize: expected a size in "
+				       "bytes between %d and %d",
+				       HTTP_BUFSIZE_MIN, HTTP_BUFSIZE_MAX);
+		ctx->cfg->bufsize = v;
+		return 0;
+	}
 	if (strcmp(args[0], "stats") == 0 && n >= 2 &&
 	    strcmp(args[1], "socket") == 0)
 		return parse_stats_socket(ctx, args, n);
 	if (in_list(ignored_global, args[0]))
 		return 0;
 	return cfg_err(ctx, "unknown keyword '%s' in global section "
-		       "(muxlab knows nbthread and maxconn; see "
+		       "(muxlab knows nbthread, maxconn and tune.bufsize; see "
 		       "docs/scenarios.md)", args[0]);
 }
 

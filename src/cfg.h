@@ -49,6 +49,7 @@ struct cfg {
 	char *file;
 	int nbthread;			/* global nbthread, default 1 */
 	int maxconn;			/* global maxconn, 0 = not set */
+	int bufsize;			/* global tune.bufsize, 0 = not set */
 	/* global "stats socket PATH [mode M] [level L]": the control
 	 * socket (cli.c); one at most */
 	char *cli_path;			/* NULL: none */

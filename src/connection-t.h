@@ -79,6 +79,10 @@ struct mux_ops {
 	int (*send_resp)(struct stream *s);
 	/* front side: the stream is freed, forget it */
 	void (*strm_gone)(struct stream *s);
+	/* the other side of stream <s> added body bytes to the message this
+	 * side sends, ended it, or made room in the one this side receives:
+	 * look at it (<side>: which side of <s> this conn is) */
+	void (*wake)(struct stream *s, enum side side);
 	int (*avail_streams)(struct connection *conn);
 	int (*used_streams)(struct connection *conn);
 	/* Called by a stealing thread holding thread <orig_tid>'s

@@ -454,7 +454,9 @@ static void fcgi_pb_http_vars(struct fcgi_pb *pb, const struct http_msg *req)
  * fcgi_emit_params - append the CGI/1.1 environment of a request.
  * @out: destination
  * @id:  request id
- * @req: the complete HTTP request (headers and body, for CONTENT_LENGTH)
+ * @req: the HTTP request: its headers, and for CONTENT_LENGTH its body if
+ *       complete (always when http_bufsize is 0), else its announced
+ *       Content-Length
  * @ctx: server-side values (document root, addresses, ports)
  *
  * Emits GATEWAY_INTERFACE, SERVER_SOFTWARE, SERVER_PROTOCOL,
@@ -462,7 +464,9 @@ static void fcgi_pb_http_vars(struct fcgi_pb *pb, const struct http_msg *req)
  * when it ends in '/'), SCRIPT_FILENAME (docroot + SCRIPT_NAME),
  * DOCUMENT_ROOT, QUERY_STRING, SERVER_NAME, SERVER_PORT, SERVER_ADDR,
  * REMOTE_ADDR, REMOTE_PORT, CONTENT_LENGTH and CONTENT_TYPE when there is
- * a body or a type, HTTPS, then HTTP_* for the headers, in PARAMS records,
+ * a body of known length or a type (a body still arriving without a
+ * Content-Length goes without CONTENT_LENGTH: the application reads STDIN
+ * to its end), HTTPS, then HTTP_* for the headers, in PARAMS records,
  * then the empty PARAMS record that ends the stream. The path is passed
  * as received (not percent-decoded).
  *
@@ -542,9 +546,13 @@ int fcgi_emit_params(struct buffer *out, uint16_t id,
 		fcgi_pb_adds(&pb, "REMOTE_ADDR", ctx->remote_addr);
 		fcgi_pb_addu(&pb, "REMOTE_PORT", ctx->remote_port);
 	}
-	if (req->body.data ||
-	    (req->flags & (HTTP_MSGF_CLEN | HTTP_MSGF_CHUNKED)))
-		fcgi_pb_addu(&pb, "CONTENT_LENGTH", req->body.data);
+	if (http_bufsize && !(req->flags & HTTP_MSGF_BODY_DONE)) {
+		if (req->flags & HTTP_MSGF_CLEN)
+			fcgi_pb_addu(&pb, "CONTENT_LENGTH", req->clen);
+	} else if (http_body_avail(req) ||
+		   (req->flags & (HTTP_MSGF_CLEN | HTTP_MSGF_CHUNKED))) {
+		fcgi_pb_addu(&pb, "CONTENT_LENGTH", http_body_avail(req));
+	}
 	ct = http_msg_find_hdr(req, "content-type");
 	if (ct >= 0)
 		fcgi_pb_addh(&pb, "CONTENT_TYPE", req, req->hdr[ct].v);

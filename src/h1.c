@@ -626,10 +626,18 @@ static int h1_hexval(unsigned char c)
 	return -1;
 }
 
-/* Room left under HTTP_MAX_BODY in msg->body. */
+/* Room for body bytes in msg->body now (http_body_room()). */
 static uint64_t h1_body_room(const struct http_msg *msg)
 {
-	return HTTP_MAX_BODY - msg->body.data;
+	return http_body_room(msg);
+}
+
+/* Whole messages only: is a body part of <len> bytes more than the message
+ * may ever hold? A streamed body has no size limit: it only waits for
+ * room. */
+static int h1_body_too_big(const struct http_msg *msg, uint64_t len)
+{
+	return !http_bufsize && len > h1_body_room(msg);
 }
 
 /* The chunked decoder: one byte at a time except for chunk data. */
@@ -681,7 +689,7 @@ static int h1_chunked_feed(struct h1_body *b, const char *buf, size_t len,
 		case H1_CH_SIZE_LF:
 			if (c != '\n')
 				return h1_body_fail(b, 400);
-			if (b->left > h1_body_room(msg))
+			if (h1_body_too_big(msg, b->left))
 				return h1_body_fail(b, 413);
 			b->nb_digits = 0;
 			b->line_len = 0;
@@ -692,6 +700,10 @@ static int h1_chunked_feed(struct h1_body *b, const char *buf, size_t len,
 			n = len - i;
 			if (n > b->left)
 				n = (size_t)b->left;
+			if (n > h1_body_room(msg))
+				n = (size_t)h1_body_room(msg);
+			if (!n)
+				return (int)i;	/* body full: wait for room */
 			if (http_msg_add_body(msg, buf + i, n) < 0)
 				return h1_body_fail(b, 413);
 			b->left -= n;
@@ -759,8 +771,13 @@ static int h1_chunked_feed(struct h1_body *b, const char *buf, size_t len,
  * request) stays for the caller. Bytes of a partial size line or trailer
  * are consumed and remembered in @b.
  *
+ * When streaming (http_bufsize), it stops where the body FIFO is full
+ * (http_body_room()) and the caller feeds the rest once the consumer made
+ * room; whole messages fail above HTTP_MAX_BODY instead.
+ *
  * Return: bytes consumed (0..@len), or -1 with b->err_status = 400 (bad
- * chunked framing) or 413 (body over HTTP_MAX_BODY). @len must fit an int.
+ * chunked framing) or 413 (whole message over HTTP_MAX_BODY). @len must
+ * fit an int.
  * Context: any thread owning @msg and @b.
  */
 int h1_body_feed(struct h1_body *b, const char *buf, size_t len,
@@ -775,9 +792,11 @@ int h1_body_feed(struct h1_body *b, const char *buf, size_t len,
 
 	switch (b->mode) {
 	case H1_BODY_CLEN:
-		if (b->left > h1_body_room(msg))
+		if (h1_body_too_big(msg, b->left))
 			return h1_body_fail(b, 413);
 		n = len < b->left ? len : (size_t)b->left;
+		if (n > h1_body_room(msg))
+			n = (size_t)h1_body_room(msg);
 		if (http_msg_add_body(msg, buf, n) < 0)
 			return h1_body_fail(b, 413);
 		b->left -= n;
@@ -785,6 +804,8 @@ int h1_body_feed(struct h1_body *b, const char *buf, size_t len,
 			h1_body_finish(b, msg);
 		return (int)n;
 	case H1_BODY_CLOSE:
+		if (http_bufsize && len > h1_body_room(msg))
+			len = (size_t)h1_body_room(msg);
 		if (http_msg_add_body(msg, buf, len) < 0)
 			return h1_body_fail(b, 413);
 		return (int)len;
@@ -938,12 +959,13 @@ static void h1_put_u64(struct h1_out *o, uint64_t v)
 	h1_put(o, tmp, u64_to_dec(tmp, v));
 }
 
-/* Stored fields, then framing and connection management, then the body.
- * <clen_mode>: 0 none, 1 body length, 2 msg->clen (HEAD/304 answers). */
+/* Stored fields, then framing and connection management, then <blen>
+ * body bytes. <clen_mode>: 0 or 4 none, 1 "content-length: <clen>", 3
+ * "transfer-encoding: chunked" (the body bytes then form one chunk). */
 static void h1_put_fields_and_body(struct h1_out *o,
 				   const struct http_msg *msg,
-				   int skip_host, int clen_mode,
-				   int send_body, int keep_alive, int interim)
+				   int skip_host, int clen_mode, uint64_t clen,
+				   size_t blen, int keep_alive, int interim)
 {
 	int i;
 
@@ -957,10 +979,12 @@ static void h1_put_fields_and_body(struct h1_out *o,
 		h1_put_hstr(o, msg, h->v);
 		h1_put(o, "\r\n", 2);
 	}
-	if (clen_mode) {
+	if (clen_mode == 1) {
 		h1_puts(o, "content-length: ");
-		h1_put_u64(o, clen_mode == 1 ? msg->body.data : msg->clen);
+		h1_put_u64(o, clen);
 		h1_put(o, "\r\n", 2);
+	} else if (clen_mode == 3) {
+		h1_puts(o, "transfer-encoding: chunked\r\n");
 	}
 	if (!interim) {
 		if (!(keep_alive & H1_KA_KEEP))
@@ -969,8 +993,24 @@ static void h1_put_fields_and_body(struct h1_out *o,
 			h1_puts(o, "connection: keep-alive\r\n");
 	}
 	h1_put(o, "\r\n", 2);
-	if (send_body && msg->body.data)
-		h1_put(o, b_head(&msg->body), msg->body.data);
+	if (!blen)
+		return;
+	if (clen_mode == 3) {
+		char tmp[20];
+		size_t n = 0;
+		size_t v = blen;
+
+		do {
+			tmp[sizeof(tmp) - 1 - n++] = "0123456789abcdef"[v & 15];
+			v >>= 4;
+		} while (v);
+		h1_put(o, tmp + sizeof(tmp) - n, n);
+		h1_put(o, "\r\n", 2);
+		h1_put(o, http_body_ptr(msg), blen);
+		h1_put(o, "\r\n", 2);
+	} else {
+		h1_put(o, http_body_ptr(msg), blen);
+	}
 }
 
 static int h1_out_end(struct h1_out *o)
@@ -983,29 +1023,87 @@ static int h1_out_end(struct h1_out *o)
 	return -1;
 }
 
+/* How the body of <msg> goes on the wire, and how many of its available
+ * bytes go with the headers. <is_resp_nobody>: a response without body
+ * (1xx, 204, 304, HEAD). Whole messages (!os) are complete by definition.
+ * Returns the clen_mode of h1_put_fields_and_body(), or 4: no framing,
+ * the body ends with the close. */
+static int h1_framing(const struct http_msg *msg, int is_req, int no_body,
+		      int peer_10, struct h1_ostate *os, uint64_t *clen,
+		      size_t *blen)
+{
+	int done = !os || (msg->flags & HTTP_MSGF_BODY_DONE);
+	size_t avail = http_body_avail(msg);
+	int mode;
+
+	*blen = 0;
+	*clen = 0;
+	if (no_body) {
+		mode = 0;
+		if (os)
+			os->mode = H1_OUT_NONE;
+		return mode;
+	}
+	if (done) {
+		/* the whole body is here: its length is known */
+		if (is_req && !avail &&
+		    !(msg->flags & (HTTP_MSGF_CLEN | HTTP_MSGF_CHUNKED)))
+			mode = 0;
+		else
+			mode = 1;
+		*clen = avail;
+		*blen = avail;
+	} else if (msg->flags & HTTP_MSGF_CLEN) {
+		mode = 1;
+		*clen = msg->clen;
+		*blen = avail < msg->clen ? avail : (size_t)msg->clen;
+	} else if (is_req || !peer_10) {
+		mode = 3;
+		*blen = avail;
+	} else {
+		/* an HTTP/1.0 client, length unknown: until the close */
+		mode = 4;
+		*blen = avail;
+	}
+	if (os) {
+		os->mode = mode == 1 ? H1_OUT_CLEN : mode == 3 ?
+			   H1_OUT_CHUNKED : mode == 4 ? H1_OUT_CLOSE :
+			   H1_OUT_NONE;
+		os->sent = *blen;
+		os->left = mode == 1 ? *clen - *blen : 0;
+	}
+	return mode;
+}
+
 /*
  * h1_emit_req - serialise a request as HTTP/1.1.
- * @msg:        a complete request (headers and whole body)
+ * @msg:        the request: a complete one with @os NULL, else its headers
+ *              and the body bytes received so far
  * @out:        where to append; grown as needed up to H1_MAX_OUT
  * @keep_alive: H1_KA_* bits; 0 adds "connection: close"
+ * @os:         NULL, or where to say how the body goes on (h1_start_req())
  *
  * Writes "METHOD target HTTP/1.1", then "host: <authority>" (replacing any
  * stored Host; an empty Host if there is no authority at all), the stored
- * fields, "content-length: <body size>" when there is a body or the
- * original message had framing, the connection field and the body.
+ * fields, the framing, the connection field and the body bytes at hand.
+ * Framing: "content-length: <body size>" for a complete body (none if
+ * there is no body and the original had no framing), the announced
+ * Content-Length for a body still arriving, chunked otherwise.
  *
  * Return: 0, or -1 with @out as it was (no method, or no room).
  * Context: any thread owning @msg and @out.
  */
-int h1_emit_req(const struct http_msg *msg, struct buffer *out,
-		int keep_alive)
+static int h1_emit_req_os(const struct http_msg *msg, struct buffer *out,
+			  int keep_alive, struct h1_ostate *os)
 {
 	struct h1_out o = { out, out->data, 0 };
-	int has_body = msg->body.data ||
-		       (msg->flags & (HTTP_MSGF_CLEN | HTTP_MSGF_CHUNKED));
+	uint64_t clen;
+	size_t blen;
+	int mode;
 
 	if (!msg->method.len)
 		return -1;
+	mode = h1_framing(msg, 1, 0, 0, os, &clen, &blen);
 	h1_put_hstr(&o, msg, msg->method);
 	h1_put(&o, " ", 1);
 	if (msg->uri.len)
@@ -1018,43 +1116,64 @@ int h1_emit_req(const struct http_msg *msg, struct buffer *out,
 		h1_put_hstr(&o, msg, msg->authority);
 		h1_put(&o, "\r\n", 2);
 	}
-	h1_put_fields_and_body(&o, msg, msg->authority.len != 0,
-			       has_body ? 1 : 0, 1, keep_alive, 0);
+	h1_put_fields_and_body(&o, msg, msg->authority.len != 0, mode, clen,
+			       blen, keep_alive, 0);
 	return h1_out_end(&o);
+}
+
+int h1_emit_req(const struct http_msg *msg, struct buffer *out,
+		int keep_alive)
+{
+	return h1_emit_req_os(msg, out, keep_alive, NULL);
+}
+
+int h1_start_req(const struct http_msg *msg, struct buffer *out,
+		 int keep_alive, struct h1_ostate *os)
+{
+	return h1_emit_req_os(msg, out, keep_alive, os);
 }
 
 /*
  * h1_emit_resp - serialise a response as HTTP/1.1.
- * @msg:        a complete response
+ * @msg:        the response, complete with @os NULL, as h1_emit_req()
  * @out:        where to append; grown as needed up to H1_MAX_OUT
  * @keep_alive: H1_KA_* bits; 0 adds "connection: close", H1_KA_KEEP |
- *              H1_KA_PEER_10 adds "connection: keep-alive"
+ *              H1_KA_PEER_10 adds "connection: keep-alive"; H1_KA_PEER_10
+ *              alone says the client is HTTP/1.0 (no chunked for it)
+ * @os:         NULL, or where to say how the body goes on
  *
  * The reason phrase is msg->reason or the standard one. 1xx and 204 get no
  * Content-Length and no body; 304 and answers to HEAD (NO_BODY) get no
  * body and the original Content-Length if there was one; all others get
- * "content-length: <body size>" and the body. 1xx get no connection field.
+ * the framing of h1_emit_req() (a body still arriving without a length
+ * is chunked, or delimited by the close for an HTTP/1.0 client, which
+ * then gets "connection: close"). 1xx get no connection field.
  *
  * Return: 0, or -1 with @out as it was (bad status, or no room).
  * Context: any thread owning @msg and @out.
  */
-int h1_emit_resp(const struct http_msg *msg, struct buffer *out,
-		 int keep_alive)
+static int h1_emit_resp_os(const struct http_msg *msg, struct buffer *out,
+			   int keep_alive, struct h1_ostate *os)
 {
 	struct h1_out o = { out, out->data, 0 };
-	int st = msg->status, interim, no_body, clen_mode;
+	int st = msg->status, interim, no_body, mode;
+	uint64_t clen;
+	size_t blen;
 
 	if (st < 100 || st > 599)
 		return -1;
 	interim = st < 200;
 	no_body = interim || st == 204 || st == 304 ||
 		  (msg->flags & HTTP_MSGF_NO_BODY);
-	if (interim || st == 204)
-		clen_mode = 0;
-	else if (no_body)
-		clen_mode = (msg->flags & HTTP_MSGF_CLEN) ? 2 : 0;
-	else
-		clen_mode = 1;
+	mode = h1_framing(msg, 0, no_body, keep_alive & H1_KA_PEER_10, os,
+			  &clen, &blen);
+	if (no_body && !interim && st != 204 &&
+	    (msg->flags & HTTP_MSGF_CLEN)) {
+		mode = 1;	/* HEAD, 304: the length it would have */
+		clen = msg->clen;
+	}
+	if (mode == 4)
+		keep_alive &= ~H1_KA_KEEP;	/* the close ends the body */
 
 	h1_puts(&o, "HTTP/1.1 ");
 	h1_put_u64(&o, (uint64_t)st);
@@ -1064,8 +1183,74 @@ int h1_emit_resp(const struct http_msg *msg, struct buffer *out,
 	else
 		h1_puts(&o, h1_reason(st));
 	h1_put(&o, "\r\n", 2);
-	h1_put_fields_and_body(&o, msg, 0, clen_mode, !no_body, keep_alive,
+	h1_put_fields_and_body(&o, msg, 0, mode, clen, blen, keep_alive,
 			       interim);
+	return h1_out_end(&o);
+}
+
+int h1_emit_resp(const struct http_msg *msg, struct buffer *out,
+		 int keep_alive)
+{
+	return h1_emit_resp_os(msg, out, keep_alive, NULL);
+}
+
+int h1_start_resp(const struct http_msg *msg, struct buffer *out,
+		  int keep_alive, struct h1_ostate *os)
+{
+	return h1_emit_resp_os(msg, out, keep_alive, os);
+}
+
+/*
+ * h1_emit_body - append body bytes of a message started by h1_start_req()
+ * or h1_start_resp(), in its framing.
+ * @out: where to append
+ * @os:  the framing state (updated)
+ * @p:   the bytes
+ * @len: their number (> 0); in H1_OUT_CLEN no more than os->left
+ *
+ * Return: 0, or -1 with @out as it was.
+ * Context: any thread owning @out.
+ */
+int h1_emit_body(struct buffer *out, struct h1_ostate *os, const char *p,
+		 size_t len)
+{
+	struct h1_out o = { out, out->data, 0 };
+
+	if (os->mode == H1_OUT_CHUNKED) {
+		char tmp[20];
+		size_t n = 0, v = len;
+
+		do {
+			tmp[sizeof(tmp) - 1 - n++] = "0123456789abcdef"[v & 15];
+			v >>= 4;
+		} while (v);
+		h1_put(&o, tmp + sizeof(tmp) - n, n);
+		h1_put(&o, "\r\n", 2);
+		h1_put(&o, p, len);
+		h1_put(&o, "\r\n", 2);
+	} else {
+		h1_put(&o, p, len);
+	}
+	if (h1_out_end(&o) < 0)
+		return -1;
+	os->sent += len;
+	if (os->mode == H1_OUT_CLEN)
+		os->left -= len;
+	return 0;
+}
+
+/*
+ * h1_emit_eom - end the body of a started message: the last chunk for a
+ * chunked one, nothing otherwise.
+ * Return: 0, or -1 with @out as it was.
+ * Context: any thread owning @out.
+ */
+int h1_emit_eom(struct buffer *out, struct h1_ostate *os)
+{
+	struct h1_out o = { out, out->data, 0 };
+
+	if (os->mode == H1_OUT_CHUNKED)
+		h1_put(&o, "0\r\n\r\n", 5);
 	return h1_out_end(&o);
 }
 

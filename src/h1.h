@@ -28,9 +28,12 @@
  * that ends the headers and the body decoder never past the end of the
  * body, so pipelined requests stay in the buffer for the next round.
  *
- * Sending: h1_emit_req()/h1_emit_resp() serialise a complete message (the
- * lab holds whole messages, see http_msg-t.h) always with a Content-Length,
- * never chunked.
+ * Sending: h1_emit_req()/h1_emit_resp() serialise a complete message with
+ * a Content-Length (the peers, the tests). The engine streams: it starts a
+ * message with h1_start_req()/h1_start_resp(), which choose the framing
+ * (the length if known, else chunked, or the close for an HTTP/1.0
+ * client) and send the body bytes at hand, then h1_emit_body() for each
+ * later part and h1_emit_eom() at the end.
  */
 #ifndef MUXLAB_H1_H
 #define MUXLAB_H1_H
@@ -52,9 +55,25 @@
 /* Largest chunk-size line or trailer section accepted by the decoder. */
 #define H1_MAX_CHUNK_LINE	4096
 
-/* Output cap used by the emitters when growing <out>: a full message plus
- * what may already be queued in front of it. */
+/* Output cap used by the emitters when growing <out>: a whole message plus
+ * what may already be queued in front of it. The engine's muxes keep far
+ * less: they only add body bytes while their obuf is under its mark. */
 #define H1_MAX_OUT		(HTTP_MAX_BODY + 4 * HTTP_MAX_HDR_SIZE)
+
+/* How a started message's body goes on the wire (struct h1_ostate.mode). */
+enum h1_out_mode {
+	H1_OUT_NONE = 0,	/* no body */
+	H1_OUT_CLEN,		/* content-length: <left> bytes still to go */
+	H1_OUT_CHUNKED,		/* chunked */
+	H1_OUT_CLOSE,		/* until the close (HTTP/1.0 client) */
+};
+
+/* Sending state of one message (h1_start_req() .. h1_emit_eom()). */
+struct h1_ostate {
+	enum h1_out_mode mode;
+	uint64_t left;		/* H1_OUT_CLEN: bytes the length still owes */
+	uint64_t sent;		/* body bytes emitted so far */
+};
 
 /* h1_emit_req() / h1_emit_resp() <keep_alive> bits. A plain boolean works:
  * 0 asks the peer to close, 1 to keep the connection open. */
@@ -118,9 +137,11 @@ void h1_body_init(struct h1_body *b, struct http_msg *msg);
 
 /* Decode body bytes from <buf>, append them to msg->body. Returns the number
  * of bytes consumed (never past the end of the body), or -1 on bad chunked
- * framing or a body over HTTP_MAX_BODY (see b->err_status). Call it once
- * right after h1_body_init() even with no bytes: an announced
- * Content-Length over HTTP_MAX_BODY is reported at once (413). */
+ * framing or a whole message over HTTP_MAX_BODY (see b->err_status). When
+ * streaming (http_bufsize) it stops where the body FIFO is full and never
+ * fails for the size. Call it once right after h1_body_init() even with no
+ * bytes: for a whole message an announced Content-Length over
+ * HTTP_MAX_BODY is reported at once (413). */
 int h1_body_feed(struct h1_body *b, const char *buf, size_t len,
 		 struct http_msg *msg);
 
@@ -157,6 +178,19 @@ int h1_emit_req(const struct http_msg *msg, struct buffer *out,
 /* Append the response <msg> to <out>, same rules as h1_emit_req(). */
 int h1_emit_resp(const struct http_msg *msg, struct buffer *out,
 		 int keep_alive);
+
+/* Start a message whose body may still be arriving: headers with the
+ * framing chosen from what <msg> knows, then the body bytes at hand
+ * (os->sent of them: the caller marks them forwarded). 0 or -1. */
+int h1_start_req(const struct http_msg *msg, struct buffer *out,
+		 int keep_alive, struct h1_ostate *os);
+int h1_start_resp(const struct http_msg *msg, struct buffer *out,
+		  int keep_alive, struct h1_ostate *os);
+
+/* Body bytes of a started message, in its framing; the end of it. */
+int h1_emit_body(struct buffer *out, struct h1_ostate *os, const char *p,
+		 size_t len);
+int h1_emit_eom(struct buffer *out, struct h1_ostate *os);
 
 /* Append a small complete error response (status 100..599; text body).
  * Adds "connection: close" when <close>. Returns 0 or -1. */

@@ -1020,6 +1020,14 @@ static int h2_deflate(struct h2_hpack *hp, struct h2_nvlist *l,
 	return 0;
 }
 
+/* Is the whole body of <msg> at hand? Always for whole messages
+ * (http_bufsize 0: the peers, the tests); when streaming, once the
+ * producer completed it. */
+static int h2_msg_complete(const struct http_msg *msg)
+{
+	return !http_bufsize || (msg->flags & HTTP_MSGF_BODY_DONE);
+}
+
 /*
  * h2_hpack_encode_req - encode a request's field block.
  * @hp:  the connection's HPACK state
@@ -1057,9 +1065,18 @@ int h2_hpack_encode_req(struct h2_hpack *hp, const struct http_msg *msg,
 	else
 		h2_nv_add(&l, ":path", 5, "/", 1, 0);
 	h2_nv_add_fields(&l, msg);
-	if (msg->body.data ||
-	    (msg->flags & (HTTP_MSGF_CLEN | HTTP_MSGF_CHUNKED))) {
-		snprintf(l.num, sizeof(l.num), "%zu", msg->body.data);
+	if (!h2_msg_complete(msg)) {
+		/* the body is still arriving: its announced length, if
+		 * any (END_STREAM delimits it otherwise) */
+		if (msg->flags & HTTP_MSGF_CLEN) {
+			snprintf(l.num, sizeof(l.num), "%llu",
+				 (unsigned long long)msg->clen);
+			h2_nv_add(&l, "content-length", 14, l.num,
+				  strlen(l.num), 0);
+		}
+	} else if (http_body_avail(msg) ||
+		   (msg->flags & (HTTP_MSGF_CLEN | HTTP_MSGF_CHUNKED))) {
+		snprintf(l.num, sizeof(l.num), "%zu", http_body_avail(msg));
 		h2_nv_add(&l, "content-length", 14, l.num, strlen(l.num), 0);
 	}
 	return h2_deflate(hp, &l, out);
@@ -1072,8 +1089,8 @@ int h2_hpack_encode_req(struct h2_hpack *hp, const struct http_msg *msg,
  * @out: where to append the block
  *
  * Emits :status, the stored fields, and content-length: none for 1xx and
- * 204, the original one for 304 and answers to HEAD (NO_BODY), else the
- * body size.
+ * 204, the original one for 304, answers to HEAD (NO_BODY) and bodies
+ * still arriving (h2_msg_complete()), else the body size.
  * Return: 0, or -1 as for h2_hpack_encode_req().
  * Context: the thread owning the connection.
  */
@@ -1092,12 +1109,15 @@ int h2_hpack_encode_resp(struct h2_hpack *hp, const struct http_msg *msg,
 	h2_nv_add(&l, ":status", 7, l.status, 3, 0);
 	h2_nv_add_fields(&l, msg);
 	if (st >= 200 && st != 204) {
-		if (st == 304 || (msg->flags & HTTP_MSGF_NO_BODY)) {
+		if (st == 304 || (msg->flags & HTTP_MSGF_NO_BODY) ||
+		    !h2_msg_complete(msg)) {
+			/* no body, or one still arriving: the announced
+			 * length, if any */
 			send_clen = !!(msg->flags & HTTP_MSGF_CLEN);
 			clen = msg->clen;
 		} else {
 			send_clen = 1;
-			clen = msg->body.data;
+			clen = http_body_avail(msg);
 		}
 	}
 	if (send_clen) {

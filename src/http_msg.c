@@ -187,17 +187,52 @@ void http_msg_del_hdr(struct http_msg *msg, int i)
 	msg->nb_hdrs--;
 }
 
+size_t http_bufsize;
+
 /*
  * http_msg_add_body - append body bytes.
  * @msg: the message
  * @p:   the bytes (may be NULL when @len is 0)
  * @len: their number
  *
- * Return: 0, or -1 (nothing appended) when the body would exceed
- * HTTP_MAX_BODY.
+ * Producers ask http_body_room() first; the cap only stops one that did
+ * not (or a unit larger than HTTP_BODY_SLACK).
+ *
+ * Return: 0, or -1 (nothing appended) when the body would exceed its cap:
+ * HTTP_MAX_BODY for whole messages, tune.bufsize + HTTP_BODY_SLACK when
+ * streaming.
  * Context: owner thread of the message.
  */
 int http_msg_add_body(struct http_msg *msg, const void *p, size_t len)
 {
-	return b_putblk(&msg->body, p, len, HTTP_MAX_BODY);
+	size_t cap = http_bufsize ? http_bufsize + HTTP_BODY_SLACK :
+				    HTTP_MAX_BODY;
+
+	return b_putblk(&msg->body, p, len, cap);
+}
+
+/*
+ * http_body_forwarded - the consumer sent body bytes on.
+ * @msg: the message
+ * @n:   how many of the http_body_avail() bytes left
+ *
+ * A message still complete and unsent at its first forward is kept whole
+ * (HTTP_MSGF_KEEP): the bytes stay and body_fwd moves, so that a retry can
+ * send them again (http_body_rewind()). Otherwise they are dropped and the
+ * message is marked HTTP_MSGF_BODY_CUT: it cannot be resent.
+ * Context: owner thread of the message.
+ */
+void http_body_forwarded(struct http_msg *msg, size_t n)
+{
+	if (!n)
+		return;
+	if (!(msg->flags & (HTTP_MSGF_KEEP | HTTP_MSGF_BODY_CUT)) &&
+	    (msg->flags & HTTP_MSGF_BODY_DONE) && !msg->body_fwd)
+		msg->flags |= HTTP_MSGF_KEEP;
+	if (msg->flags & HTTP_MSGF_KEEP) {
+		msg->body_fwd += (uint32_t)n;
+		return;
+	}
+	b_del(&msg->body, n);
+	msg->flags |= HTTP_MSGF_BODY_CUT;
 }

@@ -38,8 +38,63 @@ int http_req_idempotent(const struct http_msg *msg);
  * order of the others. */
 void http_msg_del_hdr(struct http_msg *msg, int i);
 
-/* Append body bytes. 0, or -1 when over HTTP_MAX_BODY. */
+/* tune.bufsize: the body FIFO's size in the engine; 0 (the default, for
+ * the peers and the codec tests) collects whole bodies. */
+extern size_t http_bufsize;
+
+/* Append body bytes. 0, or -1 when over the cap (HTTP_MAX_BODY for whole
+ * messages, tune.bufsize + HTTP_BODY_SLACK when streaming). */
 int http_msg_add_body(struct http_msg *msg, const void *p, size_t len);
+
+/* Forget the first <n> of the body bytes http_body_avail() offered: they
+ * left (HTTP_MSGF_KEEP: they stay, past body_fwd). */
+void http_body_forwarded(struct http_msg *msg, size_t n);
+
+/* Send the message again from its first body byte (retries). Only valid
+ * if !(flags & HTTP_MSGF_BODY_CUT). */
+static inline void http_body_rewind(struct http_msg *msg)
+{
+	msg->body_fwd = 0;
+}
+
+/* Body bytes received and not forwarded yet, and where they start. */
+static inline size_t http_body_avail(const struct http_msg *msg)
+{
+	return msg->body.data - msg->body_fwd;
+}
+
+static inline const char *http_body_ptr(const struct http_msg *msg)
+{
+	return msg->body.area ? msg->body.area + msg->body.head +
+				msg->body_fwd : "";
+}
+
+/* How many more body bytes the producer may append now: 0 when the FIFO
+ * holds tune.bufsize (the producer then stops reading). Whole messages:
+ * what is left under HTTP_MAX_BODY. */
+static inline size_t http_body_room(const struct http_msg *msg)
+{
+	size_t cap = http_bufsize ? http_bufsize : HTTP_MAX_BODY;
+
+	return msg->body.data < cap ? cap - msg->body.data : 0;
+}
+
+/* May a producer that appends whole units (an H2 DATA frame, a FastCGI
+ * record) append one of <len> bytes now? Only if it fits under
+ * tune.bufsize; one larger than tune.bufsize only into an empty FIFO. So
+ * the FIFO never holds more than tune.bufsize, or one unit. */
+static inline int http_body_fits(const struct http_msg *msg, size_t len)
+{
+	size_t cap = http_bufsize ? http_bufsize : HTTP_MAX_BODY;
+
+	return http_body_room(msg) >= (len < cap ? len : cap);
+}
+
+/* Has the whole message been forwarded (complete, nothing left)? */
+static inline int http_msg_eom(const struct http_msg *msg)
+{
+	return (msg->flags & HTTP_MSGF_BODY_DONE) && !http_body_avail(msg);
+}
 
 /* Pointer to the bytes of <s> in <msg>. */
 static inline const char *hstr_ptr(const struct http_msg *msg, struct hstr s)

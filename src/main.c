@@ -42,6 +42,7 @@
 
 #include "activity.h"
 #include "cfg.h"
+#include "http_msg.h"
 #include "cli.h"
 #include "connection.h"
 #include "fd.h"
@@ -345,6 +346,8 @@ static void set_maxconn(const struct cfg *cfg, long nofile)
 	reserved = fds_open() + 4L * (nbthread > 0 ? nbthread : 1) + 16;
 	global_maxconn = cfg->maxconn ? cfg->maxconn :
 			 maxconn_auto(nofile, reserved);
+	/* bodies stream through buffers of this size (http_msg-t.h) */
+	http_bufsize = cfg->bufsize ? (size_t)cfg->bufsize : HTTP_BUFSIZE_DEF;
 }
 
 /* ------------------------------------------------------- engine threads */

@@ -15,9 +15,12 @@
  *	     application answered GET_VALUES (HAProxy FCGI_CS_SETTINGS)
  *	  -> GET_VALUES_RESULT: multiplexing allowed or not, how many at once
  *	  -> BEGIN_REQUEST (FCGI_KEEP_CONN), PARAMS (the CGI/1.1 environment of
- *	     s->req, docroot and index of the fcgi-app), STDIN (the body)
- *	  -> STDOUT (a CGI response: headers, blank line, body) into s->rsp,
- *	     STDERR logged once, END_REQUEST -> stream_notify()
+ *	     s->req, docroot and index of the fcgi-app), STDIN (the body, as
+ *	     it arrives in s->req.body)
+ *	  -> STDOUT (a CGI response: headers, blank line, body): the headers
+ *	     into s->rsp -> stream_notify(), the body into s->rsp.body while
+ *	     it has room (else the demux waits), STDERR logged once,
+ *	     END_REQUEST -> stream_notify()
  *	  -> fcgi_detach: no request left -> set TASK_F_USR1,
  *	     srv_add_to_idle_list(.., 1) (always the safe list), and we never
  *	     touch it again; requests left and room for more (a multiplexing
@@ -40,8 +43,10 @@
  *     default) and FCGI_KEEP_CONN always set (HAProxy: "option
  *     keep-conn"); an application that never answers GET_VALUES is given
  *     the connect timeout, then treated as not multiplexing;
- *   - whole messages: the request is encoded at once (HAProxy streams it
- *     through HTX), the response handed over at END_REQUEST;
+ *   - no HTX: headers are held whole in struct http_msg, bodies pass
+ *     through its bounded FIFO; a STDOUT record is taken whole once the
+ *     FIFO is under tune.bufsize (HAProxy copies part of a record), else
+ *     the demux waits for room;
  *   - a request abandoned before its END_REQUEST gets ABORT_REQUEST and
  *     the connection is not reused (HAProxy waits for the END_REQUEST);
  *   - an idle connection's timeout is armed by fcgi_detach() before it is
@@ -98,6 +103,8 @@
 #define FCGI_CF_MPXS		0x00000020 /* the application multiplexes */
 #define FCGI_CF_STDERR_LOGGED	0x00000040 /* STDERR was logged once */
 #define FCGI_CF_LOGGED		0x00000080 /* a protocol error was logged */
+#define FCGI_CF_DEM_SFULL	0x00000100 /* demux paused: a response body
+					    * FIFO is full (fcgi_wake()) */
 
 /* Connection states (HAProxy enum fcgi_conn_st, reduced). */
 enum fcgi_cs {
@@ -108,6 +115,7 @@ enum fcgi_cs {
 
 /* fstrm.flags */
 #define FCGI_SF_REQ_SENT	0x00000001 /* BEGIN..empty STDIN are in obuf */
+#define FCGI_SF_HDRS_SENT	0x00000008 /* BEGIN and PARAMS are in obuf */
 #define FCGI_SF_ES_RCVD		0x00000002 /* END_REQUEST received */
 #define FCGI_SF_ERR_SENT	0x00000004 /* the stream was told of an
 					    * error (once) */
@@ -165,6 +173,7 @@ const char *fconn_show_flags(char *buf, unsigned long len, unsigned int flags)
 		{ FCGI_CF_MPXS, "MPXS" },
 		{ FCGI_CF_STDERR_LOGGED, "STDERR_LOGGED" },
 		{ FCGI_CF_LOGGED, "LOGGED" },
+		{ FCGI_CF_DEM_SFULL, "DEM_SFULL" },
 	};
 
 	return flags_show(buf, len, flags, names, FLAG_NAMES_NB(names));
@@ -226,7 +235,7 @@ static void fcgi_strm_error(struct fcgi_strm *fstrm, int status)
 	struct stream *s = fstrm->s;
 
 	if (!s || (fstrm->flags & FCGI_SF_ERR_SENT) ||
-	    (s->flags & SF_RSP_READY))
+	    (s->rsp.flags & HTTP_MSGF_BODY_DONE))
 		return;
 	fstrm->flags |= FCGI_SF_ERR_SENT;
 	stream_srv_error(s, status);
@@ -234,10 +243,15 @@ static void fcgi_strm_error(struct fcgi_strm *fstrm, int status)
 
 static void fcgi_strm_free(struct fcgi_strm *fstrm)
 {
+	struct fcgi_conn *fconn = fstrm->fconn;
+
 	list_delete(&fstrm->list);
-	fstrm->fconn->nb_streams--;
+	fconn->nb_streams--;
 	fcgi_stdout_free(&fstrm->so);
 	free(fstrm);
+	/* the demux may have been waiting for this request's room */
+	if (fconn->flags & FCGI_CF_DEM_SFULL)
+		tasklet_wakeup(fconn->wait_event.tasklet);
 }
 
 /* ------------------------------------------------------------ timeouts */
@@ -375,38 +389,64 @@ static void fcgi_params_ctx_of(struct fcgi_conn *fconn, struct stream *s,
 	}
 }
 
-/* Encode the whole request of <fstrm> (HAProxy fcgi_strm_send_begin_
- * request(), fcgi_strm_send_params(), fcgi_strm_send_stdin()):
- * BEGIN_REQUEST with FCGI_KEEP_CONN, the PARAMS stream, the STDIN stream.
- * The codec writes all of it or nothing. Returns 0, or -1 after telling
- * the stream (the request cannot be encoded: 500). */
+/* Encode the request of <fstrm> as far as it goes (HAProxy fcgi_strm_
+ * send_begin_request(), fcgi_strm_send_params(), fcgi_strm_send_stdin()):
+ * BEGIN_REQUEST with FCGI_KEEP_CONN and the PARAMS stream first, then the
+ * body from s->req.body as STDIN records while obuf is under its mark,
+ * and the empty STDIN once the body is complete. Returns 0, or -1 after
+ * telling the stream (the request cannot be encoded: 500). */
 static int fcgi_strm_send_req(struct fcgi_strm *fstrm)
 {
 	struct fcgi_conn *fconn = fstrm->fconn;
 	struct buffer *out = &fconn->obuf;
 	struct stream *s = fstrm->s;
+	struct http_msg *req = &s->req;
 	struct fcgi_params_ctx ctx;
 	char addr[64];
-	size_t start = b_data(out);
+	size_t start = b_data(out), n;
+	int moved = 0;
 
-	fcgi_params_ctx_of(fconn, s, &ctx, addr, sizeof(addr));
-	if (fcgi_emit_begin_request(out, fstrm->id, FCGI_RESPONDER, 1) < 0 ||
-	    fcgi_emit_params(out, fstrm->id, &s->req, &ctx) < 0 ||
-	    fcgi_emit_stdin(out, fstrm->id, b_head(&s->req.body),
-			    b_data(&s->req.body)) < 0) {
-		/* back to where this request started */
-		out->data = start;
-		if (!out->data)
-			out->head = 0;
-		fcgi_strm_error(fstrm, 500);
-		return -1;
+	if (!(fstrm->flags & FCGI_SF_HDRS_SENT)) {
+		fcgi_params_ctx_of(fconn, s, &ctx, addr, sizeof(addr));
+		if (fcgi_emit_begin_request(out, fstrm->id, FCGI_RESPONDER,
+					    1) < 0 ||
+		    fcgi_emit_params(out, fstrm->id, req, &ctx) < 0) {
+			/* back to where this request started */
+			out->data = start;
+			if (!out->data)
+				out->head = 0;
+			fcgi_strm_error(fstrm, 500);
+			return -1;
+		}
+		fstrm->flags |= FCGI_SF_HDRS_SENT;
 	}
-	fstrm->flags |= FCGI_SF_REQ_SENT;
+	while ((n = http_body_avail(req)) != 0 &&
+	       b_data(out) < FCGI_OBUF_HIGH) {
+		if (n > FCGI_MAX_CONTENT)
+			n = FCGI_MAX_CONTENT;
+		if (fcgi_emit_record(out, FCGI_STDIN, fstrm->id,
+				     http_body_ptr(req), n) < 0)
+			return 0;	/* retried once obuf drained */
+		http_body_forwarded(req, n);
+		moved = 1;
+	}
+	if (moved) {
+		stream_srv_activity(s);		/* the application takes it */
+		if ((req->flags & HTTP_MSGF_WAIT_ROOM) &&
+		    http_body_room(req)) {
+			req->flags &= ~HTTP_MSGF_WAIT_ROOM;
+			stream_wake_front(s);
+		}
+	}
+	if (http_msg_eom(req) &&
+	    fcgi_emit_record(out, FCGI_STDIN, fstrm->id, NULL, 0) == 0)
+		fstrm->flags |= FCGI_SF_REQ_SENT;	/* all of it */
 	return 0;
 }
 
 /* Encode the requests that wait, in order, while obuf has room (HAProxy
- * fcgi_process_mux()). Nothing goes before the GET_VALUES answer. */
+ * fcgi_process_mux()): their start, or more of their body. Nothing goes
+ * before the GET_VALUES answer. */
 static void fcgi_process_mux(struct fcgi_conn *fconn)
 {
 	struct list *pos;
@@ -557,8 +597,14 @@ static void fcgi_handle_end_request(struct fcgi_conn *fconn,
 	}
 	if (s->flags & SF_HEAD)
 		s->rsp.flags |= HTTP_MSGF_NO_BODY;
-	s->flags |= SF_RSP_READY;
-	stream_notify(s);
+	if (!(s->flags & SF_RSP_READY)) {
+		s->flags |= SF_RSP_READY;
+		stream_notify(s);
+	} else {
+		stream_notify(s);		/* detach us */
+		if (s->flags & SF_RESP_SENT)
+			stream_wake_front(s);	/* end the response */
+	}
 }
 
 /* One record for request <h->id>. */
@@ -566,6 +612,7 @@ static void fcgi_handle_record(struct fcgi_conn *fconn,
 			       const struct fcgi_hdr *h, const char *content)
 {
 	struct fcgi_strm *fstrm;
+	struct stream *s;
 
 	if (h->id == FCGI_NULL_REQUEST_ID) {
 		fcgi_handle_mgmt(fconn, h, content);
@@ -579,12 +626,35 @@ static void fcgi_handle_record(struct fcgi_conn *fconn,
 	case FCGI_STDOUT:
 		if (!h->len || !fstrm->s || (fstrm->flags & FCGI_SF_ERR_SENT))
 			break;		/* the empty one only ends STDOUT */
-		stream_srv_activity(fstrm->s);	/* timeout server again */
+		s = fstrm->s;
+		if (fstrm->so.state == FCGI_SO_BODY &&
+		    !http_body_fits(&s->rsp, h->len)) {
+			/* the body FIFO is full: the record waits in ibuf
+			 * until the front side took some (fcgi_wake()) */
+			s->rsp.flags |= HTTP_MSGF_WAIT_ROOM;
+			fconn->flags |= FCGI_CF_DEM_SFULL;
+			break;
+		}
+		stream_srv_activity(s);	/* timeout server again */
 		if (fcgi_stdout_feed(&fstrm->so, content, h->len,
-				     &fstrm->s->rsp) < 0) {
-			fconn_log(fconn, "request %u: bad or too large CGI "
-				  "response", fstrm->id);
+				     &s->rsp) < 0) {
+			fconn_log(fconn, "request %u: bad CGI response",
+				  fstrm->id);
 			fcgi_strm_error(fstrm, 502);
+			break;
+		}
+		if (fstrm->so.state != FCGI_SO_BODY)
+			break;		/* headers not complete yet */
+		if (s->flags & SF_HEAD) {
+			s->rsp.flags |= HTTP_MSGF_NO_BODY;
+			b_reset(&s->rsp.body);	/* no body for HEAD */
+		}
+		if (!(s->flags & SF_RSP_READY)) {
+			/* the headers: the body follows */
+			s->flags |= SF_RSP_READY;
+			stream_notify(s);
+		} else if (s->flags & SF_RESP_SENT) {
+			stream_wake_front(s);	/* more body to send */
 		}
 		break;
 	case FCGI_STDERR:
@@ -607,6 +677,7 @@ static void fcgi_process_demux(struct fcgi_conn *fconn)
 	struct fcgi_hdr h;
 	int ret;
 
+	fconn->flags &= ~FCGI_CF_DEM_SFULL;
 	while (fconn->state != FCGI_CS_CLOSED) {
 		ret = fcgi_get_record(b_head(&fconn->ibuf),
 				      b_data(&fconn->ibuf), &h, &content);
@@ -619,6 +690,8 @@ static void fcgi_process_demux(struct fcgi_conn *fconn)
 		fcgi_handle_record(fconn, &h, content);
 		if (fconn->state == FCGI_CS_CLOSED)
 			return;		/* ibuf was dropped */
+		if (fconn->flags & FCGI_CF_DEM_SFULL)
+			break;		/* the record waits in ibuf */
 		b_del(&fconn->ibuf, (size_t)ret);
 	}
 }
@@ -1108,7 +1181,7 @@ static void fcgi_detach(struct stream *s)
 	if (!(fstrm->flags & FCGI_SF_ES_RCVD)) {
 		/* the application may still answer it: this connection
 		 * cannot be trusted with another request */
-		if ((fstrm->flags & FCGI_SF_REQ_SENT) &&
+		if ((fstrm->flags & FCGI_SF_HDRS_SENT) &&
 		    fconn->state == FCGI_CS_RECORD)
 			fcgi_emit_abort_request(&fconn->obuf, fstrm->id);
 		fconn->flags |= FCGI_CF_NO_REUSE;
@@ -1164,6 +1237,19 @@ static void fcgi_detach(struct stream *s)
 }
 
 /* Front-side operations: FastCGI has no front end. */
+/* The other side of stream <s> added request body bytes, ended the
+ * request, or made room in the response body: run the tasklet, which
+ * encodes more STDIN (fcgi_process_mux()) and retries the STDOUT record
+ * that waited for room. Owner thread. */
+static void fcgi_wake(struct stream *s, enum side side)
+{
+	struct fcgi_strm *fstrm = s->bctx;
+
+	(void)side;			/* back side only */
+	if (fstrm)
+		tasklet_wakeup(fstrm->fconn->wait_event.tasklet);
+}
+
 static int fcgi_send_resp(struct stream *s)
 {
 	(void)s;
@@ -1279,6 +1365,7 @@ const struct mux_ops mux_fcgi_ops = {
 	.detach = fcgi_detach,
 	.send_resp = fcgi_send_resp,
 	.strm_gone = fcgi_strm_gone,
+	.wake = fcgi_wake,
 	.avail_streams = fcgi_avail_streams,
 	.used_streams = fcgi_used_streams,
 	.takeover = fcgi_takeover,

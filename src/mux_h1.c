@@ -3,16 +3,21 @@
  *
  * One struct h1c per connection, at most one struct h1s (the stream being
  * served) at a time. The mux owns the socket's two buffers and turns bytes
- * into struct http_msg and back with the h1 codec (h1.h); the stream layer
- * (stream.c) only ever sees whole messages.
+ * into struct http_msg and back with the h1 codec (h1.h): the headers
+ * whole, the body through the message's bounded FIFO (http_msg-t.h). The
+ * message this side receives is fed while the FIFO has room (else reading
+ * stops: ibuf fills, then the socket); the one it sends is taken from its
+ * FIFO while obuf is under its mark (h1_fwd_body()).
  *
  * Front connection life (created by the listener):
  *
  *	accept -> h1_init (subscribe RECV)
- *	  -> bytes arrive: h1s + stream (stream_new), parse the request into
- *	     s->req; complete -> stream_notify()
+ *	  -> bytes arrive: h1s + stream (stream_new), parse the request
+ *	     headers into s->req -> stream_notify(); the body follows into
+ *	     s->req.body as the back side takes it
  *	  -> process_stream() picks a server, the back side answers, then
- *	     h1_send_resp() formats s->rsp into obuf
+ *	     h1_send_resp() formats s->rsp's headers into obuf, and the body
+ *	     as it comes (chunked if its length is unknown)
  *	  -> obuf sent (most often at once: h1_send_resp() then ends the
  *	     transaction itself, else the tasklet does): stream_free(), then
  *	     the next request (pipelined bytes wait in ibuf until then), or
@@ -21,7 +26,9 @@
  * Back connection life (created by connect_server()):
  *
  *	h1_init -> h1_attach (clears TASK_F_USR1 once the stream exists),
- *	  request sent, response parsed into s->rsp -> stream_notify()
+ *	  request sent (its body as it comes), response headers parsed into
+ *	  s->rsp -> stream_notify(), its body into s->rsp.body as the front
+ *	  side takes it; complete -> stream_notify()
  *	  -> h1_detach: response complete and keep-alive -> set TASK_F_USR1,
  *	     subscribe RECV, srv_add_to_idle_list() -> from then on another
  *	     thread may take it over (h1_takeover) and we never touch it again
@@ -39,7 +46,8 @@
  * carry TASK_F_USR1 and always take the lock-free path in usr1 mode.
  *
  * Differences from HAProxy at e388f2fbc, on purpose:
- *   - no conn_stream / HTX: the stream holds whole messages (http_msg-t.h);
+ *   - no conn_stream / HTX: headers are held whole in struct http_msg,
+ *     bodies pass through its bounded FIFO (http_msg-t.h);
  *   - the single h1s lives inside the h1c (HAProxy allocates it from a
  *     pool): no allocation per request;
  *   - the end of a front transaction (HAProxy: the stream detaches through
@@ -74,10 +82,16 @@
  * once, at the first read, and kept for the life of the connection. */
 #define H1_IBUF_SIZE	(H1_MAX_HDRS_LEN + 4096)
 
-/* obuf grows to hold a whole message (up to H1_MAX_OUT). An area larger
- * than this is given back once drained, so a rare large response does not
- * pin memory; smaller ones are kept and reused. */
+/* An obuf area larger than this is given back once drained, so a rare
+ * large header section does not pin memory; smaller ones are kept. */
 #define H1_OBUF_KEEP	65536
+
+/* Body bytes are moved into obuf only while it holds less than this
+ * (tune.bufsize): obuf stays within one buffer plus one body part. */
+static inline size_t h1_obuf_mark(void)
+{
+	return http_bufsize ? http_bufsize : HTTP_BUFSIZE_DEF;
+}
 
 /* h1c.flags */
 #define H1C_F_ST_IDLE		0x00000001 /* no stream: front waits for a
@@ -102,6 +116,10 @@
 #define H1S_F_WANT_CLOSE	0x00000008 /* no keep-alive after this one */
 #define H1S_F_ERR_SENT		0x00000010 /* back: error reported to the
 					    * stream (once) */
+#define H1S_F_OUT_STARTED	0x00000020 /* the message we send (front:
+					    * response, back: request) has
+					    * its headers in obuf */
+#define H1S_F_OUT_EOM		0x00000040 /* ... and all of it */
 
 /* The stream side of an H1 connection (HAProxy struct h1s). */
 struct h1s {
@@ -111,6 +129,7 @@ struct h1s {
 	struct h1_body body;		/* decoder of the body being received
 					 * (request on the front, response on
 					 * the back) */
+	struct h1_ostate os;		/* framing of the body being sent */
 };
 
 /* An H1 connection (HAProxy struct h1c). Owned by the thread that owns the
@@ -170,6 +189,13 @@ static inline uint64_t h1_exp(unsigned int ms)
 	return ms ? now_mono_ns() + (uint64_t)ms * 1000000ULL : 0;
 }
 
+/* Front: are the request headers of <h1s> parsed? */
+static inline int h1s_req_hdrs_done(const struct h1s *h1s)
+{
+	return h1s->stream &&
+	       (h1s->stream->req.flags & HTTP_MSGF_HDRS_DONE);
+}
+
 /* Re-arm the timeout task for the state the connection is in (HAProxy
  * h1_refresh_timeout()). Back: the server timeout (connect timeout while
  * connecting) while a stream is attached, none when idle: an idle H1
@@ -200,17 +226,24 @@ static void h1_refresh_timeout(struct h1c *h1c)
 		ms = px->timeout_client;
 		if ((h1c->flags & H1C_F_WAIT_NEXT_REQ) && px->timeout_http_ka)
 			ms = px->timeout_http_ka;
-	} else if (!(h1s->flags & H1S_F_REQ_DONE) || b_data(&h1c->obuf)) {
+	} else if ((!(h1s->flags & H1S_F_REQ_DONE) &&
+		    !(h1s->stream &&
+		      (h1s->stream->req.flags & HTTP_MSGF_WAIT_ROOM))) ||
+		   b_data(&h1c->obuf)) {
+		/* the client is sending (and not held back by a slow
+		 * server), or has a response to take */
 		ms = px->timeout_client;
 	}
 	exp = h1_exp(ms);
-	/* timeout http-request: the whole request within that time from its
-	 * start, however the bytes trickle in (a slowloris client refreshes
-	 * timeout client with every byte); the first request's wait counts
-	 * from the accept. Expiry with a request under way answers 408. */
+	/* timeout http-request: the request headers within that time from
+	 * their start, however the bytes trickle in (a slowloris client
+	 * refreshes timeout client with every byte); the first request's
+	 * wait counts from the accept. Expiry with a request under way
+	 * answers 408. The body streams on under timeout client, as in
+	 * HAProxy without "option http-buffer-request". */
 	if (!h1c_is_back(h1c) && px->timeout_http_req &&
 	    !(h1c->flags & H1C_F_ST_ERROR) &&
-	    (h1s ? !(h1s->flags & H1S_F_REQ_DONE) :
+	    (h1s ? !h1s_req_hdrs_done(h1s) :
 	     !(h1c->flags & H1C_F_WAIT_NEXT_REQ))) {
 		uint64_t cap = h1c->req_start +
 			       (uint64_t)px->timeout_http_req * 1000000ULL;
@@ -416,11 +449,85 @@ static int h1_send(struct h1c *h1c)
 	/* obuf is empty */
 	if (h1c->wait_event.events & SUB_RETRY_SEND)
 		conn_unsubscribe(conn, SUB_RETRY_SEND, &h1c->wait_event);
-	if (h1c_is_back(h1c) && h1c->h1s && !(h1c->flags & H1C_F_ST_ERROR))
+	if (h1c_is_back(h1c) && h1c->h1s && !(h1c->flags & H1C_F_ST_ERROR) &&
+	    (h1c->h1s->flags & H1S_F_OUT_EOM))
 		h1c->h1s->flags |= H1S_F_REQ_DONE;
 	if (h1c->obuf.size > H1_OBUF_KEEP)
 		b_free(&h1c->obuf);
 	return sent;
+}
+
+/* The message <h1s> sends: the response on the front, the request on the
+ * back. */
+static inline struct http_msg *h1s_out_msg(const struct h1s *h1s)
+{
+	return h1c_is_back(h1s->h1c) ? &h1s->stream->req : &h1s->stream->rsp;
+}
+
+/*
+ * h1_fwd_body - move the body of the message being sent into obuf
+ * (HAProxy h1_snd_buf() -> h1_process_mux(), for the data part).
+ * @h1c: the connection
+ *
+ * Takes what the other side put in the message's FIFO while obuf is under
+ * its mark, in the framing chosen when the headers went (h1_start_req()/
+ * h1_start_resp()), and ends the message (last chunk) once the producer
+ * said it was complete and everything left. A producer that stopped for
+ * lack of room (HTTP_MSGF_WAIT_ROOM) is woken once there is some. Bytes
+ * past an announced Content-Length are dropped; a body that ended short
+ * of it cannot be completed: the connection is not kept.
+ * Context: owner thread, no lock.
+ */
+static void h1_fwd_body(struct h1c *h1c)
+{
+	struct h1s *h1s = h1c->h1s;
+	struct http_msg *msg;
+	struct stream *s;
+	size_t n, emit;
+	int moved = 0;
+
+	if (!h1s || !h1s->stream ||
+	    (h1s->flags & (H1S_F_OUT_STARTED | H1S_F_OUT_EOM)) !=
+	    H1S_F_OUT_STARTED)
+		return;
+	s = h1s->stream;
+	msg = h1s_out_msg(h1s);
+	while ((n = http_body_avail(msg)) != 0 &&
+	       b_data(&h1c->obuf) < h1_obuf_mark()) {
+		emit = n;
+		if (h1s->os.mode == H1_OUT_NONE)
+			emit = 0;		/* HEAD, 204, 304 */
+		else if (h1s->os.mode == H1_OUT_CLEN && emit > h1s->os.left)
+			emit = (size_t)h1s->os.left;
+		if (emit && h1_emit_body(&h1c->obuf, &h1s->os,
+					 http_body_ptr(msg), emit) < 0)
+			break;
+		http_body_forwarded(msg, n);
+		moved = 1;
+	}
+	if (moved && h1c_is_back(h1c))
+		stream_srv_activity(s);		/* the server takes it */
+	/* also after the start of the message, which took bytes too */
+	if ((msg->flags & HTTP_MSGF_WAIT_ROOM) && http_body_room(msg)) {
+		msg->flags &= ~HTTP_MSGF_WAIT_ROOM;
+		if (h1c_is_back(h1c))
+			stream_wake_front(s);
+		else
+			stream_wake_back(s);
+	}
+	if (!http_msg_eom(msg))
+		return;
+	if (h1s->os.mode == H1_OUT_CLEN && h1s->os.left) {
+		/* shorter than announced: the peer would wait forever */
+		h1s->flags |= H1S_F_WANT_CLOSE;
+		h1c->flags |= H1C_F_ST_ERROR;
+		return;
+	}
+	if (h1_emit_eom(&h1c->obuf, &h1s->os) < 0)
+		return;		/* retried once obuf drained */
+	h1s->flags |= H1S_F_OUT_EOM;
+	if (!h1c_is_back(h1c))
+		h1s->flags |= H1S_F_RSP_DONE;
 }
 
 /* --------------------------------------------------------------- front */
@@ -442,14 +549,15 @@ static void h1_front_error(struct h1c *h1c, int status)
 }
 
 /* Parse requests from ibuf (HAProxy h1_process_demux() on the front
- * side). One request at a time: once a request is complete it is handed
- * to the stream and whatever follows (a pipelined request) waits in ibuf
- * until the response has been sent. */
+ * side). One request at a time: its headers are handed to the stream at
+ * once, its body follows into s->req.body while there is room (the back
+ * side wakes us when it took some); whatever follows the request (a
+ * pipelined one) waits in ibuf until the response has been sent. */
 static void h1_process_req(struct h1c *h1c)
 {
 	struct h1s *h1s;
 	struct stream *s;
-	int ret, status = 400, expect = -1;
+	int ret, status = 400, expect = -1, fed;
 
 	while (!(h1c->flags & H1C_F_ST_ERROR)) {
 		h1s = h1c->h1s;
@@ -489,38 +597,56 @@ static void h1_process_req(struct h1c *h1c)
 			expect = h1_req_expects_continue(&s->req);
 		}
 
+		fed = 0;
 		if (!h1_body_done(&h1s->body)) {
+			if (s->req.flags & HTTP_MSGF_WAIT_ROOM)
+				return;	/* the back side wakes us */
 			ret = h1_body_feed(&h1s->body, b_head(&h1c->ibuf),
 					   b_data(&h1c->ibuf), &s->req);
 			if (ret < 0) {
+				if (s->flags & SF_REQ_READY) {
+					/* part of it left already: no
+					 * error response, just cut */
+					ACT.req_err++;
+					h1c->flags |= H1C_F_ST_ERROR;
+					return;
+				}
 				h1_front_error(h1c, h1s->body.err_status ?
 					       h1s->body.err_status : 400);
 				return;
 			}
 			b_del(&h1c->ibuf, ret);
+			fed = ret > 0;
+			if (!h1_body_done(&h1s->body) &&
+			    !http_body_room(&s->req))
+				s->req.flags |= HTTP_MSGF_WAIT_ROOM;
 		}
 		if (expect >= 0) {
-			/* Expect: 100-continue. We read the whole body before
-			 * the server sees the request (as HAProxy with
-			 * "option http-buffer-request", which answers the
-			 * 100 itself): tell the client to send it now, unless
-			 * it already did, and do not pass the expectation on
-			 * (the server gets the body with the headers). */
+			/* Expect: 100-continue. We answer it ourselves (as
+			 * HAProxy does when it waits for the body, "option
+			 * http-buffer-request"): tell the client to send the
+			 * body now, unless it already did, and do not pass
+			 * the expectation on (the server gets the body right
+			 * behind the headers). */
 			http_msg_del_hdr(&s->req, expect);
 			if (!h1_body_done(&h1s->body) &&
 			    h1_emit_continue(&h1c->obuf) == 0)
 				h1_send(h1c);
 			expect = -1;
 		}
-		if (!h1_body_done(&h1s->body))
-			return;
-
-		/* complete request: hand it over */
-		h1s->flags |= H1S_F_REQ_DONE;
-		if (s->req.flags & HTTP_MSGF_CONN_CLOSE)
-			h1s->flags |= H1S_F_WANT_CLOSE;
-		s->flags |= SF_REQ_READY;
-		stream_notify(s);
+		if (h1_body_done(&h1s->body)) {
+			h1s->flags |= H1S_F_REQ_DONE;
+			if (s->req.flags & HTTP_MSGF_CONN_CLOSE)
+				h1s->flags |= H1S_F_WANT_CLOSE;
+		}
+		if (!(s->flags & SF_REQ_READY)) {
+			/* the headers (and the body at hand, often all of
+			 * it): hand the request over */
+			s->flags |= SF_REQ_READY;
+			stream_notify(s);
+		} else if (fed || (h1s->flags & H1S_F_REQ_DONE)) {
+			stream_wake_back(s);	/* more body for it */
+		}
 		return;
 	}
 }
@@ -530,6 +656,11 @@ static void h1_process_req(struct h1c *h1c)
 static int h1_process_front(struct h1c *h1c)
 {
 	struct h1s *h1s = h1c->h1s;
+
+	/* more of the response body, or its end */
+	h1_fwd_body(h1c);
+	if (b_data(&h1c->obuf) && !(h1c->wait_event.events & SUB_RETRY_SEND))
+		h1_send(h1c);
 
 	/* the response left obuf: end of this transaction */
 	if (h1s && (h1s->flags & H1S_F_RSP_DONE) && !b_data(&h1c->obuf))
@@ -608,14 +739,16 @@ static inline void h1_rsp_reset(struct stream *s)
 
 /* Parse the response of the attached stream from ibuf (HAProxy
  * h1_process_demux() on the back side). Interim 1xx responses are
- * skipped. A response that ends with the close is completed by the read0.
- * Complete -> RSP_DONE, stream_notify(). Bytes after the response stay in
- * ibuf: h1_detach() will refuse to reuse the connection. */
+ * skipped. The headers go to the stream at once (stream_notify()), the
+ * body into s->rsp.body while there is room (the front side wakes us when
+ * it took some). A response that ends with the close is completed by the
+ * read0. Complete -> RSP_DONE, stream_notify(). Bytes after the response
+ * stay in ibuf: h1_detach() will refuse to reuse the connection. */
 static void h1_process_rsp(struct h1c *h1c)
 {
 	struct h1s *h1s = h1c->h1s;
 	struct stream *s = h1s->stream;
-	int ret, status = 502;
+	int ret, status = 502, fed = 0;
 
 	if (h1s->flags & (H1S_F_RSP_DONE | H1S_F_ERR_SENT))
 		return;
@@ -644,30 +777,47 @@ static void h1_process_rsp(struct h1c *h1c)
 	}
 
 	if (!h1_body_done(&h1s->body)) {
+		if (s->rsp.flags & HTTP_MSGF_WAIT_ROOM)
+			return;		/* the front side wakes us */
 		ret = h1_body_feed(&h1s->body, b_head(&h1c->ibuf),
 				   b_data(&h1c->ibuf), &s->rsp);
 		if (ret < 0)
 			goto bad;
 		b_del(&h1c->ibuf, ret);
+		fed = ret > 0;
 		if (!h1_body_done(&h1s->body)) {
-			if (h1c->flags & H1C_F_ST_ERROR)
-				goto closed;
-			if (!(h1c->flags & H1C_F_ST_SHUTR))
-				return;
-			/* read0: completes an until-close body only */
-			if (h1_body_eof(&h1s->body, &s->rsp) < 0)
-				goto closed;
+			if (!http_body_room(&s->rsp)) {
+				s->rsp.flags |= HTTP_MSGF_WAIT_ROOM;
+			} else {
+				if (h1c->flags & H1C_F_ST_ERROR)
+					goto closed;
+				/* read0: completes an until-close body
+				 * only */
+				if ((h1c->flags & H1C_F_ST_SHUTR) &&
+				    h1_body_eof(&h1s->body, &s->rsp) < 0)
+					goto closed;
+			}
 		}
 	}
 
-	h1s->flags |= H1S_F_RSP_DONE;
-	/* the request we sent always asked for keep-alive: only the
-	 * server's answer decides */
-	if ((s->rsp.flags & HTTP_MSGF_CONN_CLOSE) ||
-	    h1s->body.mode == H1_BODY_CLOSE)
-		h1s->flags |= H1S_F_WANT_CLOSE;
-	s->flags |= SF_RSP_READY;
-	stream_notify(s);
+	if (h1_body_done(&h1s->body)) {
+		h1s->flags |= H1S_F_RSP_DONE;
+		/* the request we sent always asked for keep-alive: only
+		 * the server's answer decides */
+		if ((s->rsp.flags & HTTP_MSGF_CONN_CLOSE) ||
+		    h1s->body.mode == H1_BODY_CLOSE)
+			h1s->flags |= H1S_F_WANT_CLOSE;
+	}
+	if (!(s->flags & SF_RSP_READY)) {
+		/* the headers (and the body at hand, often all of it) */
+		s->flags |= SF_RSP_READY;
+		stream_notify(s);
+	} else if (h1s->flags & H1S_F_RSP_DONE) {
+		stream_notify(s);		/* detach us */
+		stream_wake_front(s);		/* end the response */
+	} else if (fed && (s->flags & SF_RESP_SENT)) {
+		stream_wake_front(s);		/* more body to send */
+	}
 	return;
 
  closed:
@@ -692,6 +842,10 @@ static int h1_process_back(struct h1c *h1c)
 			return -1;
 		return 0;
 	}
+	/* more of the request body, or its end */
+	h1_fwd_body(h1c);
+	if (b_data(&h1c->obuf) && !(h1c->wait_event.events & SUB_RETRY_SEND))
+		h1_send(h1c);
 	if (h1c->h1s->stream)
 		h1_process_rsp(h1c);
 	if (h1c->flags & H1C_F_ST_ERROR)
@@ -932,7 +1086,7 @@ struct task *h1_timeout_task(struct task *t, void *ctx, unsigned int state)
 	 * close (HAProxy h1_handle_req_tout()); an idle keep-alive or a
 	 * stalled response just closes. */
 	if (!h1c_is_back(h1c) && h1c->h1s &&
-	    !(h1c->h1s->flags & H1S_F_REQ_DONE) &&
+	    !h1s_req_hdrs_done(h1c->h1s) &&
 	    !(h1c->flags & H1C_F_ST_ERROR)) {
 		h1_front_error(h1c, 408);
 		h1_send(h1c);
@@ -1073,12 +1227,15 @@ static int h1_attach(struct connection *conn, struct stream *s)
 	/* the response will be parsed into s->rsp */
 	h1_rsp_reset(s);
 	ka = (h1c->px && h1c->px->reuse == REUSE_NEVER) ? 0 : H1_KA_KEEP;
-	if (h1_emit_req(&s->req, &h1c->obuf, ka) < 0) {
+	if (h1_start_req(&s->req, &h1c->obuf, ka, &h1s->os) < 0) {
 		h1s->flags |= H1S_F_ERR_SENT;
 		h1c->flags |= H1C_F_ST_ERROR;
 		stream_srv_error(s, 500);
 		return 0;
 	}
+	h1s->flags |= H1S_F_OUT_STARTED;
+	http_body_forwarded(&s->req, (size_t)h1s->os.sent);
+	h1_fwd_body(h1c);		/* the rest at hand, or the end */
 	h1_send(h1c);
 	if (h1c->flags & H1C_F_ST_ERROR)
 		h1_report_srv_error(h1c, 0);
@@ -1158,10 +1315,13 @@ static void h1_detach(struct stream *s)
 	h1_release(h1c);
 }
 
-/* Front: the stream's response is ready in s->rsp; format it into obuf
- * and send it at once (HAProxy h1_snd_buf() calls h1_send()). Keep-alive
- * unless the request asked to close (or was HTTP/1.0 without keep-alive),
- * the client already closed, or we stop.
+/* Front: the stream's response headers are ready in s->rsp; format them
+ * and the body at hand into obuf and send at once (HAProxy h1_snd_buf()
+ * calls h1_send()); the rest of the body follows as the back side
+ * delivers it (h1_fwd_body(), woken by h1_wake()). Keep-alive unless the
+ * request asked to close (or was HTTP/1.0 without keep-alive), the client
+ * already closed, we stop, or the body's end is the close (unknown length
+ * and an HTTP/1.0 client).
  *
  * When it all left and the connection simply waits for the next request
  * (request complete, nothing pipelined in ibuf, keep-alive, no error), the
@@ -1186,18 +1346,23 @@ static int h1_send_resp(struct stream *s)
 	    (s->req.flags & HTTP_MSGF_CONN_CLOSE) ||
 	    (h1c->flags & (H1C_F_ST_SHUTR | H1C_F_ST_ERROR)) || stopping)
 		ka = 0;
-	else if (!(s->req.flags & HTTP_MSGF_VER_11))
+	if (!(s->req.flags & HTTP_MSGF_VER_11))
 		ka |= H1_KA_PEER_10;
-	if (!ka)
-		h1s->flags |= H1S_F_WANT_CLOSE;
 
-	if (h1_emit_resp(&s->rsp, &h1c->obuf, ka) < 0) {
-		/* too large to format: the client gets an error instead */
-		h1s->flags |= H1S_F_WANT_CLOSE;
+	if (h1_start_resp(&s->rsp, &h1c->obuf, ka, &h1s->os) < 0) {
+		/* cannot be formatted: the client gets an error instead */
+		h1s->flags |= H1S_F_WANT_CLOSE | H1S_F_RSP_DONE;
 		h1_emit_error(502, &h1c->obuf, 1);
+	} else {
+		h1s->flags |= H1S_F_OUT_STARTED;
+		if (!(ka & H1_KA_KEEP) || h1s->os.mode == H1_OUT_CLOSE)
+			h1s->flags |= H1S_F_WANT_CLOSE;
+		http_body_forwarded(&s->rsp, (size_t)h1s->os.sent);
+		h1_fwd_body(h1c);	/* the rest at hand, or the end */
 	}
-	h1s->flags |= H1S_F_RSP_DONE;
 	h1_send(h1c);
+	if (!(h1s->flags & H1S_F_RSP_DONE))
+		return 0;	/* the back side wakes us with more */
 	if (!b_data(&h1c->obuf) && !b_data(&h1c->ibuf) &&
 	    (h1s->flags & (H1S_F_REQ_DONE | H1S_F_WANT_CLOSE)) ==
 	    H1S_F_REQ_DONE &&
@@ -1229,6 +1394,17 @@ static void h1_strm_gone(struct stream *s)
 	h1s->flags |= H1S_F_WANT_CLOSE;
 	h1s_destroy(h1s);
 	tasklet_wakeup(h1c->wait_event.tasklet);
+}
+
+/* The other side of stream <s> added body bytes to the message we send,
+ * ended it, or made room in the one we receive: run our tasklet, which
+ * forwards and parses what it can (h1_process()). Owner thread. */
+static void h1_wake(struct stream *s, enum side side)
+{
+	struct h1s *h1s = side == SIDE_BACK ? s->bctx : s->fctx;
+
+	if (h1s)
+		tasklet_wakeup(h1s->h1c->wait_event.tasklet);
 }
 
 /* HAProxy h1_avail_streams(): one stream at most. */
@@ -1361,6 +1537,7 @@ const struct mux_ops mux_h1_ops = {
 	.detach = h1_detach,
 	.send_resp = h1_send_resp,
 	.strm_gone = h1_strm_gone,
+	.wake = h1_wake,
 	.avail_streams = h1_avail_streams,
 	.used_streams = h1_used_streams,
 	.takeover = h1_takeover,

@@ -12,18 +12,22 @@
  *	accept -> h2_init: our SETTINGS queued, subscribe RECV
  *	  -> client preface, its SETTINGS (we ACK), then for each request:
  *	     HEADERS (+CONTINUATION) -> h2s + stream (stream_new), headers
- *	     into s->req; DATA -> s->req body; END_STREAM -> stream_notify()
+ *	     into s->req -> stream_notify(); DATA -> s->req.body while it has
+ *	     room (else the demux waits: h2c_handle_data()); END_STREAM ends
+ *	     the request
  *	  -> process_stream() gets the answer, then h2_send_resp() puts the
- *	     stream in the send list; the tasklet encodes HEADERS (+DATA, as
- *	     far as both flow-control windows allow) and, once END_STREAM is
- *	     in obuf, frees the stream
+ *	     stream in the send list; the tasklet encodes HEADERS, then DATA
+ *	     as the body arrives and as far as both flow-control windows
+ *	     allow, and, once END_STREAM is in obuf, frees the stream
  *	  -> many streams at once, up to our SETTINGS_MAX_CONCURRENT_STREAMS
  *
  * Back connection life (created by connect_server(), "server ... proto h2"):
  *
  *	h2_init: preface + SETTINGS queued -> h2_attach: a new stream (odd
- *	  id), HEADERS (+DATA) from s->req, then TASK_F_USR1 cleared
- *	  -> response HEADERS/DATA into s->rsp, END_STREAM -> stream_notify()
+ *	  id), HEADERS (+DATA as the body arrives) from s->req, then
+ *	  TASK_F_USR1 cleared
+ *	  -> response HEADERS into s->rsp -> stream_notify(), DATA into
+ *	     s->rsp.body while it has room, END_STREAM -> stream_notify()
  *	  -> h2_detach: the h2s goes; no stream left -> set TASK_F_USR1,
  *	     srv_add_to_idle_list(.., 1) (always the safe list) -> another
  *	     thread may take it over (h2_takeover) and we never touch it
@@ -46,11 +50,14 @@
  * only. Each connection logs its first error on stderr, once.
  *
  * Differences from HAProxy at e388f2fbc, on purpose:
- *   - no conn_stream / HTX: a stream holds whole messages, so the mux
- *     receives a whole body before stream_notify() and sends a response
- *     only once it is complete (HAProxy streams both through buffers);
- *   - received DATA is consumed at once, so the receive windows are given
- *     back at once (WINDOW_UPDATE for the stream and the connection);
+ *   - no conn_stream / HTX: headers are held whole in struct http_msg,
+ *     bodies pass through its bounded FIFO; a DATA frame is taken whole
+ *     once the FIFO is under tune.bufsize (HAProxy copies part of a
+ *     frame into the stream's rxbuf), else the demux waits for room, as
+ *     HAProxy's does with H2_CF_DEM_SFULL;
+ *   - the receive windows are given back as soon as a frame is in the
+ *     stream's FIFO (WINDOW_UPDATE for the stream and the connection):
+ *     a full FIFO stops the demux, so the peer is held by both windows;
  *   - streams are found by a list walk (HAProxy: the streams_by_id
  *     ebtree), fine for the 100 streams a connection may carry;
  *   - no stream priorities, no server push, no CONNECT (as the codec);
@@ -86,8 +93,10 @@
 #include "trace.h"
 
 /* ibuf holds at least one whole frame of our SETTINGS_MAX_FRAME_SIZE
- * (16384, the default we never raise) plus what follows it. */
-#define H2_IBUF_SIZE	65536
+ * (16384, the default we never raise) plus what follows it: two frames.
+ * It is what a connection whose demux waits for room holds, so it is
+ * kept small (HAProxy: one tune.bufsize). */
+#define H2_IBUF_SIZE	32768
 
 /* Frames are produced into obuf until it holds this much; then the mux
  * and the demux pause until the socket took some (HAProxy: mbuf full). */
@@ -112,6 +121,9 @@
 #define H2_CF_DEM_BLOCKED	0x00000010 /* demux paused: obuf over its mark */
 #define H2_CF_LOGGED		0x00000020 /* this conn's error was logged */
 #define H2_CF_MUX_BLOCKED	0x00000040 /* mux paused: obuf over its mark */
+#define H2_CF_DEM_SFULL		0x00000100 /* demux paused: a stream's body
+					    * FIFO is full (that side wakes
+					    * us: h2_wake()) */
 #define H2_CF_IS_BACK		0x80000000 /* back side connection */
 
 /* Connection states (HAProxy enum h2_cs, reduced). */
@@ -154,7 +166,6 @@ struct h2s {
 	int32_t rws;			/* what the peer may still send us */
 	uint64_t rcvd_body;		/* DATA bytes received (content-length
 					 * check, RFC 9113 8.1.1) */
-	size_t body_off;		/* outgoing body bytes already framed */
 	struct list list;		/* in h2c->streams, by creation */
 	struct list send_list;		/* in h2c->send_list while H2_SF_OUT */
 };
@@ -231,6 +242,7 @@ const char *h2c_show_flags(char *buf, unsigned long len, unsigned int flags)
 		{ H2_CF_DEM_BLOCKED, "DEM_BLOCKED" },
 		{ H2_CF_LOGGED, "LOGGED" },
 		{ H2_CF_MUX_BLOCKED, "MUX_BLOCKED" },
+		{ H2_CF_DEM_SFULL, "DEM_SFULL" },
 		{ H2_CF_IS_BACK, "IS_BACK" },
 	};
 
@@ -358,6 +370,10 @@ static void h2s_free(struct h2s *h2s)
 	if (h2s->s)
 		h2c->nb_sc--;
 	free(h2s);
+	/* the demux may have been waiting for this stream's room: its
+	 * frames are now for a forgotten stream, go on */
+	if (h2c->flags & H2_CF_DEM_SFULL)
+		tasklet_wakeup(h2c->wait_event.tasklet);
 }
 
 /* Our END_STREAM went out: the state moves to half-closed (local) or
@@ -633,37 +649,48 @@ static inline struct http_msg *h2s_out_msg(struct h2s *h2s)
 	return h2c_is_back(h2s->h2c) ? &h2s->s->req : &h2s->s->rsp;
 }
 
-/* Does the message <h2s> sends have body bytes on the wire? Not for a
- * response to HEAD, nor 1xx/204/304 (RFC 9110 6.4.1). */
-static int h2s_out_has_body(struct h2s *h2s)
+/* Must the message <h2s> sends go without body? A response to HEAD, or
+ * 1xx/204/304 (RFC 9110 6.4.1). */
+static int h2s_out_no_body(struct h2s *h2s)
 {
 	struct http_msg *msg = h2s_out_msg(h2s);
 
-	if (!b_data(&msg->body))
-		return 0;
 	if (h2c_is_back(h2s->h2c))
-		return 1;
-	if ((msg->flags & HTTP_MSGF_NO_BODY) || (h2s->s->flags & SF_HEAD) ||
-	    msg->status < 200 || msg->status == 204 || msg->status == 304)
 		return 0;
-	return 1;
+	return (msg->flags & HTTP_MSGF_NO_BODY) || (h2s->s->flags & SF_HEAD) ||
+	       msg->status < 200 || msg->status == 204 || msg->status == 304;
+}
+
+/* Body bytes of <msg> left: the other side may add more if it waited. */
+static void h2s_body_taken(struct h2s *h2s, struct http_msg *msg)
+{
+	if (!(msg->flags & HTTP_MSGF_WAIT_ROOM) || !http_body_room(msg))
+		return;
+	msg->flags &= ~HTTP_MSGF_WAIT_ROOM;
+	if (h2c_is_back(h2s->h2c))
+		stream_wake_front(h2s->s);
+	else
+		stream_wake_back(h2s->s);
 }
 
 /* Produce <h2s>'s frames into obuf (HAProxy h2_snd_buf() + h2s_frt_make_
  * resp_headers()/h2s_bck_make_req_headers() + h2s_make_data()): HEADERS
- * (+CONTINUATION) first, then DATA as far as the stream window, the
- * connection window and the obuf mark allow. Returns 1 once END_STREAM is
- * in obuf, 0 if blocked (window or room), -1 after a connection error. */
+ * (+CONTINUATION) first, then DATA from the message's body FIFO as far as
+ * the stream window, the connection window and the obuf mark allow, with
+ * END_STREAM once the other side completed the message and all of it is
+ * framed. Returns 1 once END_STREAM is in obuf, 0 if blocked (window or
+ * room), 2 if waiting for body bytes (h2_wake() queues us again), -1 after
+ * a connection error. */
 static int h2s_make_frames(struct h2s *h2s)
 {
 	struct h2c *h2c = h2s->h2c;
 	struct http_msg *msg = h2s_out_msg(h2s);
-	int has_body = h2s_out_has_body(h2s);
-	size_t len = has_body ? b_data(&msg->body) : 0;
-	size_t n;
-	int ret;
+	int no_body = h2s_out_no_body(h2s);
+	size_t avail, n;
+	int ret, es, moved = 0;
 
 	if (!(h2s->flags & H2_SF_HDRS_SENT)) {
+		es = no_body || http_msg_eom(msg);
 		b_reset(&h2c->hbuf);
 		ret = h2c_is_back(h2c) ?
 		      h2_hpack_encode_req(&h2c->hpack, msg, &h2c->hbuf) :
@@ -671,7 +698,7 @@ static int h2s_make_frames(struct h2s *h2s)
 		if (ret < 0 ||
 		    h2_emit_headers(&h2c->obuf, h2s->id,
 				    (const uint8_t *)b_head(&h2c->hbuf),
-				    b_data(&h2c->hbuf), !has_body,
+				    b_data(&h2c->hbuf), es,
 				    h2c->peer.max_frame_size) < 0) {
 			/* the encoder's table may now differ from the
 			 * peer's decoder: nothing more can be sent */
@@ -680,34 +707,56 @@ static int h2s_make_frames(struct h2s *h2s)
 			return -1;
 		}
 		h2s->flags |= H2_SF_HDRS_SENT;
-		if (!has_body) {
+		if (es) {
 			h2s_close_local(h2s);
 			return 1;
 		}
 	}
 
-	while (h2s->body_off < len) {
+	while ((avail = http_body_avail(msg)) != 0) {
 		if (b_data(&h2c->obuf) >= H2_OBUF_HIGH) {
 			h2c->flags |= H2_CF_MUX_BLOCKED;
-			return 0;
+			break;
 		}
 		if (h2s->sws <= 0 || h2c->mws <= 0)
-			return 0;	/* a WINDOW_UPDATE will resume us */
-		n = len - h2s->body_off;
+			break;		/* a WINDOW_UPDATE will resume us */
+		n = avail;
 		n = MIN(n, (size_t)h2s->sws);
 		n = MIN(n, (size_t)h2c->mws);
 		n = MIN(n, (size_t)H2_OBUF_HIGH);
+		es = n == avail && (msg->flags & HTTP_MSGF_BODY_DONE);
 		if (h2_emit_data(&h2c->obuf, h2s->id,
-				 (const uint8_t *)b_head(&msg->body) +
-				 h2s->body_off, n, h2s->body_off + n == len,
+				 (const uint8_t *)http_body_ptr(msg), n, es,
 				 h2c->peer.max_frame_size) < 0) {
 			h2c_error(h2c, H2_ERR_INTERNAL_ERROR,
 				  "output buffer full");
 			return -1;
 		}
-		h2s->body_off += n;
+		http_body_forwarded(msg, n);
 		h2s->sws -= (int32_t)n;
 		h2c->mws -= (int32_t)n;
+		moved = 1;
+		if (es) {
+			h2s_close_local(h2s);
+			h2s_body_taken(h2s, msg);
+			return 1;
+		}
+	}
+	if (moved)
+		h2s_body_taken(h2s, msg);
+	if (http_body_avail(msg))
+		return 0;		/* blocked */
+	if (!(msg->flags & HTTP_MSGF_BODY_DONE))
+		return 2;		/* the other side sends more */
+	/* all framed already, the end came later: an empty DATA ends it */
+	if (b_data(&h2c->obuf) >= H2_OBUF_HIGH) {
+		h2c->flags |= H2_CF_MUX_BLOCKED;
+		return 0;
+	}
+	if (h2_emit_data(&h2c->obuf, h2s->id, NULL, 0, 1,
+			 h2c->peer.max_frame_size) < 0) {
+		h2c_error(h2c, H2_ERR_INTERNAL_ERROR, "output buffer full");
+		return -1;
 	}
 	h2s_close_local(h2s);
 	return 1;
@@ -754,6 +803,8 @@ static void h2_process_mux(struct h2c *h2c)
 		if (ret == 0)
 			continue;
 		h2s_stop_send(h2s);
+		if (ret == 2)
+			continue;	/* h2_wake() queues it again */
 		if (!h2c_is_back(h2c))
 			h2s_front_done(h2s);
 	}
@@ -773,7 +824,8 @@ static void h2c_ack_rcvd(struct h2c *h2c)
 }
 
 /* Front: the request of <h2s> is complete (END_STREAM): check the
- * content-length against the DATA received, then hand it to the stream. */
+ * content-length against the DATA received, then tell the stream (the
+ * headers were handed over already unless END_STREAM came with them). */
 static void h2s_req_end(struct h2s *h2s)
 {
 	struct h2c *h2c = h2s->h2c;
@@ -786,8 +838,12 @@ static void h2s_req_end(struct h2s *h2s)
 		return;
 	}
 	s->req.flags |= HTTP_MSGF_BODY_DONE;
-	s->flags |= SF_REQ_READY;
-	stream_notify(s);
+	if (!(s->flags & SF_REQ_READY)) {
+		s->flags |= SF_REQ_READY;
+		stream_notify(s);
+	} else {
+		stream_wake_back(s);	/* the back side ends the request */
+	}
 }
 
 /* Back: the response of <h2s> is complete (END_STREAM). */
@@ -806,8 +862,14 @@ static void h2s_rsp_end(struct h2s *h2s)
 		return;
 	}
 	s->rsp.flags |= HTTP_MSGF_BODY_DONE;
-	s->flags |= SF_RSP_READY;
-	stream_notify(s);
+	if (!(s->flags & SF_RSP_READY)) {
+		s->flags |= SF_RSP_READY;
+		stream_notify(s);
+	} else {
+		stream_notify(s);		/* detach us */
+		if (s->flags & SF_RESP_SENT)
+			stream_wake_front(s);	/* end the response */
+	}
 }
 
 /* Swap the decoded scratch message into <dst> (a stream's message), so
@@ -931,8 +993,13 @@ static void h2c_frt_handle_headers(struct h2c *h2c)
 	if (hstr_eq(&s->req, s->req.method, "HEAD"))
 		s->flags |= SF_HEAD;
 	h2s->flags |= H2_SF_HDRS_RCVD;
-	if (hb->end_stream)
+	if (hb->end_stream) {
 		h2s_req_end(h2s);
+	} else {
+		/* the body follows through s->req.body */
+		s->flags |= SF_REQ_READY;
+		stream_notify(s);
+	}
 }
 
 /* Back: a complete field block from the server (HAProxy h2c_bck_handle_
@@ -1001,8 +1068,13 @@ static void h2c_bck_handle_headers(struct h2c *h2c)
 		if (s->flags & SF_HEAD)
 			s->rsp.flags |= HTTP_MSGF_NO_BODY;
 	}
-	if (hb->end_stream)
+	if (hb->end_stream) {
 		h2s_rsp_end(h2s);
+	} else if (s && !(h2s->flags & H2_SF_ERR_SENT)) {
+		/* the body follows through s->rsp.body */
+		s->flags |= SF_RSP_READY;
+		stream_notify(s);
+	}
 }
 
 /* DATA (RFC 9113 6.1; HAProxy h2_frt_transfer_data()). Flow control counts
@@ -1021,6 +1093,20 @@ static void h2c_handle_data(struct h2c *h2c, const struct h2_fh *fh,
 		h2c_error(h2c, err.code, "bad DATA frame");
 		return;
 	}
+	h2s = h2c_find(h2c, fh->sid);
+	if (dlen && h2s && h2s->s && !(h2s->flags & H2_SF_ERR_SENT) &&
+	    (h2s->st == H2_SS_OPEN || h2s->st == H2_SS_HLOC) &&
+	    (h2s->flags & H2_SF_HDRS_RCVD)) {
+		msg = h2c_is_back(h2c) ? &h2s->s->rsp : &h2s->s->req;
+		if (!http_body_fits(msg, dlen)) {
+			/* the stream's FIFO is full: leave the frame in
+			 * ibuf and stop the demux until the other side
+			 * took some (h2_wake()) */
+			msg->flags |= HTTP_MSGF_WAIT_ROOM;
+			h2c->flags |= H2_CF_DEM_SFULL;
+			return;
+		}
+	}
 	if ((int64_t)fh->len > h2c->rws) {
 		h2c_error(h2c, H2_ERR_FLOW_CONTROL_ERROR,
 			  "DATA beyond the connection window");
@@ -1029,7 +1115,6 @@ static void h2c_handle_data(struct h2c *h2c, const struct h2_fh *fh,
 	h2c->rws -= (int32_t)fh->len;
 	h2c->rcvd_c += fh->len;
 
-	h2s = h2c_find(h2c, fh->sid);
 	if (!h2s) {
 		if (h2c_sid_is_idle(h2c, fh->sid))
 			h2c_error(h2c, H2_ERR_PROTOCOL_ERROR,
@@ -1078,14 +1163,21 @@ static void h2c_handle_data(struct h2c *h2c, const struct h2_fh *fh,
 			return;
 		}
 		if (http_msg_add_body(msg, data, dlen) < 0) {
-			/* a response we cannot hold: we give it up (CANCEL,
-			 * RFC 9113 8.7); a request refused before anything
-			 * was forwarded may be retried (REFUSED_STREAM) */
+			/* out of memory: we give the response up (CANCEL,
+			 * RFC 9113 8.7); a request may be retried
+			 * (REFUSED_STREAM) */
 			h2c_stream_error(h2c, h2s, fh->sid,
 					 h2c_is_back(h2c) ? H2_ERR_CANCEL :
 					 H2_ERR_REFUSED_STREAM,
-					 "body too large");
+					 "cannot hold the body");
 			return;
+		}
+		/* the other side has more to send */
+		if (dlen && !(fh->flags & H2_F_END_STREAM)) {
+			if (!h2c_is_back(h2c))
+				stream_wake_back(h2s->s);
+			else if (h2s->s->flags & SF_RESP_SENT)
+				stream_wake_front(h2s->s);
 		}
 	}
 
@@ -1329,7 +1421,7 @@ static void h2_process_demux(struct h2c *h2c)
 	struct h2_fh fh;
 	int ret;
 
-	h2c->flags &= ~H2_CF_DEM_BLOCKED;
+	h2c->flags &= ~(H2_CF_DEM_BLOCKED | H2_CF_DEM_SFULL);
 	if (h2c->st0 == H2_CS_PREFACE) {
 		ret = h2_check_preface((const uint8_t *)b_head(&h2c->ibuf),
 				       b_data(&h2c->ibuf));
@@ -1368,6 +1460,8 @@ static void h2_process_demux(struct h2c *h2c)
 		h2c_handle_frame(h2c, &fh, payload);
 		if (h2c->st0 >= H2_CS_ERROR)
 			break;		/* ibuf was dropped */
+		if (h2c->flags & H2_CF_DEM_SFULL)
+			break;		/* the frame waits in ibuf */
 		b_del(&h2c->ibuf, (size_t)ret);
 	}
 	h2c_ack_rcvd(h2c);
@@ -1999,6 +2093,22 @@ static int h2_send_resp(struct stream *s)
 	return 0;
 }
 
+/* The other side of stream <s> added body bytes to the message we send,
+ * ended it, or made room in the one we receive: queue the h2s for the mux
+ * if its message is under way, and run the tasklet (the demux retries the
+ * DATA frame that waited for room). Owner thread. */
+static void h2_wake(struct stream *s, enum side side)
+{
+	struct h2s *h2s = side == SIDE_BACK ? s->bctx : s->fctx;
+
+	if (!h2s)
+		return;
+	if ((side == SIDE_BACK || (s->flags & SF_RESP_SENT)) &&
+	    !(h2s->flags & (H2_SF_ES_SENT | H2_SF_RST_SENT | H2_SF_RST_RCVD)))
+		h2s_want_send(h2s);
+	tasklet_wakeup(h2s->h2c->wait_event.tasklet);
+}
+
 /* Front: stream <s> was freed by someone else than this mux: forget it,
  * reset the HTTP/2 stream if it is still open. Owner thread. */
 static void h2_strm_gone(struct stream *s)
@@ -2142,6 +2252,7 @@ const struct mux_ops mux_h2_ops = {
 	.detach = h2_detach,
 	.send_resp = h2_send_resp,
 	.strm_gone = h2_strm_gone,
+	.wake = h2_wake,
 	.avail_streams = h2_avail_streams,
 	.used_streams = h2_used_streams,
 	.takeover = h2_takeover,

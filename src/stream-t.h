@@ -13,13 +13,16 @@ struct server;
 struct proxy;
 
 /* stream.flags */
-#define SF_REQ_READY	0x0001	/* front mux delivered a complete request */
-#define SF_RSP_READY	0x0002	/* back mux delivered a complete response */
+#define SF_REQ_READY	0x0001	/* front mux delivered the request headers
+				 * (the body follows in s->req.body) */
+#define SF_RSP_READY	0x0002	/* back mux delivered the response headers
+				 * (the body follows in s->rsp.body) */
 #define SF_SRV_ERR	0x0004	/* back side failed: see err_status */
 #define SF_CLI_GONE	0x0008	/* front side gone: abort */
 #define SF_HEAD		0x0010	/* HEAD request: no response body */
 #define SF_NOT_FIRST	0x0020	/* not the first request of the front conn */
-#define SF_RESP_SENT	0x0040	/* handed to the front mux */
+#define SF_RESP_SENT	0x0040	/* handed to the front mux (it sends the
+				 * body as the back side delivers it) */
 #define SF_SRV_CLOSED	0x0080	/* with SF_SRV_ERR: the server closed or
 				 * reset before the response headers. On
 				 * an SF_NOT_FIRST request the client is

@@ -3,15 +3,22 @@
  *
  * Background (HAProxy src/stream.c process_stream(), src/backend.c
  * assign_server() + connect_server(), much reduced): a front mux delivers
- * a complete request in s->req and calls stream_notify(); the stream's
+ * the request headers in s->req and calls stream_notify(); the stream's
  * task then runs process_stream(), which picks a server and gets a back
  * connection (reused, stolen from another thread or new: connect_server()),
  * whose mux sends the request and parses the response into s->rsp. On the
- * response the stream detaches the back side first (that is where an H1
- * back connection becomes idle and gets TASK_F_USR1) and hands the response
- * to the front mux. On a server error or timeout it answers 502, 503 or 504
- * itself and aborts the back side. The front mux frees the stream once the
- * response has left (stream_free()).
+ * response headers the stream hands the response to the front mux; once
+ * the back mux has received the whole response body it detaches the back
+ * side (that is where an H1 back connection becomes idle and gets
+ * TASK_F_USR1). Bodies flow meanwhile through the bounded FIFOs of s->req
+ * and s->rsp (http_msg-t.h), each mux waking the other with
+ * stream_wake_front()/stream_wake_back(): the stream's task is not
+ * involved, as HAProxy's muxes exchange data through the stream
+ * connectors' buffers and wake each other. On a server error or timeout
+ * before the response headers it answers 502, 503 or 504 itself; after
+ * them the response is cut (the client sees an aborted transfer, as with
+ * HAProxy). The front mux frees the stream once the response has left
+ * (stream_free()).
  *
  * Everything about a stream runs on its front connection's thread: the
  * stream's task is bound to that thread, and a reused back connection is
@@ -24,10 +31,13 @@
  * State machine of process_stream(), one step per condition, re-evaluated
  * after each step (a step may complete the next one synchronously):
  *
- *	RSP_READY            -> detach back, send the response  (RESP_SENT)
- *	SRV_ERR or timeout   -> abort back, send 502/503/504    (RESP_SENT)
- *	REQ_READY, no server -> pick one, connect_server(), arm timeout server
- *	RESP_SENT            -> nothing: the front mux frees us
+ *	RESP_SENT, error/timeout -> cut the response: free the stream
+ *	RESP_SENT, rsp complete  -> detach back
+ *	SRV_ERR or timeout       -> abort back, retry or send 502/503/504
+ *	RSP_READY                -> (rsp complete: detach back), send the
+ *	                            response                    (RESP_SENT)
+ *	REQ_READY, no server     -> pick one, connect_server(), arm timeout
+ *	                            server
  */
 #include <stdlib.h>
 #include <string.h>
@@ -168,9 +178,31 @@ void stream_notify(struct stream *s)
 void stream_srv_activity(struct stream *s)
 {
 	if (s && s->be && s->be->timeout_server &&
-	    !(s->flags & (SF_RSP_READY | SF_SRV_ERR | SF_RESP_SENT)))
+	    !(s->flags & SF_SRV_ERR) &&
+	    !(s->rsp.flags & HTTP_MSGF_BODY_DONE))
 		task_schedule(s->task, now_mono_ns() +
 			      (uint64_t)s->be->timeout_server * 1000000ULL);
+}
+
+/*
+ * stream_wake_front / stream_wake_back - body bytes moved for <s>
+ *
+ * The back mux added response bytes (or ended the response, or took
+ * request bytes out of a full s->req.body): the front mux has something
+ * to send or room to fill; and the other way round. Each mux's wake()
+ * queues its tasklet; nothing happens for a side that is not attached.
+ * Context: the stream's thread.
+ */
+void stream_wake_front(struct stream *s)
+{
+	if (s->fctx && s->fconn)
+		s->fconn->mux->wake(s, SIDE_FRONT);
+}
+
+void stream_wake_back(struct stream *s)
+{
+	if (s->bctx && s->bconn)
+		s->bconn->mux->wake(s, SIDE_BACK);
 }
 
 /*
@@ -184,7 +216,8 @@ void stream_srv_activity(struct stream *s)
  */
 void stream_srv_error(struct stream *s, int status)
 {
-	if (!(s->flags & (SF_SRV_ERR | SF_RSP_READY))) {
+	if (!(s->flags & SF_SRV_ERR) &&
+	    !(s->rsp.flags & HTTP_MSGF_BODY_DONE)) {
 		s->err_status = status;
 		s->flags |= SF_SRV_ERR;
 	}
@@ -224,11 +257,13 @@ static void stream_set_error_rsp(struct stream *s, int status)
 }
 
 /* Hand s->rsp to the front mux: from now on the stream only waits for the
- * front mux to free it. */
+ * back side to finish the response and the front mux to free it. timeout
+ * server keeps running while the back side is still receiving. */
 static void stream_send_rsp(struct stream *s)
 {
 	s->flags |= SF_RESP_SENT;
-	task_schedule(s->task, 0);
+	if (s->rsp.flags & HTTP_MSGF_BODY_DONE)
+		task_schedule(s->task, 0);
 	/* a failure means the front is going away: it frees us then */
 	s->fconn->mux->send_resp(s);
 }
@@ -248,6 +283,17 @@ static void stream_abort_keep_alive(struct stream *s)
 	s->flags |= SF_RESP_SENT;
 	task_schedule(s->task, 0);
 	stream_free(s);		/* strm_gone(): the front mux closes */
+}
+
+/* The back side is done with <s>: detach it (an H1 back conn becomes
+ * idle here: TASK_F_USR1, idle list). A complete response counts as a
+ * request served. */
+static void stream_detach_back(struct stream *s)
+{
+	if (s->bconn)
+		s->bconn->mux->detach(s);
+	s->bconn = NULL;
+	s->bctx = NULL;
 }
 
 /* Is the stream's server timeout over? */
@@ -281,16 +327,34 @@ static struct task *process_stream(struct task *t, void *ctx,
 	if (!s->fconn)
 		return t;	/* freed: a wakeup that was already queued */
 
-	while (!(s->flags & SF_RESP_SENT)) {
-		if (s->flags & SF_RSP_READY) {
-			/* detach the back side first: an H1 back conn
-			 * becomes idle (TASK_F_USR1, idle list) here */
-			if (s->bconn)
-				s->bconn->mux->detach(s);
-			s->bconn = NULL;
-			s->bctx = NULL;
-			ACT.req_ok++;
-			stream_send_rsp(s);
+	while (1) {
+		if (s->flags & SF_RESP_SENT) {
+			/* the front mux sends the response; the back side
+			 * may still be receiving its body */
+			if (!(s->flags & SF_SRV_ERR) && s->bconn &&
+			    stream_expired(t)) {
+				if (s->rsp.flags & HTTP_MSGF_WAIT_ROOM) {
+					/* the client is slow, not the
+					 * server: its timeout is the front
+					 * mux's business */
+					stream_srv_activity(s);
+					break;
+				}
+				s->flags |= SF_SRV_ERR;	/* timeout server */
+			}
+			if (s->flags & SF_SRV_ERR) {
+				/* too late for an error response: cut it
+				 * (the front mux closes or resets);
+				 * stream_free() counts the error */
+				stream_free(s);
+				return t;	/* <s> is back in the pool */
+			}
+			if (s->bconn &&
+			    (s->rsp.flags & HTTP_MSGF_BODY_DONE)) {
+				stream_detach_back(s);
+				ACT.req_ok++;
+				task_schedule(t, 0);
+			}
 			break;
 		}
 
@@ -302,22 +366,21 @@ static struct task *process_stream(struct task *t, void *ctx,
 		if (s->flags & SF_SRV_ERR) {
 			/* never reuse a connection that failed us: its mux
 			 * sees an unfinished transaction and destroys it */
-			if (s->bconn)
-				s->bconn->mux->detach(s);
-			s->bconn = NULL;
-			s->bctx = NULL;
+			stream_detach_back(s);
 			if ((s->flags & SF_SRV_REFUSED) && s->retries > 0 &&
-			    s->srv) {
+			    s->srv && !(s->req.flags & HTTP_MSGF_BODY_CUT)) {
 				/* the server did not process it: send it
 				 * again on another connection (HAProxy
 				 * retries / retry-on, L7 retries: the whole
-				 * request is still in s->req) */
+				 * request is still in s->req, its body
+				 * kept since it was complete when sent) */
 				s->retries--;
 				ACT.retries++;
 				s->flags &= ~(SF_SRV_ERR | SF_SRV_REFUSED |
-					      SF_SRV_CLOSED);
+					      SF_SRV_CLOSED | SF_RSP_READY);
 				s->err_status = 0;
 				http_msg_reset(&s->rsp, 1);
+				http_body_rewind(&s->req);
 				stream_srv_activity(s);	/* a new timeout server */
 				if (connect_server(s) < 0) {
 					s->err_status = 503;
@@ -335,6 +398,18 @@ static struct task *process_stream(struct task *t, void *ctx,
 			ACT.req_err++;
 			stream_send_rsp(s);
 			break;
+		}
+
+		if (s->flags & SF_RSP_READY) {
+			/* the whole response already in: detach the back
+			 * side first (an H1 back conn becomes idle,
+			 * TASK_F_USR1, idle list); else it streams on */
+			if (s->rsp.flags & HTTP_MSGF_BODY_DONE) {
+				stream_detach_back(s);
+				ACT.req_ok++;
+			}
+			stream_send_rsp(s);
+			break;		/* the front mux may have freed <s> */
 		}
 
 		if ((s->flags & SF_REQ_READY) && !s->be) {
@@ -381,6 +456,10 @@ void stream_free(struct stream *s)
 	if (!s)
 		return;
 	fconn = s->fconn;
+	if ((s->flags & SF_REQ_READY) &&
+	    (!(s->flags & SF_RESP_SENT) || s->bconn))
+		ACT.req_err++;		/* no whole answer: the client left
+					 * before it, or it was cut */
 	if (s->bconn)
 		s->bconn->mux->detach(s);
 	s->bconn = NULL;
@@ -389,8 +468,6 @@ void stream_free(struct stream *s)
 		fconn->mux->strm_gone(s);
 		s->fctx = NULL;
 	}
-	if ((s->flags & SF_REQ_READY) && !(s->flags & SF_RESP_SENT))
-		ACT.req_err++;		/* the client left before its answer */
 	task_schedule(s->task, 0);
 	s->fconn = NULL;
 	s->flags = 0;

@@ -1,12 +1,16 @@
 /*
  * stream.h - the transaction logic between the front and back muxes.
  *
- * Flow: the front mux creates a stream (stream_new()), fills s->req and
- * calls stream_notify(); process_stream() then picks a server and connects
- * (connect_server(): reuse, steal or new), the back mux sends the request,
- * fills s->rsp and calls stream_notify(); process_stream() detaches the
- * back side (the conn may become idle) and hands the response to the front
- * mux. Everything runs on the front connection's thread.
+ * Flow: the front mux creates a stream (stream_new()), parses the request
+ * headers into s->req and calls stream_notify(); process_stream() then
+ * picks a server and connects (connect_server(): reuse, steal or new), the
+ * back mux sends the request, parses the response headers into s->rsp and
+ * calls stream_notify(); process_stream() hands the response to the front
+ * mux, and detaches the back side (the conn may become idle) once the
+ * response body is all in s->rsp.body. Bodies flow through the two
+ * messages' bounded FIFOs meanwhile (http_msg-t.h): each mux wakes the
+ * other side with stream_wake_front()/stream_wake_back() when it added
+ * bytes or made room. Everything runs on the front connection's thread.
  */
 #ifndef MUXLAB_STREAM_H
 #define MUXLAB_STREAM_H
@@ -26,6 +30,12 @@ void stream_notify(struct stream *s);
 /* The server side of <s> made progress (response bytes arrived): timeout
  * server starts again. Owner thread. */
 void stream_srv_activity(struct stream *s);
+
+/* Body bytes moved (data added to the message the other side sends, or
+ * room made in the one it fills): wake the front / back mux of <s>, if
+ * attached. Owner thread. */
+void stream_wake_front(struct stream *s);
+void stream_wake_back(struct stream *s);
 
 /* Back side error: record <status> (502, 503, 504) and notify. */
 void stream_srv_error(struct stream *s, int status);

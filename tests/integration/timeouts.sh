@@ -83,12 +83,15 @@ def serve(c):
     body = b"abcdefgh"
     if b"\r\nexpect:" in buf.lower():
         body = b"EXPECT!!"          # the expectation must not reach us"
-    c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body))
-    if path == b"/quick":
-        c.sendall(body)
-    elif path == b"/silent":
+    if path == b"/silent":
         time.sleep(2.5)            # one gap longer than timeout server
+    c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body))
+    if path == b"/quick" or path == b"/silent":
         c.sendall(body)
+    elif path == b"/stall":
+        c.sendall(body[:3])
+        time.sleep(2.5)            # the same gap, inside the body
+        c.sendall(body[3:])
     else:
         for i in range(len(body)):  # 8 bytes, 300 ms apart: 2.4 s
             time.sleep(0.3)
@@ -117,6 +120,18 @@ out=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$fport/sile
 [ "$out" = 504 ] &&
 	pass "timeouts: a server silent for 2.5s under timeout server 1s gets 504" ||
 	fail "timeouts: silent server: status $out, want 504"
+# the same silence once the headers and part of the body went: too late
+# for a 504, the response is cut (curl: partial file, exit 18), as HAProxy
+# does with a streamed body
+t0=$(date +%s.%N)
+out=$(curl -s -m 10 -o "$tmp/body" -w '%{http_code}' "http://127.0.0.1:$fport/stall"; echo " $?")
+secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+if [ "$out" = "200 18" ] && [ "$(cat "$tmp/body")" = abc ] &&
+   awk -v s="$secs" 'BEGIN { exit !(s < 2.4) }'; then
+	pass "timeouts: a server silent for 2.5s inside its body under timeout server 1s: the response is cut after ${secs}s (200, 3 of 8 bytes)"
+else
+	fail "timeouts: stalled body: '$out' after ${secs}s, body '$(head -c 20 "$tmp/body")' (want '200 18', abc, cut before 2.4s)"
+fi
 
 # retries: an H1 server that closes its keep-alive connection on the
 # second request, without answering (the keep-alive race, every time)

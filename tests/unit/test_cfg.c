@@ -386,9 +386,35 @@ static void test_retries_timeouts(void)
 	cfg_free(&cfg);
 }
 
+/* tune.bufsize: unset (the engine's default then), or the size given */
+static void test_bufsize(void)
+{
+	struct cfg cfg;
+
+	static const char tail[] =
+		"frontend f\n\tbind 127.0.0.1:18999\n\tdefault_backend b\n"
+		"backend b\n\tserver s1 127.0.0.1:19999\n";
+	char text[512];
+
+	snprintf(text, sizeof(text), "global\n\ttune.bufsize 32768\n%s", tail);
+	CHECK(parse_capture(write_cfg("bufsize", text), &cfg) == 0,
+	      "parse failed: %s", errbuf);
+	CHECK(cfg.bufsize == 32768, "tune.bufsize %d", cfg.bufsize);
+	cfg_free(&cfg);
+	snprintf(text, sizeof(text), "global\n\tnbthread 1\n%s", tail);
+	CHECK(parse_capture(write_cfg("bufsize0", text), &cfg) == 0,
+	      "parse failed: %s", errbuf);
+	CHECK(cfg.bufsize == 0, "tune.bufsize unset: %d", cfg.bufsize);
+	cfg_free(&cfg);
+}
+
 static void test_errors(void)
 {
 	expect_error("unknown-global", "global\n\tnbproc 2\n", 11, "nbproc");
+	expect_error("bufsize-small", "global\n\ttune.bufsize 100\n", 11,
+		     "tune.bufsize");
+	expect_error("bufsize-bad", "global\n\ttune.bufsize 16k\n", 11,
+		     "tune.bufsize");
 	expect_error("nbthread-range", "global\n\tnbthread 99\n", 11,
 		     "nbthread");
 	expect_error("bind-thread", "frontend g\n\tbind :18998 thread 3\n"
@@ -592,6 +618,7 @@ int main(void)
 	test_plain();
 	test_errors();
 	test_retries_timeouts();
+	test_bufsize();
 	test_protos();
 	test_shipped();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);

@@ -34,6 +34,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include "http_msg.h"
 #include "harness.h"
 
 #include "activity.h"
@@ -620,6 +621,7 @@ static int nothing_leaked(void)
 int main(void)
 {
 	test_init();
+	http_bufsize = HTTP_BUFSIZE_DEF;	/* the engine streams bodies */
 	if (fd_init(0) < 0 || app_start() < 0) {
 		printf("FAIL setup\n");
 		return 1;

@@ -41,6 +41,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include "http_msg.h"
 #include "harness.h"
 
 #include "activity.h"
@@ -580,6 +581,7 @@ static int nothing_leaked(void)
 int main(void)
 {
 	test_init();
+	http_bufsize = HTTP_BUFSIZE_DEF;	/* the engine streams bodies */
 	if (fd_init(0) < 0 || srv_start() < 0) {
 		printf("FAIL setup\n");
 		return 1;
