@@ -959,6 +959,26 @@ static void h1_put_u64(struct h1_out *o, uint64_t v)
 	h1_put(o, tmp, u64_to_dec(tmp, v));
 }
 
+/* Body bytes, as one chunk (hex size line, data, CRLF) if <chunked>. */
+static void h1_put_body(struct h1_out *o, const char *p, size_t len,
+			int chunked)
+{
+	char tmp[20];
+	size_t n = 0, v = len;
+
+	if (chunked) {
+		do {
+			tmp[sizeof(tmp) - 1 - n++] = "0123456789abcdef"[v & 15];
+			v >>= 4;
+		} while (v);
+		h1_put(o, tmp + sizeof(tmp) - n, n);
+		h1_put(o, "\r\n", 2);
+	}
+	h1_put(o, p, len);
+	if (chunked)
+		h1_put(o, "\r\n", 2);
+}
+
 /* Stored fields, then framing and connection management, then <blen>
  * body bytes. <clen_mode>: 0 or 4 none, 1 "content-length: <clen>", 3
  * "transfer-encoding: chunked" (the body bytes then form one chunk). */
@@ -995,22 +1015,7 @@ static void h1_put_fields_and_body(struct h1_out *o,
 	h1_put(o, "\r\n", 2);
 	if (!blen)
 		return;
-	if (clen_mode == 3) {
-		char tmp[20];
-		size_t n = 0;
-		size_t v = blen;
-
-		do {
-			tmp[sizeof(tmp) - 1 - n++] = "0123456789abcdef"[v & 15];
-			v >>= 4;
-		} while (v);
-		h1_put(o, tmp + sizeof(tmp) - n, n);
-		h1_put(o, "\r\n", 2);
-		h1_put(o, http_body_ptr(msg), blen);
-		h1_put(o, "\r\n", 2);
-	} else {
-		h1_put(o, http_body_ptr(msg), blen);
-	}
+	h1_put_body(o, http_body_ptr(msg), blen, clen_mode == 3);
 }
 
 static int h1_out_end(struct h1_out *o)
@@ -1216,21 +1221,7 @@ int h1_emit_body(struct buffer *out, struct h1_ostate *os, const char *p,
 {
 	struct h1_out o = { out, out->data, 0 };
 
-	if (os->mode == H1_OUT_CHUNKED) {
-		char tmp[20];
-		size_t n = 0, v = len;
-
-		do {
-			tmp[sizeof(tmp) - 1 - n++] = "0123456789abcdef"[v & 15];
-			v >>= 4;
-		} while (v);
-		h1_put(&o, tmp + sizeof(tmp) - n, n);
-		h1_put(&o, "\r\n", 2);
-		h1_put(&o, p, len);
-		h1_put(&o, "\r\n", 2);
-	} else {
-		h1_put(&o, p, len);
-	}
+	h1_put_body(&o, p, len, os->mode == H1_OUT_CHUNKED);
 	if (h1_out_end(&o) < 0)
 		return -1;
 	os->sent += len;

@@ -597,14 +597,7 @@ static void fcgi_handle_end_request(struct fcgi_conn *fconn,
 	}
 	if (s->flags & SF_HEAD)
 		s->rsp.flags |= HTTP_MSGF_NO_BODY;
-	if (!(s->flags & SF_RSP_READY)) {
-		s->flags |= SF_RSP_READY;
-		stream_notify(s);
-	} else {
-		stream_notify(s);		/* detach us */
-		if (s->flags & SF_RESP_SENT)
-			stream_wake_front(s);	/* end the response */
-	}
+	stream_rsp_done(s);
 }
 
 /* One record for request <h->id>. */

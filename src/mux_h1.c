@@ -808,13 +808,12 @@ static void h1_process_rsp(struct h1c *h1c)
 		    h1s->body.mode == H1_BODY_CLOSE)
 			h1s->flags |= H1S_F_WANT_CLOSE;
 	}
-	if (!(s->flags & SF_RSP_READY)) {
-		/* the headers (and the body at hand, often all of it) */
+	if (h1s->flags & H1S_F_RSP_DONE) {
+		stream_rsp_done(s);		/* detach us, end it */
+	} else if (!(s->flags & SF_RSP_READY)) {
+		/* the headers and the body at hand: the rest follows */
 		s->flags |= SF_RSP_READY;
 		stream_notify(s);
-	} else if (h1s->flags & H1S_F_RSP_DONE) {
-		stream_notify(s);		/* detach us */
-		stream_wake_front(s);		/* end the response */
 	} else if (fed && (s->flags & SF_RESP_SENT)) {
 		stream_wake_front(s);		/* more body to send */
 	}

@@ -862,14 +862,7 @@ static void h2s_rsp_end(struct h2s *h2s)
 		return;
 	}
 	s->rsp.flags |= HTTP_MSGF_BODY_DONE;
-	if (!(s->flags & SF_RSP_READY)) {
-		s->flags |= SF_RSP_READY;
-		stream_notify(s);
-	} else {
-		stream_notify(s);		/* detach us */
-		if (s->flags & SF_RESP_SENT)
-			stream_wake_front(s);	/* end the response */
-	}
+	stream_rsp_done(s);
 }
 
 /* Swap the decoded scratch message into <dst> (a stream's message), so

@@ -34,6 +34,8 @@ struct proxy;
 				 * an idempotent H1 request met by a close
 				 * before any response byte): it may be
 				 * sent again (retries) */
+#define SF_OWN_RSP	0x0200	/* the response is ours (an error): a server
+				 * error no longer concerns it */
 
 /* One request/response. Lives on the thread of its front connection; its
  * back connection is brought to that thread (reuse or takeover). */

@@ -206,6 +206,23 @@ void stream_wake_back(struct stream *s)
 }
 
 /*
+ * stream_rsp_done - the back mux has put the last response byte in
+ * s->rsp.body (HTTP_MSGF_BODY_DONE is set)
+ *
+ * The stream detaches the back side; if the front mux already has the
+ * response it is woken to end it; if the headers had not been handed over
+ * yet (the whole response came at once), they are now.
+ * Context: the stream's thread.
+ */
+void stream_rsp_done(struct stream *s)
+{
+	s->flags |= SF_RSP_READY;
+	stream_notify(s);
+	if (s->flags & SF_RESP_SENT)
+		stream_wake_front(s);
+}
+
+/*
  * stream_srv_error - the back side of <s> failed
  * @s:      the stream
  * @status: what to answer the client: 502 (bad or missing response), 503
@@ -279,8 +296,7 @@ static void stream_send_rsp(struct stream *s)
  * stream is freed here, from its own task: the caller returns at once. */
 static void stream_abort_keep_alive(struct stream *s)
 {
-	ACT.req_err++;
-	s->flags |= SF_RESP_SENT;
+	s->flags |= SF_RESP_SENT;	/* stream_free() counts the error */
 	task_schedule(s->task, 0);
 	stream_free(s);		/* strm_gone(): the front mux closes */
 }
@@ -331,8 +347,8 @@ static struct task *process_stream(struct task *t, void *ctx,
 		if (s->flags & SF_RESP_SENT) {
 			/* the front mux sends the response; the back side
 			 * may still be receiving its body */
-			if (!(s->flags & SF_SRV_ERR) && s->bconn &&
-			    stream_expired(t)) {
+			if (!(s->flags & (SF_SRV_ERR | SF_OWN_RSP)) &&
+			    s->bconn && stream_expired(t)) {
 				if (s->rsp.flags & HTTP_MSGF_WAIT_ROOM) {
 					/* the client is slow, not the
 					 * server: its timeout is the front
@@ -342,7 +358,8 @@ static struct task *process_stream(struct task *t, void *ctx,
 				}
 				s->flags |= SF_SRV_ERR;	/* timeout server */
 			}
-			if (s->flags & SF_SRV_ERR) {
+			if ((s->flags & (SF_SRV_ERR | SF_OWN_RSP)) ==
+			    SF_SRV_ERR) {
 				/* too late for an error response: cut it
 				 * (the front mux closes or resets);
 				 * stream_free() counts the error */
@@ -395,6 +412,7 @@ static struct task *process_stream(struct task *t, void *ctx,
 			}
 			status = s->err_status ? s->err_status : 502;
 			stream_set_error_rsp(s, status);
+			s->flags |= SF_OWN_RSP;
 			ACT.req_err++;
 			stream_send_rsp(s);
 			break;
@@ -457,7 +475,8 @@ void stream_free(struct stream *s)
 		return;
 	fconn = s->fconn;
 	if ((s->flags & SF_REQ_READY) &&
-	    (!(s->flags & SF_RESP_SENT) || s->bconn))
+	    (!(s->flags & SF_RESP_SENT) ||
+	     !(s->rsp.flags & HTTP_MSGF_BODY_DONE)))
 		ACT.req_err++;		/* no whole answer: the client left
 					 * before it, or it was cut */
 	if (s->bconn)

@@ -37,6 +37,10 @@ void stream_srv_activity(struct stream *s);
 void stream_wake_front(struct stream *s);
 void stream_wake_back(struct stream *s);
 
+/* The back mux completed s->rsp (BODY_DONE set): detach it, and end the
+ * response on the front side. Owner thread. */
+void stream_rsp_done(struct stream *s);
+
 /* Back side error: record <status> (502, 503, 504) and notify. */
 void stream_srv_error(struct stream *s, int status);
 

@@ -103,21 +103,11 @@ wait_port "$fpm_port" 10 || fail "php-fpm did not start: $(tail -3 "$fd/error.lo
 
 # -------------------------------------------------------------------- nginx
 nd=$tmp/nginx
-mkdir -p "$nd/tmp"
+mkdir -p "$nd"
 chmod 755 "$nd"
-cat >"$nd/nginx.conf" <<NGX
-worker_processes 1;
-daemon off;
-pid $nd/nginx.pid;
-error_log $nd/error.log;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	client_body_temp_path $nd/tmp/body;
-	proxy_temp_path $nd/tmp/proxy;
-	fastcgi_temp_path $nd/tmp/fastcgi;
-	uwsgi_temp_path $nd/tmp/uwsgi;
-	scgi_temp_path $nd/tmp/scgi;
+{
+	nginx_conf_head "$nd" 4096
+	cat <<NGX
 	client_max_body_size 0;
 	keepalive_requests 100000;
 	http2_max_concurrent_streams 128;
@@ -135,10 +125,8 @@ http {
 	}
 }
 NGX
-"$ngx" -p "$nd" -c "$nd/nginx.conf" -e "$nd/error.log" >"$nd/out.log" 2>&1 &
-nginx_pid=$!
-on_exit 'stop_pid $nginx_pid TERM'
-wait_port "$ngx1_port" 10 || fail "nginx did not start: $(tail -3 "$nd/error.log" "$nd/out.log" 2>/dev/null | tr '\n' ' ')"
+} >"$nd/nginx.conf"
+start_nginx "$ngx" "$nd" "$ngx1_port"
 
 # ------------------------------------------------------------------- muxlab
 cfg=$tmp/big-bodies.cfg

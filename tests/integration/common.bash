@@ -163,3 +163,37 @@ add_stats_socket() {
 		print "\tstats socket " s " mode 600 level admin"; done = 1 }' \
 		"$1" >"$2"
 }
+
+# nginx_conf_head DIR CONNS: the start of a private nginx.conf (to stdout)
+# up to and including "http {", with every path under DIR (made here);
+# the caller adds its directives and servers and closes the block.
+nginx_conf_head() {
+	mkdir -p "$1/tmp"
+	cat <<NGX
+worker_processes 1;
+daemon off;
+pid $1/nginx.pid;
+error_log $1/error.log;
+events { worker_connections $2; }
+http {
+	access_log off;
+	client_body_temp_path $1/tmp/body;
+	proxy_temp_path $1/tmp/proxy;
+	fastcgi_temp_path $1/tmp/fastcgi;
+	uwsgi_temp_path $1/tmp/uwsgi;
+	scgi_temp_path $1/tmp/scgi;
+NGX
+}
+
+# start_nginx NGINX DIR PORT: run NGINX on DIR/nginx.conf until the test
+# ends; 0 once PORT listens, else 1 after a FAIL line with nginx's words.
+# Sets nginx_pid ("" on failure).
+start_nginx() {
+	"$1" -p "$2" -c "$2/nginx.conf" -e "$2/error.log" >"$2/out.log" 2>&1 &
+	nginx_pid=$!
+	on_exit "stop_pid $nginx_pid TERM"
+	wait_port "$3" 10 && return 0
+	fail "nginx did not start: $(tail -3 "$2/error.log" "$2/out.log" 2>/dev/null | tr '\n' ' ')"
+	nginx_pid=""
+	return 1
+}

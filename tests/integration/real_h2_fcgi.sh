@@ -57,19 +57,9 @@ if [ -n "$ngx" ]; then
 	chmod 644 "$nd/html/index.html"
 	# keepalive_requests high on the first server: no GOAWAY there (the
 	# second one sends one every 50 requests: the retries' test)
-	cat >"$nd/nginx.conf" <<NGX
-worker_processes 1;
-daemon off;
-pid $nd/nginx.pid;
-error_log $nd/error.log;
-events { worker_connections 512; }
-http {
-	access_log off;
-	client_body_temp_path $nd/tmp/body;
-	proxy_temp_path $nd/tmp/proxy;
-	fastcgi_temp_path $nd/tmp/fastcgi;
-	uwsgi_temp_path $nd/tmp/uwsgi;
-	scgi_temp_path $nd/tmp/scgi;
+	{
+		nginx_conf_head "$nd" 512
+		cat <<NGX
 	keepalive_requests 100000;
 	http2_max_concurrent_streams 128;
 	server {
@@ -85,15 +75,9 @@ http {
 	}
 }
 NGX
-	"$ngx" -p "$nd" -c "$nd/nginx.conf" -e "$nd/error.log" >"$nd/out.log" 2>&1 &
-	nginx_pid=$!
-	on_exit 'stop_pid $nginx_pid TERM'
-	if wait_port "$ngx_port" 10; then
+	} >"$nd/nginx.conf"
+	start_nginx "$ngx" "$nd" "$ngx_port" &&
 		pass "nginx started (h2c on 127.0.0.1:$ngx_port)"
-	else
-		fail "nginx did not start: $(tail -3 "$nd/error.log" "$nd/out.log" 2>/dev/null | tr '\n' ' ')"
-		nginx_pid=""
-	fi
 fi
 
 # ---------------------------------------------------------------- php-fpm

@@ -48,19 +48,9 @@ if have nginx || [ -x /usr/sbin/nginx ]; then
 	chmod 755 "$tmp" "$nd" "$nd/html"
 	echo "muxlab-nginx-marker-$$" >"$nd/html/index.html"
 	chmod 644 "$nd/html/index.html"
-	cat >"$nd/nginx.conf" <<NGX
-worker_processes 1;
-daemon off;
-pid $nd/nginx.pid;
-error_log $nd/error.log;
-events { worker_connections 256; }
-http {
-	access_log off;
-	client_body_temp_path $nd/tmp/body;
-	proxy_temp_path $nd/tmp/proxy;
-	fastcgi_temp_path $nd/tmp/fastcgi;
-	uwsgi_temp_path $nd/tmp/uwsgi;
-	scgi_temp_path $nd/tmp/scgi;
+	{
+		nginx_conf_head "$nd" 256
+		cat <<NGX
 	server {
 		listen 127.0.0.1:$nginx_port;
 		root $nd/html;
@@ -68,13 +58,8 @@ http {
 	}
 }
 NGX
-	"$ngx" -p "$nd" -c "$nd/nginx.conf" -e "$nd/error.log" >"$nd/out.log" 2>&1 &
-	nginx_pid=$!
-	on_exit 'stop_pid $nginx_pid TERM'
-	if ! wait_port "$nginx_port" 10; then
-		fail "nginx did not start: $(tail -3 "$nd/error.log" "$nd/out.log" 2>/dev/null | tr '\n' ' ')"
-		nginx_pid=""
-	fi
+	} >"$nd/nginx.conf"
+	start_nginx "$ngx" "$nd" "$nginx_port"
 fi
 
 # ----------------------------------------------------------------- muxlab
