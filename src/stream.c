@@ -474,11 +474,15 @@ void stream_free(struct stream *s)
 	if (!s)
 		return;
 	fconn = s->fconn;
-	if ((s->flags & SF_REQ_READY) &&
-	    (!(s->flags & SF_RESP_SENT) ||
-	     !(s->rsp.flags & HTTP_MSGF_BODY_DONE)))
-		ACT.req_err++;		/* no whole answer: the client left
+	if (s->flags & SF_REQ_READY) {
+		if (!(s->flags & SF_RESP_SENT) ||
+		    !(s->rsp.flags & HTTP_MSGF_BODY_DONE))
+			ACT.req_err++;	/* no whole answer: the client left
 					 * before it, or it was cut */
+		else if (s->bconn)
+			ACT.req_ok++;	/* the front sent it all before our
+					 * task detached the back side */
+	}
 	if (s->bconn)
 		s->bconn->mux->detach(s);
 	s->bconn = NULL;
