@@ -270,9 +270,10 @@ fail_free:
  * connect_server - give a stream a back connection and attach it
  * @s: the stream; s->srv is chosen here if not yet (backend_select())
  *
- * Unless http-reuse is never: this thread's available list (no lock, owner
- * only), then idle/safe connections through conn_backend_get() (own lists,
- * then steals) following the reuse table. A reused conn whose last stream
+ * Unless http-reuse is never or this is a retry (SF_RETRY_NEW): this
+ * thread's available list (no lock, owner only), then idle/safe
+ * connections through conn_backend_get() (own lists, then steals)
+ * following the reuse table. A reused conn whose last stream
  * slot this stream takes leaves the available list first. Failing that, a
  * new connection (private if http-reuse is never).
  *
@@ -296,7 +297,12 @@ int connect_server(struct stream *s)
 	reuse = s->be ? s->be->reuse : srv->proxy->reuse;
 	hash = conn_hash(srv);
 
-	if (reuse != REUSE_NEVER) {
+	/* A retry goes on a new connection. The server refused the request
+	 * on a connection we reused: another reused one may refuse it the
+	 * same way (an h2 connection near its server's GOAWAY, another
+	 * keep-alive connection the server is closing), a new one cannot.
+	 * HAProxy's L7 retries may reuse a connection (GUIDE.md section 8). */
+	if (reuse != REUSE_NEVER && !(s->flags & SF_RETRY_NEW)) {
 		conn = srv_lookup_avail(srv, hash);
 		if (!conn && srv->max_idle_conns &&
 		    atomic_load(&srv->curr_idle_conns) > 0)

@@ -34,6 +34,8 @@ struct proxy;
 				 * an idempotent H1 request met by a close
 				 * before any response byte): it may be
 				 * sent again (retries) */
+#define SF_RETRY_NEW	0x0400	/* a retry: on a new connection (see
+				 * connect_server()) */
 #define SF_OWN_RSP	0x0200	/* the response is ours (an error): a server
 				 * error no longer concerns it */
 

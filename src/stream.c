@@ -395,6 +395,7 @@ static struct task *process_stream(struct task *t, void *ctx,
 				ACT.retries++;
 				s->flags &= ~(SF_SRV_ERR | SF_SRV_REFUSED |
 					      SF_SRV_CLOSED | SF_RSP_READY);
+				s->flags |= SF_RETRY_NEW;
 				s->err_status = 0;
 				http_msg_reset(&s->rsp, 1);
 				http_body_rewind(&s->req);
