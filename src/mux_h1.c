@@ -606,8 +606,8 @@ static void h1_process_req(struct h1c *h1c)
 			if (ret < 0) {
 				if (s->flags & SF_REQ_READY) {
 					/* part of it left already: no
-					 * error response, just cut */
-					ACT.req_err++;
+					 * error response, just cut (the
+					 * stream counts the error) */
 					h1c->flags |= H1C_F_ST_ERROR;
 					return;
 				}
