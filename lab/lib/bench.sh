@@ -73,6 +73,20 @@ cpu_idle() {
 	echo "$a $b" | awk '{ d = $4 - $2; print (d > 0 ? int(100 * ($3 - $1) / d) : 100) }'
 }
 
+# busy_cpu_us: CPU time the whole machine spent busy so far (every CPU,
+# user + nice + system + irq + softirq + steal), in microseconds
+busy_cpu_us() {
+	awk -v hz="$(getconf CLK_TCK)" '/^cpu / {
+		printf "%.0f\n", ($2 + $3 + $4 + $7 + $8 + $9) * 1000000 / hz; exit }' /proc/stat
+}
+
+# peers_cpu_us: CPU time of the peer-servers started by start_peers
+peers_cpu_us() {
+	local p t=0
+	for p in $peer_pids; do t=$((t + $(proc_cpu_us "$p" || echo 0))); done
+	echo "$t"
+}
+
 # proc_cpu_us PID: user + system CPU time of PID so far, in microseconds
 proc_cpu_us() {
 	awk -v hz="$(getconf CLK_TCK)" '{
