@@ -74,10 +74,11 @@ cpu_idle() {
 }
 
 # busy_cpu_us: CPU time the whole machine spent busy so far (every CPU,
-# user + nice + system + irq + softirq + steal), in microseconds
+# user + nice + system + irq + softirq; not a VM's steal, time its host
+# gave to others), in microseconds
 busy_cpu_us() {
 	awk -v hz="$(getconf CLK_TCK)" '/^cpu / {
-		printf "%.0f\n", ($2 + $3 + $4 + $7 + $8 + $9) * 1000000 / hz; exit }' /proc/stat
+		printf "%.0f\n", ($2 + $3 + $4 + $7 + $8) * 1000000 / hz; exit }' /proc/stat
 }
 
 # peers_cpu_us: CPU time of the peer-servers started by start_peers
