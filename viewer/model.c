@@ -1656,10 +1656,8 @@ uint64_t mv_hash(uint64_t h, const void *p, size_t len)
 	return h ^ h >> 32;
 }
 
-static void io_write(struct mv_io *io, const void *p, size_t len)
+static void io_write_fd(struct mv_io *io, const char *c, size_t len)
 {
-	const char *c = p;
-
 	while (!io->err && len) {
 		ssize_t n = write(io->fd, c, len);
 
@@ -1674,6 +1672,49 @@ static void io_write(struct mv_io *io, const void *p, size_t len)
 	}
 }
 
+/* <len> bytes at <p> to the file, unhashed (a cache's header uses it) */
+void mv_io_write(struct mv_io *io, const void *p, size_t len)
+{
+	const char *c = p;
+
+	io->written += len;
+	if (!io->sbuf) {
+		io_write_fd(io, c, len);
+		return;
+	}
+	while (!io->err && len) {
+		size_t k = io->scap - io->sn < len ? io->scap - io->sn : len;
+
+		memcpy(io->sbuf + io->sn, c, k);
+		io->sn += k;
+		c += k;
+		len -= k;
+		if (io->sn == io->scap) {
+			io_write_fd(io, io->sbuf, io->sn);
+			io->sn = 0;
+		}
+	}
+}
+
+/*
+ * mv_io_flush - write what the staging buffer holds
+ *
+ * Padded with zeros to MV_IO_ALIGN (an O_DIRECT write must be): the file
+ * is then longer than io->written, and the caller cuts it (ftruncate).
+ * Return: 0, or -1 if a write failed (io->err).
+ */
+int mv_io_flush(struct mv_io *io)
+{
+	if (io->sbuf && io->sn && !io->err) {
+		size_t n = (io->sn + MV_IO_ALIGN - 1) & ~(size_t)(MV_IO_ALIGN - 1);
+
+		memset(io->sbuf + io->sn, 0, n - io->sn);
+		io_write_fd(io, io->sbuf, n);
+		io->sn = 0;
+	}
+	return io->err ? -1 : 0;
+}
+
 /* one chunk: its length, then its bytes */
 static void io_put(struct mv_io *io, const void *p, size_t len)
 {
@@ -1681,8 +1722,8 @@ static void io_put(struct mv_io *io, const void *p, size_t len)
 
 	io->hash = mv_hash(io->hash, &l, sizeof(l));
 	io->hash = mv_hash(io->hash, p, len);
-	io_write(io, &l, sizeof(l));
-	io_write(io, p, len);
+	mv_io_write(io, &l, sizeof(l));
+	mv_io_write(io, p, len);
 }
 
 static void io_read(struct mv_io *io, void *p, size_t len)

@@ -28,7 +28,18 @@ struct mv_io {
 	int err;		/* a read or write failed, or bad data */
 	uint64_t hash;		/* running hash of every chunk */
 	uint64_t left;		/* model_load(): bytes left to read */
+	uint64_t written;	/* bytes given to mv_io_write() in all */
+	/* writing through a staging buffer (an O_DIRECT fd): <sbuf>, of
+	 * <scap> bytes, both multiples of MV_IO_ALIGN, <sn> of them filled;
+	 * sbuf NULL: plain write()s */
+	char *sbuf;
+	size_t scap, sn;
 };
+
+#define MV_IO_ALIGN	4096	/* O_DIRECT: buffer, length, file offset */
+
+void mv_io_write(struct mv_io *io, const void *p, size_t len);
+int mv_io_flush(struct mv_io *io);
 
 int model_save(const struct model *m, struct mv_io *io);
 int model_load(struct model *m, struct mv_io *io);

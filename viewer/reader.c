@@ -1,7 +1,8 @@
 /*
- * reader.c - libbabeltrace2 graph: src.ctf.fs (one per trace) -> muxer ->
- * our simple sink -> model_add(); or, live, src.ctf.lttng-live (one
- * session of a relay daemon, already merged by time) -> the same sink.
+ * reader.c - libbabeltrace2 graph: src.ctf.fs (one per trace), each of
+ * its streams into one port of our sink, which merges them by time ->
+ * model_add(); or, live, src.ctf.lttng-live (one session of a relay
+ * daemon, already merged by time) -> a simple sink, the same handling.
  *
  * Event classes are resolved once: for each class we cache its type and
  * the index of every contract field in its payload, so decoding an event
@@ -137,7 +138,7 @@ struct reader {
 	char **dirs;
 	int ndirs, dcap;
 	bt_graph *graph;
-	const bt_plugin *ctf, *utils;
+	const bt_plugin *ctf;
 	int ended;
 	enum reader_err err;
 	char msg[1024];
@@ -943,19 +944,44 @@ static struct cls *cls_lookup(struct reader *r, const bt_event_class *ec)
 	return r->last = c;
 }
 
-static int handle_event(struct reader *r, const bt_message *msg)
+/* The time of event message <msg> of class <c>, in ns from the clock's
+ * origin (0 without a clock); its raw clock value in *cyc. LTTng's
+ * clock counts nanoseconds: then the time is the cycles plus the clock's
+ * offset, taken from the first event of the class, which saves bt2's
+ * conversion (and its overflow checks) on every event. */
+static int64_t event_ns(struct cls *c, const bt_message *msg, uint64_t *cyc)
+{
+	const bt_clock_snapshot *cs;
+	int64_t ns;
+
+	*cyc = 0;
+	if (!c->has_clock)
+		return 0;
+	cs = bt_message_event_borrow_default_clock_snapshot_const(msg);
+	*cyc = bt_clock_snapshot_get_value(cs);
+	if (c->ns_base_set > 0 && *cyc <= (uint64_t)INT64_MAX -
+	    (uint64_t)(c->ns_base > 0 ? c->ns_base : 0))
+		return c->ns_base + (int64_t)*cyc;
+	if (bt_clock_snapshot_get_ns_from_origin(cs, &ns) !=
+	    BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK)
+		return 0;
+	if (c->ns_base_set < 0) {
+		c->ns_base = ns - (int64_t)*cyc;
+		c->ns_base_set = 1;
+	}
+	return ns;
+}
+
+/* Event message <msg> of class <c> (cls_lookup()), at time <ns> with raw
+ * clock value <cyc> (event_ns()), into the model. */
+static int handle_event_at(struct reader *r, const bt_message *msg,
+			   struct cls *c, int64_t ns, uint64_t cyc)
 {
 	const bt_event *ev = bt_message_event_borrow_event_const(msg);
-	struct cls *c = cls_lookup(r, bt_event_borrow_class_const(ev));
 	const bt_field *pl, *ctx;
 	struct mv_event *e;
-	int64_t ns = 0;
 	int i;
 
-	if (!c) {
-		set_err(r, RERR_NOMEM, "out of memory");
-		return -1;
-	}
 	if (c->type == MV_T_NONE) {
 		if (model_add_name(r->m, c->name) < 0) {
 			set_err(r, RERR_NOMEM, "out of memory");
@@ -973,24 +999,8 @@ static int handle_event(struct reader *r, const bt_message *msg)
 	}
 
 	e = &c->ev;
-	if (c->has_clock) {
-		const bt_clock_snapshot *cs =
-			bt_message_event_borrow_default_clock_snapshot_const(
-				msg);
-		uint64_t cyc = bt_clock_snapshot_get_value(cs);
-
-		if (c->ns_base_set > 0 && cyc <= (uint64_t)INT64_MAX -
-		    (uint64_t)(c->ns_base > 0 ? c->ns_base : 0)) {
-			ns = c->ns_base + (int64_t)cyc;
-		} else if (bt_clock_snapshot_get_ns_from_origin(cs, &ns) !=
-			   BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK) {
-			ns = 0;
-		} else if (c->ns_base_set < 0) {
-			c->ns_base = ns - (int64_t)cyc;
-			c->ns_base_set = 1;
-		}
+	if (c->has_clock)
 		r->raw_cur = cyc;
-	}
 	e->ts = ns > 0 ? (uint64_t)ns : 0;
 	ctx = bt_event_borrow_common_context_field_const(ev);
 	if (ctx) {
@@ -1046,6 +1056,21 @@ static int handle_event(struct reader *r, const bt_message *msg)
 		return -1;
 	}
 	return 0;
+}
+
+static int handle_event(struct reader *r, const bt_message *msg)
+{
+	struct cls *c = cls_lookup(r, bt_event_borrow_class_const(
+		bt_message_event_borrow_event_const(msg)));
+	uint64_t cyc;
+	int64_t ns;
+
+	if (!c) {
+		set_err(r, RERR_NOMEM, "out of memory");
+		return -1;
+	}
+	ns = event_ns(c, msg, &cyc);
+	return handle_event_at(r, msg, c, ns, cyc);
 }
 
 static int handle_discarded(struct reader *r, const bt_message *msg,
@@ -1139,6 +1164,281 @@ sink_consume(bt_message_iterator *it, void *data)
 		    BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK;
 }
 
+/* ---- the merging sink: a trace on disk ----
+ *
+ * src.ctf.fs gives one output port per stream (an LTTng per-CPU file),
+ * each in time order. babeltrace2's own flt.utils.muxer merges them for
+ * any consumer; for ours a sink with one input port per stream does it
+ * for less: the time of each stream's next event is computed once (and
+ * handed to handle_event_at(), which needs it anyway), and a stream's
+ * events are taken in a row while they come before every other
+ * stream's next one, so most events cost one comparison. Equal times go
+ * to the lower port (a fixed order: the same trace always loads the
+ * same way). Messages other than events and discarded-events/packets
+ * records are only dropped, so they go first, whatever their time. */
+
+struct mport {
+	bt_message_iterator *it;	/* NULL once ended */
+	bt_message_array_const msgs;	/* the current batch (the iterator's) */
+	uint64_t n, pos;		/* its size, the next message in it */
+	/* the next message, msgs[pos], decoded for the merge */
+	struct cls *c;			/* its event class, NULL: not an event */
+	int64_t ns;			/* its time, INT64_MIN: at once */
+	uint64_t cyc;			/* its raw clock value (events) */
+};
+
+struct merge {
+	struct reader *r;
+	struct mport *p;
+	uint64_t np;
+};
+
+/* the key of port <p>'s next message; -1 (error set) if out of memory */
+static int mport_head(struct reader *r, struct mport *p)
+{
+	const bt_message *msg = p->msgs[p->pos];
+	int64_t ns;
+
+	p->c = NULL;
+	p->ns = INT64_MIN;
+	switch (bt_message_get_type(msg)) {
+	case BT_MESSAGE_TYPE_EVENT:
+		p->c = cls_lookup(r, bt_event_borrow_class_const(
+			bt_message_event_borrow_event_const(msg)));
+		if (!p->c) {
+			set_err(r, RERR_NOMEM, "out of memory");
+			return -1;
+		}
+		p->ns = event_ns(p->c, msg, &p->cyc);
+		break;
+	case BT_MESSAGE_TYPE_DISCARDED_EVENTS: {
+		const bt_stream_class *sc = bt_stream_borrow_class_const(
+			bt_message_discarded_events_borrow_stream_const(msg));
+
+		if (bt_stream_class_discarded_events_have_default_clock_snapshots(sc) &&
+		    bt_clock_snapshot_get_ns_from_origin(
+			    bt_message_discarded_events_borrow_beginning_default_clock_snapshot_const(msg),
+			    &ns) == BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK)
+			p->ns = ns;
+		break;
+	}
+	case BT_MESSAGE_TYPE_DISCARDED_PACKETS: {
+		const bt_stream_class *sc = bt_stream_borrow_class_const(
+			bt_message_discarded_packets_borrow_stream_const(msg));
+
+		if (bt_stream_class_discarded_packets_have_default_clock_snapshots(sc) &&
+		    bt_clock_snapshot_get_ns_from_origin(
+			    bt_message_discarded_packets_borrow_beginning_default_clock_snapshot_const(msg),
+			    &ns) == BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK)
+			p->ns = ns;
+		break;
+	}
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* Port <p> has no message left in its batch: the next batch. Returns 1
+ * if it has one, 0 if the stream ended, or the status to give up with. */
+static int mport_fill(struct reader *r, struct mport *p,
+		      bt_component_class_sink_consume_method_status *st)
+{
+	switch (bt_message_iterator_next(p->it, &p->msgs, &p->n)) {
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_OK:
+		p->pos = 0;
+		if (mport_head(r, p) < 0)
+			break;
+		return 1;
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_END:
+		BT_MESSAGE_ITERATOR_PUT_REF_AND_RESET(p->it);
+		p->n = p->pos = 0;
+		return 0;
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_AGAIN:
+		p->n = p->pos = 0;
+		*st = BT_COMPONENT_CLASS_SINK_CONSUME_METHOD_STATUS_AGAIN;
+		return -1;
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_MEMORY_ERROR:
+		p->n = p->pos = 0;
+		*st = BT_COMPONENT_CLASS_SINK_CONSUME_METHOD_STATUS_MEMORY_ERROR;
+		return -1;
+	default:
+		p->n = p->pos = 0;
+		break;
+	}
+	*st = BT_COMPONENT_CLASS_SINK_CONSUME_METHOD_STATUS_ERROR;
+	return -1;
+}
+
+/* Handle port <p>'s next message, put it, and decode the one after.
+ * Returns -1 (error set) if the model refused it. */
+static int mport_take(struct reader *r, struct mport *p)
+{
+	const bt_message *msg = p->msgs[p->pos];
+	int rc = 0;
+
+	if (p->c)
+		rc = handle_event_at(r, msg, p->c, p->ns, p->cyc);
+	else if (bt_message_get_type(msg) == BT_MESSAGE_TYPE_DISCARDED_EVENTS)
+		rc = handle_discarded(r, msg, 0);
+	else if (bt_message_get_type(msg) == BT_MESSAGE_TYPE_DISCARDED_PACKETS)
+		rc = handle_discarded(r, msg, 1);
+	bt_message_put_ref(msg);
+	if (++p->pos < p->n && rc == 0)
+		rc = mport_head(r, p);
+	return rc;
+}
+
+/* messages merged in one call: the reader's time checks stay frequent */
+#define MERGE_BUDGET	4096
+
+static bt_component_class_sink_consume_method_status
+merge_consume(bt_self_component_sink *self)
+{
+	struct merge *g = bt_self_component_get_data(
+		bt_self_component_sink_as_self_component(self));
+	bt_component_class_sink_consume_method_status st =
+		BT_COMPONENT_CLASS_SINK_CONSUME_METHOD_STATUS_OK;
+	struct reader *r = g->r;
+	unsigned int budget = MERGE_BUDGET;
+	uint64_t i;
+
+	while (budget) {
+		struct mport *best = NULL;
+		int64_t limit = INT64_MAX;
+		uint64_t bi = 0, li = UINT64_MAX;
+
+		/* every live port has its next message decoded */
+		for (i = 0; i < g->np; i++) {
+			struct mport *p = &g->p[i];
+
+			if (p->it && p->pos == p->n &&
+			    mport_fill(r, p, &st) < 0)
+				return st;
+			if (!p->it)
+				continue;
+			if (!best || p->ns < best->ns) {
+				if (best && (best->ns < limit ||
+					     (best->ns == limit && bi < li))) {
+					limit = best->ns;
+					li = bi;
+				}
+				best = p;
+				bi = i;
+			} else if (p->ns < limit) {
+				limit = p->ns;
+				li = i;
+			}
+		}
+		if (!best)
+			return BT_COMPONENT_CLASS_SINK_CONSUME_METHOD_STATUS_END;
+		/* its messages while they come first (ties: lower port) */
+		do {
+			if (mport_take(r, best) < 0)
+				return BT_COMPONENT_CLASS_SINK_CONSUME_METHOD_STATUS_ERROR;
+			budget--;
+		} while (budget && best->pos < best->n &&
+			 (best->ns < limit || (best->ns == limit && bi < li)));
+	}
+	return st;
+}
+
+static bt_component_class_initialize_method_status
+merge_init(bt_self_component_sink *self,
+	   bt_self_component_sink_configuration *conf,
+	   const bt_value *params, void *data)
+{
+	struct merge *g = data;
+	uint64_t i;
+
+	(void)conf;
+	(void)params;
+	bt_self_component_set_data(
+		bt_self_component_sink_as_self_component(self), g);
+	for (i = 0; i < g->np; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "in%" PRIu64, i);
+		if (bt_self_component_sink_add_input_port(self, name, NULL,
+							  NULL) !=
+		    BT_SELF_COMPONENT_ADD_PORT_STATUS_OK)
+			return BT_COMPONENT_CLASS_INITIALIZE_METHOD_STATUS_ERROR;
+	}
+	return BT_COMPONENT_CLASS_INITIALIZE_METHOD_STATUS_OK;
+}
+
+static bt_component_class_sink_graph_is_configured_method_status
+merge_configured(bt_self_component_sink *self)
+{
+	struct merge *g = bt_self_component_get_data(
+		bt_self_component_sink_as_self_component(self));
+	uint64_t i;
+
+	for (i = 0; i < g->np; i++)
+		if (bt_message_iterator_create_from_sink_component(self,
+			bt_self_component_sink_borrow_input_port_by_index(
+				self, i), &g->p[i].it) !=
+		    BT_MESSAGE_ITERATOR_CREATE_FROM_SINK_COMPONENT_STATUS_OK)
+			return BT_COMPONENT_CLASS_SINK_GRAPH_IS_CONFIGURED_METHOD_STATUS_ERROR;
+	return BT_COMPONENT_CLASS_SINK_GRAPH_IS_CONFIGURED_METHOD_STATUS_OK;
+}
+
+static void merge_finalize(bt_self_component_sink *self)
+{
+	struct merge *g = bt_self_component_get_data(
+		bt_self_component_sink_as_self_component(self));
+	uint64_t i;
+
+	if (!g)
+		return;
+	for (i = 0; i < g->np; i++) {
+		struct mport *p = &g->p[i];
+
+		for (; p->pos < p->n; p->pos++)
+			bt_message_put_ref(p->msgs[p->pos]);
+		BT_MESSAGE_ITERATOR_PUT_REF_AND_RESET(p->it);
+	}
+	free(g->p);
+	free(g);
+}
+
+/* Add the merging sink for <np> streams to <r>'s graph; the caller then
+ * connects the sources' ports to its input ports in order. */
+static const bt_component_sink *add_merge_sink(struct reader *r, uint64_t np)
+{
+	const bt_component_sink *sink = NULL;
+	bt_component_class_sink *cls;
+	struct merge *g = calloc(1, sizeof(*g));
+
+	if (!g || !(g->p = calloc(np ? np : 1, sizeof(*g->p)))) {
+		free(g);
+		return NULL;
+	}
+	g->r = r;
+	g->np = np;
+	cls = bt_component_class_sink_create("muxview-merge", merge_consume);
+	if (!cls ||
+	    bt_component_class_sink_set_initialize_method(cls, merge_init) !=
+	    BT_COMPONENT_CLASS_SET_METHOD_STATUS_OK ||
+	    bt_component_class_sink_set_graph_is_configured_method(cls,
+		merge_configured) != BT_COMPONENT_CLASS_SET_METHOD_STATUS_OK ||
+	    bt_component_class_sink_set_finalize_method(cls, merge_finalize) !=
+	    BT_COMPONENT_CLASS_SET_METHOD_STATUS_OK ||
+	    bt_graph_add_sink_component_with_initialize_method_data(r->graph,
+		cls, "muxview", NULL, g, BT_LOGGING_LEVEL_NONE, &sink) !=
+	    BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
+		/* once added, the component owns <g> (merge_finalize) */
+		if (!sink) {
+			free(g->p);
+			free(g);
+		}
+		BT_COMPONENT_CLASS_SINK_PUT_REF_AND_RESET(cls);
+		return NULL;
+	}
+	BT_COMPONENT_CLASS_SINK_PUT_REF_AND_RESET(cls);
+	return sink;
+}
+
 static const bt_plugin *find_plugin(struct reader *r, const char *name)
 {
 	const bt_plugin *p = NULL;
@@ -1169,34 +1469,26 @@ static void on_watchdog(int sig)
 
 static int build_graph(struct reader *r)
 {
-	const bt_component_class_filter *mux_cls;
 	const bt_component_class_source *src_cls;
-	const bt_component_filter *mux = NULL;
-	const bt_component_sink *sink = NULL;
-	uint64_t mux_in = 0;
+	const bt_component_sink *sink;
+	const bt_port_output **ports = NULL;
+	uint64_t nports = 0, pcap = 0, p;
 	char cause[600];
 	int t;
 
 	r->ctf = find_plugin(r, "ctf");
-	r->utils = r->ctf ? find_plugin(r, "utils") : NULL;
-	if (!r->ctf || !r->utils)
+	if (!r->ctf)
 		return -1;
 	r->graph = bt_graph_create(0);
 	if (!r->graph) {
 		set_err(r, RERR_NOMEM, "out of memory");
 		return -1;
 	}
-	mux_cls = bt_plugin_borrow_filter_component_class_by_name_const(
-		r->utils, "muxer");
 	src_cls = bt_plugin_borrow_source_component_class_by_name_const(
 		r->ctf, "fs");
-	if (!mux_cls || !src_cls ||
-	    bt_graph_add_filter_component(r->graph, mux_cls, "muxer", NULL,
-					  BT_LOGGING_LEVEL_NONE, &mux) !=
-	    BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
-		bt_error_text(cause, sizeof(cause));
-		set_err(r, RERR_OPEN, "cannot set up the babeltrace2 graph: "
-			"%s", cause);
+	if (!src_cls) {
+		set_err(r, RERR_OPEN, "the babeltrace2 `ctf` plugin has no "
+			"`fs` source.\n  fix: apt-get install babeltrace2");
 		return -1;
 	}
 	for (t = 0; t < r->ndirs; t++) {
@@ -1204,7 +1496,7 @@ static int build_graph(struct reader *r)
 		bt_value *params = bt_value_map_create();
 		bt_value *inputs = NULL;
 		bt_graph_add_component_status st;
-		uint64_t p, np;
+		uint64_t np;
 		char name[32];
 
 		if (!params || bt_value_map_insert_empty_array_entry(
@@ -1214,7 +1506,7 @@ static int build_graph(struct reader *r)
 		    BT_VALUE_ARRAY_APPEND_ELEMENT_STATUS_OK) {
 			BT_VALUE_PUT_REF_AND_RESET(params);
 			set_err(r, RERR_NOMEM, "out of memory");
-			return -1;
+			goto fail;
 		}
 		snprintf(name, sizeof(name), "src%d", t);
 		{
@@ -1244,40 +1536,50 @@ static int build_graph(struct reader *r)
 				"its metadata or stream files are truncated or corrupt "
 				"(%s).\n  fix: record the trace again",
 				r->dirs[t], cause);
-			return -1;
+			goto fail;
 		}
 		np = bt_component_source_get_output_port_count(src);
 		for (p = 0; p < np; p++) {
-			const bt_port_output *op =
+			if (nports == pcap) {
+				const bt_port_output **n;
+
+				pcap = pcap ? 2 * pcap : 16;
+				n = realloc(ports, pcap * sizeof(*ports));
+				if (!n) {
+					set_err(r, RERR_NOMEM, "out of memory");
+					goto fail;
+				}
+				ports = n;
+			}
+			ports[nports++] =
 				bt_component_source_borrow_output_port_by_index_const(
 					src, p);
-			const bt_port_input *ip =
-				bt_component_filter_borrow_input_port_by_index_const(
-					mux, mux_in++);
-
-			if (bt_graph_connect_ports(r->graph, op, ip, NULL) !=
-			    BT_GRAPH_CONNECT_PORTS_STATUS_OK) {
-				bt_error_text(cause, sizeof(cause));
-				set_err(r, RERR_OPEN, "cannot connect %s: %s",
-					r->dirs[t], cause);
-				return -1;
-			}
 		}
 		scan_index(r, r->dirs[t]);
 	}
-	if (bt_graph_add_simple_sink_component(r->graph, "muxview", NULL,
-					       sink_consume, NULL, r, &sink) !=
-	    BT_GRAPH_ADD_COMPONENT_STATUS_OK ||
-	    bt_graph_connect_ports(r->graph,
-		bt_component_filter_borrow_output_port_by_index_const(mux, 0),
-		bt_component_sink_borrow_input_port_by_index_const(sink, 0),
-		NULL) != BT_GRAPH_CONNECT_PORTS_STATUS_OK) {
+	/* one input port per stream: the sink merges them by time */
+	sink = add_merge_sink(r, nports);
+	if (!sink) {
 		bt_error_text(cause, sizeof(cause));
 		set_err(r, RERR_OPEN, "cannot set up the babeltrace2 graph: "
-			"%s", cause);
-		return -1;
+			"%s", cause[0] ? cause : "out of memory");
+		goto fail;
 	}
+	for (p = 0; p < nports; p++)
+		if (bt_graph_connect_ports(r->graph, ports[p],
+			bt_component_sink_borrow_input_port_by_index_const(
+				sink, p), NULL) !=
+		    BT_GRAPH_CONNECT_PORTS_STATUS_OK) {
+			bt_error_text(cause, sizeof(cause));
+			set_err(r, RERR_OPEN, "cannot connect the streams of "
+				"%s: %s", r->root ? r->root : r->path, cause);
+			goto fail;
+		}
+	free(ports);
 	return 0;
+fail:
+	free(ports);
+	return -1;
 }
 
 /* Open the trace(s) under <path> and prepare to load them into <m>
@@ -1625,7 +1927,6 @@ void reader_close(struct reader *r)
 		return;
 	BT_GRAPH_PUT_REF_AND_RESET(r->graph);
 	BT_PLUGIN_PUT_REF_AND_RESET(r->ctf);
-	BT_PLUGIN_PUT_REF_AND_RESET(r->utils);
 	for (i = 0; i < r->ccap; i++) {
 		if (r->cls[i]) {
 			free(r->cls[i]->name);

@@ -165,4 +165,27 @@ check cache.readonly_trace_uses_xdg \
 	  [ "$(grep -c "loaded $XDG_CACHE_HOME/muxview/" "$tmp/ro2/log")" = 5 ] &&
 	  [ ! -e "$ro/.muxview-index" ]; echo $?) \
 	"${why:-$(sort -u "$tmp/ro1/log" "$tmp/ro2/log")}"
+
+# the cache is written with O_DIRECT where the file system takes it (the
+# disk takes it from a staging buffer, the last block padded, the file
+# cut to its length after): checked above on the disk. tmpfs refuses
+# O_DIRECT: plain writes, the same cache
+if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] &&
+   shm=$(mktemp -d -p /dev/shm muxview-cache.XXXXXX 2>/dev/null); then
+	cp -rp "$tmp/trace/." "$shm/"
+	rm -f "$shm/.muxview-index"
+	tr=$shm
+	outputs "$tmp/shmref" "$MUXVIEW" --no-cache
+	outputs "$tmp/shm1" "$MUXVIEW"
+	outputs "$tmp/shm2" "$MUXVIEW"
+	why=$(same "$tmp/shmref" "$tmp/shm2")
+	check cache.tmpfs_plain_writes \
+		$([ -z "$why" ] && grep -q "written $shm/.muxview-index" "$tmp/shm1/log" &&
+		  [ "$(grep -c "loaded $shm/.muxview-index" "$tmp/shm2/log")" = 5 ]
+		  echo $?) \
+		"${why:-$(sort -u "$tmp/shm1/log" "$tmp/shm2/log")}"
+	rm -rf "$shm"
+else
+	echo "note: no tmpfs at /dev/shm: the plain-write path is not tried"
+fi
 exit $rc

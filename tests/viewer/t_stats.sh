@@ -29,6 +29,17 @@ else
 	rc=1
 fi
 
+# muxview merges the per-CPU stream files by time itself (reader.c, its
+# sink has a port per stream): every event comes in timestamp order
+ns=$(find "$tr" -type f -size +0 ! -name metadata ! -name '*.idx' ! -name '.*' | wc -l)
+if "$MUXVIEW" --stats "$tr" | grep -q "out of timestamp order"; then
+	fail stats.streams_merged_in_order "$("$MUXVIEW" --stats "$tr" | grep order)"
+	rc=1
+else
+	pass stats.streams_merged_in_order
+	[ "$ns" -ge 2 ] || echo "note: one stream file only: nothing to merge"
+fi
+
 # total, and io_cb per path, per thread
 tot=$(wc -l <"$bt")
 mtot=$("$MUXVIEW" --stats "$tr" | awk '/^  total/{print $2; exit}')
