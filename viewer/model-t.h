@@ -2,9 +2,10 @@
  * model-t.h - the viewer's trace model (types only).
  *
  * A trace is indexed once into a flat array of compact records (struct
- * mv_rec, 16 bytes), in timestamp order as the babeltrace2 muxer delivers
- * them. Everything else is an index over that array: one lane per engine
- * thread (the `tid` field), lock spans per lane, steal lists, a block
+ * mv_rec, 16 bytes), in timestamp order as the reader's merge of the
+ * trace's streams delivers them. Everything else is an index over that
+ * array: one lane per engine thread (the `tid` field), lock spans per
+ * lane, steal lists, a block
  * summary of "kinds" for fast binning and jumping, a dense remap of the
  * 64-bit conn and tasklet ids, and per-connection summaries.
  *

@@ -1073,44 +1073,54 @@ static int handle_event(struct reader *r, const bt_message *msg)
 	return handle_event_at(r, msg, c, ns, cyc);
 }
 
+/* The beginning time of a discarded-packets (<packets> 1) or discarded-
+ * events message, in ns from the clock's origin; 0 if it has none. */
+static int64_t discarded_ns(const bt_message *msg, int packets)
+{
+	const bt_clock_snapshot *cs = NULL;
+	const bt_stream_class *sc;
+	int64_t ns;
+
+	if (packets) {
+		sc = bt_stream_borrow_class_const(
+			bt_message_discarded_packets_borrow_stream_const(msg));
+		if (bt_stream_class_discarded_packets_have_default_clock_snapshots(sc))
+			cs = bt_message_discarded_packets_borrow_beginning_default_clock_snapshot_const(
+				msg);
+	} else {
+		sc = bt_stream_borrow_class_const(
+			bt_message_discarded_events_borrow_stream_const(msg));
+		if (bt_stream_class_discarded_events_have_default_clock_snapshots(sc))
+			cs = bt_message_discarded_events_borrow_beginning_default_clock_snapshot_const(
+				msg);
+	}
+	if (!cs || bt_clock_snapshot_get_ns_from_origin(cs, &ns) !=
+	    BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK)
+		return 0;
+	return ns;
+}
+
 static int handle_discarded(struct reader *r, const bt_message *msg,
 			    int packets)
 {
-	const bt_stream_class *sc;
 	struct mv_event e;
 	uint64_t n = 0;
-	int64_t ns = 0;
+	int64_t ns = discarded_ns(msg, packets);
 
 	memset(&e, 0, sizeof(e));
 	e.type = MV_T_DISCARDED;
 	e.tid = -1;
 	e.vtid = -1;
 	if (packets) {
-		const bt_stream *s =
-			bt_message_discarded_packets_borrow_stream_const(msg);
-
-		sc = bt_stream_borrow_class_const(s);
 		if (bt_message_discarded_packets_get_count(msg, &n) !=
 		    BT_PROPERTY_AVAILABILITY_AVAILABLE)
 			n = 1;
 		e.packets = n ? n : 1;
-		if (bt_stream_class_discarded_packets_have_default_clock_snapshots(sc))
-			bt_clock_snapshot_get_ns_from_origin(
-				bt_message_discarded_packets_borrow_beginning_default_clock_snapshot_const(
-					msg), &ns);
 	} else {
-		const bt_stream *s =
-			bt_message_discarded_events_borrow_stream_const(msg);
-
-		sc = bt_stream_borrow_class_const(s);
 		if (bt_message_discarded_events_get_count(msg, &n) !=
 		    BT_PROPERTY_AVAILABILITY_AVAILABLE)
 			n = 0;
 		e.count = n;
-		if (bt_stream_class_discarded_events_have_default_clock_snapshots(sc))
-			bt_clock_snapshot_get_ns_from_origin(
-				bt_message_discarded_events_borrow_beginning_default_clock_snapshot_const(
-					msg), &ns);
 	}
 	e.ts = ns > 0 ? (uint64_t)ns : r->m->t_last;
 	if (model_add(r->m, &e) < 0) {
@@ -1197,7 +1207,6 @@ struct merge {
 static int mport_head(struct reader *r, struct mport *p)
 {
 	const bt_message *msg = p->msgs[p->pos];
-	int64_t ns;
 
 	p->c = NULL;
 	p->ns = INT64_MIN;
@@ -1211,28 +1220,12 @@ static int mport_head(struct reader *r, struct mport *p)
 		}
 		p->ns = event_ns(p->c, msg, &p->cyc);
 		break;
-	case BT_MESSAGE_TYPE_DISCARDED_EVENTS: {
-		const bt_stream_class *sc = bt_stream_borrow_class_const(
-			bt_message_discarded_events_borrow_stream_const(msg));
-
-		if (bt_stream_class_discarded_events_have_default_clock_snapshots(sc) &&
-		    bt_clock_snapshot_get_ns_from_origin(
-			    bt_message_discarded_events_borrow_beginning_default_clock_snapshot_const(msg),
-			    &ns) == BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK)
-			p->ns = ns;
+	case BT_MESSAGE_TYPE_DISCARDED_EVENTS:
+		p->ns = discarded_ns(msg, 0);
 		break;
-	}
-	case BT_MESSAGE_TYPE_DISCARDED_PACKETS: {
-		const bt_stream_class *sc = bt_stream_borrow_class_const(
-			bt_message_discarded_packets_borrow_stream_const(msg));
-
-		if (bt_stream_class_discarded_packets_have_default_clock_snapshots(sc) &&
-		    bt_clock_snapshot_get_ns_from_origin(
-			    bt_message_discarded_packets_borrow_beginning_default_clock_snapshot_const(msg),
-			    &ns) == BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK)
-			p->ns = ns;
+	case BT_MESSAGE_TYPE_DISCARDED_PACKETS:
+		p->ns = discarded_ns(msg, 1);
 		break;
-	}
 	default:
 		break;
 	}

@@ -2,9 +2,9 @@
  * reader.h - loading a recorded trace into the model (libbabeltrace2).
  *
  * One src.ctf.fs component per trace directory found under the path (any
- * directory holding `metadata`), all muxed by flt.utils.muxer into our own
- * simple sink, which decodes each event into a struct mv_event and calls
- * model_add(). The graph runs in steps so that the UI can paint and read
+ * directory holding `metadata`), each of its streams into one input port
+ * of our own sink, which merges them by time, decodes each event into a
+ * struct mv_event and calls model_add(). The graph runs in steps so that the UI can paint and read
  * keys between them; bt2 is never asked to seek. A trace opened before
  * is read back from its index cache (cache.h) instead, when the cache is
  * valid: reader_open() then loads the whole model and the first
