@@ -333,7 +333,7 @@ int cache_load(const char *root, const struct cache_key *k, struct model *m)
 }
 
 /* The staging buffer of an O_DIRECT cache write */
-#define CACHE_DIO_BUF	(1u << 20)
+#define CACHE_DIO_BUF	(256u << 10)
 
 /*
  * save_file - write the cache of <m> to <p>, through a temporary file
