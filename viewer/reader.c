@@ -1282,8 +1282,9 @@ static int mport_take(struct reader *r, struct mport *p)
 	return rc;
 }
 
-/* messages merged in one call: the reader's time checks stay frequent */
-#define MERGE_BUDGET	4096
+/* messages merged in one call: reader_step() looks at the clock every
+ * 256 calls, so that the UI paints its progress every 30 ms or so */
+#define MERGE_BUDGET	256
 
 static bt_component_class_sink_consume_method_status
 merge_consume(bt_self_component_sink *self)
