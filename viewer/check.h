@@ -37,7 +37,7 @@ struct check_result {
 	uint64_t mode_changes;	/* mode_change events (threads switching) */
 	int inconclusive;	/* events lost, or mode unknown */
 	int lost;		/* events or packets were discarded */
-	char why[160];		/* why inconclusive */
+	char why[256];		/* why inconclusive */
 };
 
 #define CHECK_KEEP	1000

@@ -1347,8 +1347,6 @@ merge_init(bt_self_component_sink *self,
 
 	(void)conf;
 	(void)params;
-	bt_self_component_set_data(
-		bt_self_component_sink_as_self_component(self), g);
 	for (i = 0; i < g->np; i++) {
 		char name[32];
 
@@ -1358,6 +1356,10 @@ merge_init(bt_self_component_sink *self,
 		    BT_SELF_COMPONENT_ADD_PORT_STATUS_OK)
 			return BT_COMPONENT_CLASS_INITIALIZE_METHOD_STATUS_ERROR;
 	}
+	/* only now: a component whose initialisation failed never owns
+	 * <g> (add_merge_sink() frees it), finalised or not */
+	bt_self_component_set_data(
+		bt_self_component_sink_as_self_component(self), g);
 	return BT_COMPONENT_CLASS_INITIALIZE_METHOD_STATUS_OK;
 }
 

@@ -478,9 +478,11 @@ int tui_run(struct reader *const *r, struct model *const *m,
 							 o->ready_arg);
 				}
 				v[0].loading = v[1].loading = 0;
+				/* the status line shows what fits of it */
 				if (warn[0] && !v[active].msg[0])
 					snprintf(v[active].msg,
-						 sizeof(v[active].msg), "%s",
+						 sizeof(v[active].msg), "%.*s",
+						 (int)sizeof(v[active].msg) - 1,
 						 warn);
 			}
 			view_loaded(&v[active], m[active]);
