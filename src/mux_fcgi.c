@@ -1105,8 +1105,11 @@ static int fcgi_used_streams(struct connection *conn)
 
 /* Stream <s> starts on <conn> (HAProxy fcgi_attach() +
  * fcgi_conn_stream_new()). Refused when the connection has no room. Once
- * the fstrm exists TASK_F_USR1 is cleared. The request is encoded at once
- * if the application already answered GET_VALUES, else when it does.
+ * the fstrm exists TASK_F_USR1 is cleared. The request is encoded and
+ * sent by the connection's tasklet (the streams attached during one turn
+ * of the scheduler leave in one send(), as HAProxy's fcgi_snd_buf() wakes
+ * the tasklet instead of sending), once the application answered
+ * GET_VALUES if it was asked.
  * Returns 0, or -1 with nothing attached. Owner thread, no lock. */
 static int fcgi_attach(struct connection *conn, struct stream *s)
 {
@@ -1134,9 +1137,7 @@ static int fcgi_attach(struct connection *conn, struct stream *s)
 	/* the response will be decoded into s->rsp */
 	http_msg_reset(&s->rsp, 1);
 
-	fcgi_process_mux(fconn);
-	fcgi_send(fconn);
-	fcgi_handle_shut(fconn);	/* a write error fails it now */
+	tasklet_wakeup(fconn->wait_event.tasklet);
 	fcgi_refresh_timeout(fconn);
 	return 0;
 }

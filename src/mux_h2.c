@@ -1943,9 +1943,11 @@ static int h2_used_streams(struct connection *conn)
  * h2c_bck_stream_new()). Refused when the connection can take no new
  * stream. Once the h2s exists the connection is no longer idle and
  * TASK_F_USR1 is cleared (it was taken out of any idle list by
- * conn_backend_get(), or never was in one). The request is then framed
- * and sent (HAProxy does it in h2_snd_buf()); a failure from here on
- * reaches the stream through stream_srv_error().
+ * conn_backend_get(), or never was in one). The request is then queued
+ * for the connection's tasklet, which frames and sends it: the streams
+ * attached during one turn of the scheduler leave in one send(), as
+ * HAProxy's h2_snd_buf() wakes the tasklet instead of sending; a failure
+ * from here on reaches the stream through stream_srv_error().
  * Returns 0, or -1 with nothing attached. Owner thread, no lock. */
 static int h2_attach(struct connection *conn, struct stream *s)
 {
@@ -1973,9 +1975,7 @@ static int h2_attach(struct connection *conn, struct stream *s)
 		s->rsp.flags |= HTTP_MSGF_NO_BODY;
 
 	h2s_want_send(h2s);
-	h2_process_mux(h2c);
-	h2_send(h2c);
-	h2c_handle_shut(h2c);	/* a write error fails the stream now */
+	tasklet_wakeup(h2c->wait_event.tasklet);
 	h2_refresh_timeout(h2c);
 	return 0;
 }
