@@ -330,7 +330,12 @@ int conn_unsubscribe(struct connection *conn, int event_type,
  *
  * One recv() of at most RECV_CHUNK bytes. EAGAIN clears the fd's read
  * readiness (fd_cant_recv()) so that a later subscription waits for the
- * poller. A read0 sets CO_FL_SOCK_RD_SH; an error sets CO_FL_ERROR.
+ * poller. So does a short read, unless the poller saw the peer's shutdown
+ * (HAProxy raw_sock_to_buf()): the socket had no more, and reading again
+ * would only cost a recv() meeting EAGAIN (the poller is edge-triggered:
+ * new bytes bring a new event). Callers stop reading when
+ * conn_recv_more() says so. A read0 sets CO_FL_SOCK_RD_SH; an error sets
+ * CO_FL_ERROR.
  *
  * Return: bytes read; 0 if it would block or <buf> is already at <max>;
  * -1 on read0, error, or allocation failure (CO_FL_ERROR).
@@ -361,6 +366,8 @@ ssize_t conn_recv(struct connection *conn, struct buffer *buf, size_t max)
 
 	if (ret > 0) {
 		b_add(buf, ret);
+		if ((size_t)ret < room)
+			fd_cant_recv(conn->fd);
 		return ret;
 	}
 	if (ret == 0) {

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 #include "connection-t.h"
 #include "buf-t.h"
+#include "fd.h"
 #include "trace.h"
 
 /* Allocate a connection for <side> with a fresh id; fd = -1, in no list.
@@ -50,6 +51,14 @@ int conn_unsubscribe(struct connection *conn, int event_type,
  * or CO_FL_SOCK_RD_SH). */
 ssize_t conn_recv(struct connection *conn, struct buffer *buf, size_t max);
 ssize_t conn_send(struct connection *conn, struct buffer *buf);
+
+/* After conn_recv() returned bytes: may the socket hold more? Not after a
+ * short read (it cleared the readiness: the poller tells when more
+ * comes); yes while a shutdown the poller saw is still to be read. */
+static inline int conn_recv_more(const struct connection *conn)
+{
+	return conn->fd >= 0 && fd_recv_ready(conn->fd);
+}
 
 /* The fd callback for connections: wakes the subscribed tasklet on
  * readiness (HAProxy's sock_conn_iocb()). */

@@ -293,7 +293,9 @@ static int fcgi_recv(struct fcgi_conn *fconn)
 		ret = conn_recv(conn, &fconn->ibuf, FCGI_IBUF_SIZE);
 		if (ret > 0) {
 			rcvd = 1;
-			continue;
+			if (conn_recv_more(conn))
+				continue;
+			ret = 0;	/* drained: wait for the poller */
 		}
 		if (ret == 0) {
 			if (b_data(&fconn->ibuf) < FCGI_IBUF_SIZE)

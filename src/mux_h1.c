@@ -397,7 +397,9 @@ static int h1_recv(struct h1c *h1c)
 		ret = conn_recv(conn, &h1c->ibuf, H1_IBUF_SIZE);
 		if (ret > 0) {
 			rcvd = 1;
-			continue;
+			if (conn_recv_more(conn))
+				continue;
+			ret = 0;	/* drained: wait for the poller */
 		}
 		if (ret == 0) {
 			conn_subscribe(conn, SUB_RETRY_RECV, &h1c->wait_event);

@@ -586,7 +586,9 @@ static int h2_recv(struct h2c *h2c)
 		ret = conn_recv(conn, &h2c->ibuf, H2_IBUF_SIZE);
 		if (ret > 0) {
 			rcvd = 1;
-			continue;
+			if (conn_recv_more(conn))
+				continue;
+			ret = 0;	/* drained: wait for the poller */
 		}
 		if (ret == 0) {
 			if (b_data(&h2c->ibuf) < H2_IBUF_SIZE)
