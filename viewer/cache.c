@@ -346,9 +346,11 @@ int cache_load(const char *root, const struct cache_key *k, struct model *m)
  * instead, and the copy is gone; the last block is padded, then the file
  * cut to its length, and the 16 bytes of hash and length (known last) are
  * written at their place with a plain write. A file system that refuses
- * O_DIRECT (tmpfs) gets plain writes.
+ * O_DIRECT (tmpfs before Linux 6.6) gets plain writes, and so does
+ * everyone with MUXVIEW_CACHE_DIRECT=0 in the environment.
  *
- * Return: 0, or -1 (nothing left behind).
+ * Return: 1 written with O_DIRECT, 0 with plain writes, or -1 (nothing
+ * left behind).
  */
 static int save_file(const char *p, const struct cache_key *k,
 		     const struct model *m, int direct)
@@ -401,7 +403,7 @@ static int save_file(const char *p, const struct cache_key *k,
 	fd = -1;
 	if (rename(tmp, p) < 0)
 		goto out;
-	rc = 0;
+	rc = direct;
 out:
 	if (fd >= 0)
 		close(fd);
@@ -434,7 +436,9 @@ out:
 int cache_save(const char *root, const struct cache_key *k,
 	       const struct model *m)
 {
+	const char *env = getenv("MUXVIEW_CACHE_DIRECT");
 	char p[PATH_MAX];
+	int direct, rc;
 
 	if (cache_mode == CACHE_OFF || k->bad)
 		return -1;
@@ -443,14 +447,15 @@ int cache_save(const char *root, const struct cache_key *k,
 			  "2 s ago", "");
 		return -1;
 	}
+	direct = !env || strcmp(env, "0");
 	path_beside(p, sizeof(p), root);
-	if (save_file(p, k, m, 1) == 0) {
-		cache_log("written %s%s", p, "");
+	if ((rc = save_file(p, k, m, direct)) >= 0) {
+		cache_log("written %s%s", p, rc ? " (O_DIRECT)" : "");
 		return 0;
 	}
 	path_xdg(p, sizeof(p), root, 1);
-	if (p[0] && save_file(p, k, m, 1) == 0) {
-		cache_log("written %s%s", p, "");
+	if (p[0] && (rc = save_file(p, k, m, direct)) >= 0) {
+		cache_log("written %s%s", p, rc ? " (O_DIRECT)" : "");
 		return 0;
 	}
 	cache_log("not written: %s%s", "no writable place", "");
