@@ -419,7 +419,12 @@ tsan_clean() {
 		show="less $(_rel "$log")"
 		return 1
 	fi
-	[ $rc = 0 ] && return 0
-	why="the ThreadSanitizer run ended with exit $rc (see $(_rel "$log"))"
+	case $rc in
+	0) return 0 ;;
+	3) why="no data race, but the ThreadSanitizer run reported a leak at exit: $(grep -m1 -i 'leak' "$log" | cut -c1-100) (see $(_rel "$log"))" ;;
+	124|137) why="the ThreadSanitizer run did not end within $((secs + 60)) s (see $(_rel "$log"))" ;;
+	13[0-9]|1[4-5][0-9]) why="no data race reported, but $(crash_why "$log" "$rc" "ThreadSanitizer run")" ;;
+	*) why="no data race reported, but the ThreadSanitizer run ended with exit $rc (see $(_rel "$log"))" ;;
+	esac
 	return 1
 }

@@ -6,8 +6,10 @@ exercises from the reference sources.
 
 A starter patch turns the reference tree into the student's: the code an
 exercise asks for is cut out and a TODO(EX) comment says what goes there.
-The patches are committed (exercises/NN-*/starter.patch) and applied by
-lab/handout; this script is for maintainers, when the reference code
+An others patch, applied after it, cuts the same code from the muxes the
+exercise does not ask about (they would give the answer away), with a
+comment saying why and no TODO. The patches are committed
+(exercises/NN-*/starter.patch, others.patch) and applied by lab/handout; this script is for maintainers, when the reference code
 moves: it finds each piece by its shape, so it fails loudly (rather than
 writing a wrong patch) if a piece is no longer where it was. `make test`
 checks that every committed patch still applies.
@@ -98,12 +100,13 @@ def drop_trust_ctx(body, var):
     return body
 
 
-def legacy_prologue(text, var, ex):
-    """before e388f2fbc: every run locks"""
+def legacy_prologue(text, var, ex, note=None):
+    """before e388f2fbc: every run locks. With @note (a comment's lines),
+    that comment replaces the TODO: the twins an exercise leaves alone"""
     s, i, end, body = io_cb_span(text, var)
     head = text[s:i]
     head = head.replace("\tpath = io_cb_must_lock(state) ? PATH_LOCKED : PATH_FAST;\n",
-                        comment("\t", [
+                        comment("\t", note or [
                             "TODO(%s): e388f2fbc. Before it (this code), every run" % ex,
                             "takes this thread's idle_conns_lock to check its context.",
                             "After it, only a run whose state snapshot carries",
@@ -159,8 +162,11 @@ def cut_detach_set(text, var, ex, mux):
         "thread may steal this connection and NULL the tasklet's",
         "context: its io_cb must know that it has to look under the",
         "lock. Mark the tasklet (src/mux.h has the traced helper).",
-        "Where exactly, and why there?"])
-    text = text[:cs] + todo + text[m.end():]
+        "Where exactly, and why there?"]) if ex else ""
+    end = m.end()
+    if not ex and text[end:end + 1] == "\n":
+        end += 1        # and the blank line after it
+    text = text[:cs] + todo + text[end:]
     # the bug mode's late set after the insert goes too
     b = text.find("if (bug_on_mode(BUG_USR1_AFTER_INSERT)) {", cs)
     if b < 0:
@@ -176,6 +182,9 @@ def cut_attach_clear(text, var, ex):
     pat = "\t/* USR1 off: the stream exists, the connection is in use */\n" \
           "\tmux_clear_idle_flag(%s->wait_event.tasklet, conn);\n" % var
     find(text, pat, what="attach's mux_clear_idle_flag")
+    if not ex:
+        return text.replace(pat + "\n", "", 1) if pat + "\n" in text \
+            else text.replace(pat, "", 1)
     todo = comment("\t", [
         "TODO(%s): the stream exists: this connection is in use and" % ex,
         "no longer in any idle list. What must change on its tasklet",
@@ -183,16 +192,18 @@ def cut_attach_clear(text, var, ex):
     return text.replace(pat, todo, 1)
 
 
-def h1_takeover_stub(text, ex):
-    s = find(text, "static int h1_takeover(struct connection *conn, int orig_tid)\n{")
+def takeover_stub(text, name, var, ctype, ex, note=None):
+    """@name's takeover cut down to a failing stub: with a TODO(@ex), or,
+    with @note (a comment's lines), for a twin the exercise leaves out"""
+    s = find(text, "static int %s_takeover(struct connection *conn, int orig_tid)\n{" % name)
     ob = text.index("{", s)
     end = block_end(text, ob)
-    keep = ("\tstruct h1c *h1c = conn->ctx;\n"
-            "\tstruct tasklet *old_tl = h1c->wait_event.tasklet;\n"
-            "\tuint64_t old_tl_id = old_tl->id;\n")
+    keep = ("\tstruct %s *%s = conn->ctx;\n"
+            "\tstruct tasklet *old_tl = %s->wait_event.tasklet;\n"
+            "\tuint64_t old_tl_id = old_tl->id;\n" % (ctype, var, var))
     if keep not in text[ob:end]:
-        raise Miss("h1_takeover's first declarations")
-    body = keep + "\n" + comment("\t", [
+        raise Miss("%s_takeover's first declarations" % name)
+    body = keep + "\n" + comment("\t", note or [
         "TODO(%s): move the connection to this thread, following" % ex,
         "steps 1-6 above. conn_trace_takeover() must say ok=1 at the",
         "point of no return (before the old tasklet is woken) and",
@@ -201,6 +212,35 @@ def h1_takeover_stub(text, ex):
         "\tconn_trace_takeover(conn, orig_tid, old_tl_id, 0, 0);\n" + \
         "\treturn -1;\n"
     return text[:ob] + "{\n" + body + "}" + text[end:]
+
+
+# The H2 and FastCGI twins of an H1-only exercise: the handout must not
+# hold the answer in them (exercise 04 asks for the commit in all three
+# muxes, so 02 and 03 get them as before it; 06 gets their takeovers cut).
+TWINS = {"src/mux_h2.c": ("h2", "h2c", "h2c", "H2", "mux_fcgi.c"),
+         "src/mux_fcgi.c": ("fcgi", "fconn", "fcgi_conn", "FastCGI", "mux_h2.c")}
+
+
+def twins_before_commit(files):
+    for path, (name, var, ctype, label, other) in TWINS.items():
+        f = files[path]
+        f = legacy_prologue(f, var, None, note=[
+            "In this handout the %s mux is as before e388f2fbc: every" % label,
+            "run takes this thread's idle_conns_lock to check its",
+            "context, and nothing marks its idle connections' tasklets",
+            "(the same in %s). Exercise 04 brings the commit to both." % other])
+        f = cut_detach_set(f, var, None, name)
+        f = cut_attach_clear(f, var, None)
+        files[path] = f
+
+
+def twins_without_takeover(files):
+    for path, (name, var, ctype, label, other) in TWINS.items():
+        files[path] = takeover_stub(files[path], name, var, ctype, None, note=[
+            "Cut out of this handout: the twin of h1_takeover(), which",
+            "exercise 06 asks you to write (same steps). Every takeover",
+            "of a %s connection fails (ok=0) and conn_backend_get()" % label,
+            "opens a new connection instead."])
 
 
 def ex02(files):
@@ -224,43 +264,68 @@ def ex04(files):
 
 
 def ex06(files):
-    files["src/mux_h1.c"] = h1_takeover_stub(files["src/mux_h1.c"], "06")
+    files["src/mux_h1.c"] = takeover_stub(files["src/mux_h1.c"], "h1", "h1c",
+                                          "h1c", "06")
 
 
-EXERCISES = {"02": ex02, "03": ex03, "04": ex04, "06": ex06}
+# exercise: (what the student writes, what else the handout must not
+# hold: written to others.patch, applied after starter.patch, or None)
+EXERCISES = {"02": (ex02, twins_before_commit),
+             "03": (ex03, twins_before_commit),
+             "04": (ex04, None),
+             "06": (ex06, twins_without_takeover)}
+
+
+def diff(before, after):
+    patch = ""
+    for p in MUXES:
+        if after[p] != before[p]:
+            patch += "".join(difflib.unified_diff(
+                before[p].splitlines(True), after[p].splitlines(True),
+                "a/" + p, "b/" + p))
+    return patch
+
+
+def write(folder, name, patch):
+    out = os.path.join(folder, name)
+    if not patch:
+        if os.path.exists(out):
+            os.unlink(out)
+        return
+    with open(out, "w") as fh:
+        fh.write(patch)
+    print("wrote %s (%d lines)" % (os.path.relpath(out, TOP), patch.count("\n")))
 
 
 def main(argv):
     want = argv or sorted(EXERCISES)
     rc = 0
     for ex in want:
-        paths = list(MUXES)
-        orig = {p: open(os.path.join(TOP, p)).read() for p in paths}
+        if ex not in EXERCISES:
+            print("mkstarter: exercise %s has no starter patch" % ex, file=sys.stderr)
+            rc = 1
+            continue
+        student, others = EXERCISES[ex]
+        orig = {p: open(os.path.join(TOP, p)).read() for p in MUXES}
         files = dict(orig)
         try:
-            EXERCISES[ex](files)
+            student(files)
+            theirs = dict(files)
+            if others:
+                others(files)
         except Miss as e:
             print("mkstarter: exercise %s: %s" % (ex, e), file=sys.stderr)
             rc = 1
             continue
-        patch = ""
-        for p in paths:
-            if files[p] == orig[p]:
-                continue
-            patch += "".join(difflib.unified_diff(
-                orig[p].splitlines(True), files[p].splitlines(True),
-                "a/" + p, "b/" + p))
         dirs = [d for d in os.listdir(os.path.join(TOP, "exercises"))
                 if d.startswith(ex + "-")]
         if len(dirs) != 1:
             print("mkstarter: no folder exercises/%s-*" % ex, file=sys.stderr)
             rc = 1
             continue
-        out = os.path.join(TOP, "exercises", dirs[0], "starter.patch")
-        with open(out, "w") as fh:
-            fh.write(patch)
-        print("wrote %s (%d lines)" % (os.path.relpath(out, TOP),
-                                       patch.count("\n")))
+        folder = os.path.join(TOP, "exercises", dirs[0])
+        write(folder, "starter.patch", diff(orig, theirs))
+        write(folder, "others.patch", diff(theirs, files))
     return rc
 
 

@@ -155,5 +155,23 @@ for which in first last; do
 	done
 	unset wrong_key
 done
+# a TEST filter that names no check: a usage error, not a score of 0/0
+(cd "$top" && lab/grade 01 --answers "$keyf" no-such-check) >"$tmp/filter.log" 2>&1
+rc=$?
+if [ $rc = 2 ] && grep -q "has 'no-such-check' in its name" "$tmp/filter.log" &&
+   ! grep -q '^Score:' "$tmp/filter.log"; then
+	pass "ex01: a TEST that names no check is refused (exit 2)"
+else
+	fail "ex01: lab/grade 01 no-such-check: exit $rc: $(tail -n 1 "$tmp/filter.log")"
+fi
+# graded in muxlab's own tree (no EXERCISE.md): the note saying so comes
+# just before the score
+grade "$keyf" "$tmp/note.log"
+if [ -f "$top/EXERCISE.md" ] ||
+   grep -B3 '^Score:' "$tmp/note.log" | grep -q "^Note: this is muxlab itself"; then
+	pass "ex01: graded in muxlab's tree, the report says it is not a handout"
+else
+	fail "ex01: no 'this is muxlab itself' note before the score"
+fi
 echo "ex01: $((SECONDS - t0)) s in all"
 exit $((nfail > 0))

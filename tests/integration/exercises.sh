@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # exercises.sh - every code exercise's grader, proven both ways:
 #   - the reference tree gets full marks (lab/grade EX: exit 0, x/x);
-#   - the exercise's starter.patch still applies, a fresh handout builds
-#     and gets less than full marks with exit 1 (so no check passes on
-#     code that is not there);
+#   - the exercise's starter.patch (and others.patch) still apply, a fresh
+#     handout builds and gets less than full marks with exit 1 (so no
+#     check passes on code that is not there);
+#   - that handout with its starter.patch reversed gets full marks (so the
+#     grader asks for nothing others.patch cut from the other muxes);
 #   - each bug mode listed in the exercise's key/bugs.txt makes the named
 #     check FAIL when the reference is graded with --bug (so the checks
 #     catch the mistakes they are about).
@@ -69,7 +71,9 @@ for ex in "${exs[@]}"; do
 		done
 		grep -q "TODO($n)" -r "$ho/src" ||
 			fail "$ex: the handout has no TODO($n) in src/"
-		for f in starter.patch key handout.sh; do
+		! grep -q 'muxlab tree only\|Start with your own copy' "$ho/EXERCISE.md" ||
+			fail "$ex: EXERCISE.md keeps the note that sends readers to lab/handout"
+		for f in starter.patch others.patch key handout.sh; do
 			[ ! -e "$ho/exercises/$ex/$f" ] ||
 				fail "$ex: the handout ships the instructor's $f"
 		done
@@ -97,6 +101,9 @@ assert all(t["ok"] or t["why"] for t in r["tests"])
 		else
 			fail "$ex: --results JSON: $(tail -n 1 "$tmp/json-$n.err")"
 		fi
+		if grep -q '^Note: this is muxlab itself' "$log"; then
+			fail "$ex: the handout's grade says it is muxlab's own tree"
+		fi
 		if grep -q '^== Test build == OK' "$log"; then
 			pass "$ex: the handout builds"
 		else
@@ -109,10 +116,32 @@ assert all(t["ok"] or t["why"] for t in r["tests"])
 			fail "$ex: the handout graded exit $rc, score '$s' (want < full, exit 1)"
 			tail -n 5 "$log" | sed 's/^/    /'
 		fi
+		# 3. the handout solved: starter.patch reversed there (others.patch,
+		# which cuts the answer out of the other muxes, stays): full
+		# marks, so the exercise asks for nothing the handout lacks.
+		# make test: exercise 03 (its binary differs from the reference's,
+		# so nothing comes from GRADE_CACHE); --full: every exercise.
+		if [ $full = 1 ] || [ "$n" = 03 ]; then
+			t0=$SECONDS
+			log=$tmp/solved-grade-$n.log
+			if ! (cd "$ho" && patch -p1 -R -s --no-backup-if-mismatch \
+				<"$top/exercises/$ex/starter.patch") >"$log" 2>&1; then
+				fail "$ex: starter.patch does not reverse in the handout: $(tail -n 1 "$log")"
+			else
+				(cd "$ho" && lab/grade "$n") >>"$log" 2>&1
+				rc=$? s=$(score "$log")
+				if [ $rc = 0 ] && [ -n "$s" ] && [ "${s%/*}" = "${s#*/}" ]; then
+					pass "$ex: the handout, solved, gets full marks ($s, $((SECONDS - t0)) s)"
+				else
+					fail "$ex: the handout, solved: exit $rc, score '$s' (want full marks)"
+					show_fails "$log"
+				fi
+			fi
+		fi
 		rm -rf "$ho"
 	fi
 
-	# 3. each related bug mode is caught by its check
+	# 4. each related bug mode is caught by its check
 	[ -f "$top/exercises/$ex/key/bugs.txt" ] || continue
 	while IFS='|' read -r bug check; do
 		bug=$(echo "$bug" | xargs) check=$(echo "$check" | xargs)
