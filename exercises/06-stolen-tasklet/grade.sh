@@ -32,7 +32,8 @@ t_inv() { usr1 && inv_ok "$trace" "$@"; }
 t_legacy() {
 	record_trace legacy h1 legacy && run_ends_cleanly legacy &&
 		fact_pos "$trace" takeover_ok.h1 "successful takeover in legacy mode" &&
-		inv_ok "$trace" 4 5 6
+		no_bad "$trace" "old tasklets freed on the wrong thread" stolen_elsewhere.h1 &&
+		inv_ok "$trace" 5 6
 }
 
 grade_test "build" 5 need_build
@@ -41,5 +42,5 @@ grade_test "run ends cleanly: nothing leaked, no crash" 15 t_clean
 grade_test "old tasklet dies on its own thread, under its lock (invariant 4)" 25 t_old
 grade_test "new tasklet starts without USR1" 10 t_new
 grade_test "idle conns, flags, locks still right (invariants 1, 2, 3, 5)" 10 t_inv 1 2 3 5
-grade_test "legacy mode: steals work too (invariants 4, 5, 6)" 5 t_legacy
+grade_test "legacy mode: steals work too, old tasklet freed on its own thread (invariants 5, 6)" 5 t_legacy
 grade_test "ThreadSanitizer: steal-storm runs clean" 15 t_tsan

@@ -224,11 +224,36 @@ record_trace() {
 	return 0
 }
 
-# crash_why LOG RC WHAT: one line on how muxlab died in WHAT
+# _crash_where LOG: where muxlab died, from the backtrace its crash
+# handler wrote ("muxlab(+0xOFFSET)" frames after "fatal signal"), through
+# addr2line: "in f (src/x.c:N), called from g (src/y.c:M)", or nothing
+_crash_where() {
+	local bin=$build/muxlab offs
+	case $build in /*) ;; *) bin=$top/$build/muxlab ;; esac
+	type -P addr2line >/dev/null 2>&1 && [ -x "$bin" ] || return 0
+	offs=$(awk '/fatal signal .*backtrace:/ { on = 1; next }
+		on && /muxlab\(\+0x[0-9a-f]+\)/ {
+			match($0, /\(\+0x[0-9a-f]+\)/)
+			print substr($0, RSTART + 2, RLENGTH - 3) }' "$1" | head -n 12)
+	[ -n "$offs" ] || return 0
+	# shellcheck disable=SC2086
+	addr2line -f -i -p -e "$bin" $offs 2>/dev/null | sed "s|$top/||" | awk '
+		{ sub(/^ *\(inlined by\) /, "") }
+		$1 == "crash_handler" || $1 == "??" || / at \?\?:/ { next }
+		{ sub(/ at /, " ("); sub(/ \(discriminator [0-9]+\)/, ""); w[n++] = $0 ")" }
+		END {
+			if (n) printf " in %s", w[0]
+			if (n > 1) printf ", called from %s", w[1]
+		}'
+}
+
+# crash_why LOG RC WHAT: one line on how muxlab died in WHAT (and where,
+# when its crash handler left a backtrace)
 crash_why() {
-	local bug
+	local bug where
 	bug=$(grep -m1 '^BUG at ' "$1" | sed "s|$top/||")
-	echo "muxlab died by signal $(($2 - 128)) in the $3${bug:+: $bug}" \
+	where=$(_crash_where "$1")
+	echo "muxlab died by signal $(($2 - 128)) in the $3${where:+,$where}${bug:+: $bug}" \
 		"(see $(_rel "$1"))"
 }
 
@@ -407,11 +432,13 @@ tsan_clean() {
 	cfg=$(_scenario "$scen") || { why="no scenario '$scen'"; return 1; }
 	remap_ports "$cfg" "$grade_out/tsan.ports.cfg"
 	slow_scenario "$grade_out/tsan.ports.cfg" "$grade_out/tsan.cfg"
-	# setarch -R: TSan on some kernels needs ASLR off
-	MUXLAB_PEER_DIR=$top/$build TSAN_OPTIONS="halt_on_error=0 ${TSAN_OPTIONS:-}" \
+	# setarch -R: TSan on some kernels needs ASLR off. In a subshell whose
+	# stderr is the log: a crash's "Aborted" line from bash goes there too
+	( MUXLAB_PEER_DIR=$top/$build TSAN_OPTIONS="halt_on_error=0 ${TSAN_OPTIONS:-}" \
 		timeout -k 5 $((secs + 60)) setarch "$(uname -m)" -R \
 		"$top/build-tsan/muxlab" -f "$grade_out/tsan.cfg" \
-		--duration "$secs" ${opt_bug:+--bug "$opt_bug"} >"$log" 2>&1 </dev/null
+		--duration "$secs" ${opt_bug:+--bug "$opt_bug"} </dev/null
+	  exit $? ) >"$log" 2>&1
 	rc=$?
 	n=$(grep -c 'WARNING: ThreadSanitizer' "$log")
 	if [ "$n" != 0 ]; then

@@ -71,8 +71,9 @@ for ex in "${exs[@]}"; do
 		done
 		grep -q "TODO($n)" -r "$ho/src" ||
 			fail "$ex: the handout has no TODO($n) in src/"
-		! grep -q 'muxlab tree only\|Start with your own copy' "$ho/EXERCISE.md" ||
-			fail "$ex: EXERCISE.md keeps the note that sends readers to lab/handout"
+		! grep -q 'muxlab tree only\|Start with your own copy' \
+			"$ho/EXERCISE.md" "$ho/exercises/$ex/README.md" ||
+			fail "$ex: the handout keeps the note that sends readers to lab/handout"
 		for f in starter.patch others.patch key handout.sh; do
 			[ ! -e "$ho/exercises/$ex/$f" ] ||
 				fail "$ex: the handout ships the instructor's $f"
