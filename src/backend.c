@@ -2,7 +2,7 @@
  * backend.c - server selection and back connection reuse, with takeover.
  *
  * Background (HAProxy src/backend.c at e388f2fbc, connect_server() and
- * conn_backend_get(); haproxy-model.md 2.5): a stream that needs a back
+ * conn_backend_get()): a stream that needs a back
  * connection first looks at the connections this thread already has with
  * free stream slots (the available list: owner only, no lock), then, if
  * http-reuse allows, at idle connections: its own thread's idle/safe lists

@@ -1,8 +1,8 @@
 /*
  * fd.c - the fd table and the per-thread epoll pollers.
  *
- * Background (HAProxy src/fd.c, include/haproxy/fd.h; haproxy-model.md 2.6;
- * HAProxy's doc/internals/fd-migration.txt describes the later version):
+ * Background (HAProxy src/fd.c, include/haproxy/fd.h; HAProxy's
+ * doc/internals/fd-migration.txt describes the later version):
  *
  * Each fd has exactly one owner thread at a time, which alone runs the fd's
  * I/O callback (iocb) from its own poller. fdtab[fd].own packs the owner

@@ -3,7 +3,7 @@
  * idle_conns locks and the purge.
  *
  * Background (HAProxy include/haproxy/server.h and src/server.c at
- * e388f2fbc, haproxy-model.md sections 2.1 to 2.4):
+ * e388f2fbc):
  *
  * When a back connection has no stream left, its mux offers it to the
  * server with srv_add_to_idle_list(). If admitted it goes into the calling

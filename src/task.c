@@ -19,7 +19,7 @@
  * also clears the WOKEN_* reasons and keeps TASK_F_USR1, and hands the word
  * as it was before to the callback as <state>. That snapshot, taken on the
  * owner thread when the object starts running, is what a mux io_cb tests
- * for TASK_F_USR1 (haproxy-model.md 1.4 and 4.2).
+ * for TASK_F_USR1 (HAProxy run_tasks_from_lists() in src/task.c).
  *
  * Once IN_LIST is cleared a concurrent wakeup may queue the object again
  * while its callback runs; it simply runs again later. A tasklet freed by

@@ -3,7 +3,7 @@
  * tests and benchmarks, through the real tracepoint provider.
  *
  * This is not the engine: N pthreads act out the request path of
- * ARCHITECTURE.md with real per-thread mutexes standing for the
+ * docs/architecture.md with real per-thread mutexes standing for the
  * idle_conns_locks, real per-thread idle lists, cross-thread steals and
  * the old tasklet dying on its old thread. Being causally consistent, its
  * traces pass `muxview --check`; each --bug mode plants one violation of
