@@ -61,7 +61,8 @@ int fmt_parse_time(const char *s, uint64_t *ns)
 	return 0;
 }
 
-/* Parse "COLSxROWS". Returns 0, or -1 if malformed or out of 10..1000. */
+/* Parse "COLSxROWS". Returns 0, or -1 if malformed or out of 1..1000
+ * (the caller checks the screen's minimum, SCREEN_MIN_COLS/ROWS). */
 int fmt_parse_size(const char *s, int *cols, int *rows)
 {
 	char *end;
@@ -74,7 +75,7 @@ int fmt_parse_size(const char *s, int *cols, int *rows)
 	r = strtol(s, &end, 10);
 	if (end == s || *end)
 		return -1;
-	if (c < 10 || c > 1000 || r < 5 || r > 1000)
+	if (c < 1 || c > 1000 || r < 1 || r > 1000)
 		return -1;
 	*cols = (int)c;
 	*rows = (int)r;

@@ -73,7 +73,7 @@ static void usage(FILE *f)
 "  --follow CONN     follow connection CONN across threads\n"
 "  --filter SPEC     mux=h1,h2,fcgi side=front,back conn=ID\n"
 "  --pane NAME       detail, iocb, locks, life, summary (two traces)\n"
-"  --size COLSxROWS  --dump size (default 80x24)\n"
+"  --size COLSxROWS  --dump size (default 80x24, at least %dx%d)\n"
 "  --labels          --svg: name every event (short windows, <= %d)\n"
 "  --mono            no colours (also with NO_COLOR set)\n"
 "  -v, --verbose     --check: print every violation\n"
@@ -92,8 +92,8 @@ static void usage(FILE *f)
 "the keys act on the other one.\n"
 "Exit status: 0 ok, 1 --check found violations, 2 bad input or usage,\n"
 "or --check inconclusive (events discarded or stream files missing).\n"
-"Keys: press ? in the viewer. Docs: docs/muxview.md\n", SVG_MAX_LABELS,
-	CACHE_NAME);
+"Keys: press ? in the viewer. Docs: docs/muxview.md\n", SCREEN_MIN_COLS,
+	SCREEN_MIN_ROWS, SVG_MAX_LABELS, CACHE_NAME);
 }
 
 static const char *base_name(const char *path)
@@ -388,13 +388,19 @@ static int run_dump(char *const *paths, int n, struct opts *o)
 		FILE *f = strcmp(o->svg_file, "-") ? fopen(o->svg_file, "w") :
 			  stdout;
 		const struct view *cv[2] = { &vv[0], &vv[1] };
+		char note[512] = "";
 
-		rc = f ? svg_write_n(f, m, cv, n, o->labels) : -1;
+		rc = f ? svg_write_n(f, m, cv, n, o->labels, note,
+				     sizeof(note)) : -1;
 		if (f && f != stdout && fclose(f))
 			rc = -1;
 		if (rc < 0)
 			fprintf(stderr, "muxview: cannot write %s\n",
 				o->svg_file);
+		else if (note[0])
+			/* the SVG is written, without the names asked for */
+			fprintf(stderr, "muxview: %s (the SVG is written "
+				"without them)\n", note);
 		rc = rc < 0 ? 2 : 0;
 	} else {
 		struct screen s;
@@ -510,6 +516,14 @@ int main(int argc, char **argv)
 			if (fmt_parse_size(optarg, &o.cols, &o.rows) < 0) {
 				fprintf(stderr, "muxview: --size %s: use "
 					"COLSxROWS, e.g. 80x24\n", optarg);
+				return 2;
+			}
+			if (o.cols < SCREEN_MIN_COLS ||
+			    o.rows < SCREEN_MIN_ROWS) {
+				fprintf(stderr, "muxview: --size %s: too small"
+					", the screen needs at least %dx%d "
+					"(80x24 shows everything)\n", optarg,
+					SCREEN_MIN_COLS, SCREEN_MIN_ROWS);
 				return 2;
 			}
 			break;

@@ -1593,9 +1593,14 @@ struct reader *reader_open(const char *path, struct model *m)
 	/* bt2 and its plugins log to stderr; we report errors ourselves */
 	bt_logging_set_global_level(BT_LOGGING_LEVEL_NONE);
 	if (stat(path, &st) < 0) {
-		set_err(r, RERR_NOENT, "%s: %s.\n  fix: give the directory "
-			"of a recorded trace (the --output of `lttng "
-			"create`)", path, strerror(errno));
+		int e = errno;
+
+		set_err(r, RERR_NOENT, "%s: %s%s.\n  fix: give the directory "
+			"of a recorded trace: lab/record records one and "
+			"prints its directory (under traces/local/), traces/ "
+			"holds the shipped ones (muxview traces/default-usr1)",
+			path, strerror(e), e == ENOENT ? " (the path does not "
+			"exist)" : "");
 		return r;
 	}
 	if (S_ISREG(st.st_mode)) {

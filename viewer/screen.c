@@ -59,7 +59,8 @@ const char *screen_row_name(int row)
 
 /* The legend: items drawn in order, on as many rows as allowed; an item
  * that does not fit is left out whole, never cut. A NULL glyph makes a
- * group title. */
+ * group title. The mode change comes first: shown only when a trace has
+ * some, it is then what the screen is about (a live flip, `e`). */
 static const struct legend_item {
 	const char *glyph;
 	uint8_t style;
@@ -68,6 +69,7 @@ static const struct legend_item {
 			 * layout, 2 the 3-row one, 4 the 2-row one; 8: only
 			 * when a trace shown has mode changes */
 } legend_items[] = {
+	{ "M", ST_MARK, "mode change", 8 | 7 },	/* 8: only then */
 	{ NULL, ST_AXIS, "io_cb:", 7 },
 	{ "f", ST_FAST, "all fast", 7 },
 	{ "L", ST_LOCKED, "all locked", 7 },
@@ -86,7 +88,6 @@ static const struct legend_item {
 	{ "~", ST_WAIT, "waited for", 1 },
 	{ "/", ST_TRYFAIL, "trylock failed", 1 },
 	{ "?", ST_STEAL, "takeover failed", 7 },
-	{ "M", ST_MARK, "mode change", 8 | 7 },	/* 8: only then */
 };
 #define NLEGEND	(int)(sizeof(legend_items) / sizeof(legend_items[0]))
 
@@ -247,22 +248,26 @@ static int play_width(const struct view *v)
 	char c[32], b[64];
 
 	if (v->live && !v->live_ended)
-		return 15;
+		return 13;	/* "  LIVE follow" */
 	if (v->loading)
 		return v->progress >= 0 ? 25 : 10;
 	return snprintf(b, sizeof(b), "  %s %s/s", v->playing ? "PLAY" :
 			"pause", fmt_dur(c, sizeof(c), v->speed));
 }
 
-static void play_state(struct screen *s, int x, int y, const struct view *v)
+/* the play state; live: following, paused, or ended (the engine's
+ * run_end came: nothing more will) while the session still lives */
+static void play_state(struct screen *s, int x, int y, const struct view *v,
+		       const struct model *m)
 {
 	char c[32];
 	int k, w = 10;
 
 	if (v->live && !v->live_ended) {
-		field_at(s, x, y, s->cols, v->live_follow ? ST_WARN : ST_HEADER,
-			 SA_BOLD, "  LIVE %s", v->live_follow ? "follow" :
-			 "paused");
+		field_at(s, x, y, s->cols, v->live_follow && !m->run.have_end ?
+			 ST_WARN : ST_HEADER, SA_BOLD, "  LIVE %s",
+			 m->run.have_end ? "ended" : v->live_follow ?
+			 "follow" : "paused");
 		return;
 	}
 	if (v->loading) {
@@ -294,34 +299,75 @@ static int mode_at(const struct model *m, int lane, uint64_t ts)
 	return mode;
 }
 
-/* "mode=usr1"; in a run whose threads changed mode (control socket), the
- * mode at <ts> ("mixed" while the threads disagree) and how many changes
- * the trace holds */
-static int mode_field(struct screen *s, int x, int y, int end,
-		      const struct model *m, int style, uint64_t ts)
+/* "  mode=usr1"; in a run whose threads changed mode (control socket), the
+ * mode at <ts> ("mixed" while the threads disagree) and, if <count>, how
+ * many thread switches the trace holds: each thread switches on its own
+ * (one mode_change event each), so one flip of a 2-thread engine is 2 */
+static void mode_text(char *buf, size_t len, const struct model *m,
+		      uint64_t ts, int count)
 {
-	int mode, lane, other;
+	size_t o;
+	int mode, lane;
 
-	if (!m->nmodes)
-		return field_at(s, x, y, end, style, 0, "  mode=%s",
-				m->run.have_start ?
-				mv_mode_name(m->run.mode) : "?");
+	if (!m->nmodes) {
+		snprintf(buf, len, "  mode=%s", m->run.have_start ?
+			 mv_mode_name(m->run.mode) : "?");
+		return;
+	}
 	mode = mode_at(m, 0, ts);
 	for (lane = 1; lane < m->nlanes; lane++)
-		if ((other = mode_at(m, lane, ts)) != mode)
+		if (mode_at(m, lane, ts) != mode)
 			mode = -2;
-	return field_at(s, x, y, end, style, SA_BOLD, "  mode=%s (%zu changes)",
-			mode == -2 ? "mixed" : mode >= 0 ? mv_mode_name(mode) :
-			"?", m->nmodes);
+	snprintf(buf, len, "  mode=%s", mode == -2 ? "mixed" : mode >= 0 ?
+		 mv_mode_name(mode) : "?");
+	o = strlen(buf);
+	if (count)
+		snprintf(buf + o, len - o, " (%zu thread switch%s)",
+			 m->nmodes, m->nmodes == 1 ? "" : "es");
 }
 
+#define NAME_MIN	12	/* a name is cut to this before the count of
+				 * thread switches goes */
+
+/* The trace's <name> (attributes <attr>), then its mode, from column <x>
+ * of row <y>, before column <end>. The mode is what a room watching the
+ * screen must see: the name is cut (its last character shown as '~') to
+ * leave the mode room, and the count of thread switches goes before the
+ * name is cut below NAME_MIN. Returns the column after the mode. */
+static int name_mode_fields(struct screen *s, int x, int y, int end,
+			    const struct model *m, int style, int attr,
+			    const char *name, uint64_t ts)
+{
+	char full[96], brief[48];
+	const char *mt = full;
+	int nlen = (int)strlen(name), room, i;
+
+	mode_text(full, sizeof(full), m, ts, 1);
+	mode_text(brief, sizeof(brief), m, ts, 0);
+	room = end - x - (int)strlen(full);
+	if (room < nlen && room < NAME_MIN) {
+		mt = brief;
+		room = end - x - (int)strlen(brief);
+	}
+	if (room > nlen)
+		room = nlen;
+	for (i = 0; i < room; i++)
+		put(s, x + i, y, i == room - 1 && room < nlen ? '~' : name[i],
+		    style, attr);
+	if (room > 0)
+		x += room;
+	return field_at(s, x, y, end, style, m->nmodes ? SA_BOLD : 0, "%s",
+			mt);
+}
+
+/* what follows the mode in a trace's header: lost events, seed, bug,
+ * event count, each whole or not at all */
 static int run_fields(struct screen *s, int x, int y, int end,
-		      const struct model *m, int style, uint64_t ts)
+		      const struct model *m, int style)
 {
 	char a[32], b[32];
 	int lost = m->discarded || m->discarded_packets;
 
-	x = mode_field(s, x, y, end, m, style, ts);
 	/* lost events matter most: shown before what may not fit */
 	if (lost)
 		x = field_at(s, x, y, end, ST_DISCARD, 0, "  discarded=%s%s",
@@ -393,12 +439,15 @@ static void draw_header(struct screen *s, const struct tr *t, int ntr)
 	fill_row(s, 0, ST_HEADER);
 	fill_row(s, 1, ST_HEADER);
 	if (ntr == 1) {
-		x = printf_at(s, 0, 0, ST_HEADER, SA_BOLD, "muxview %s",
-			      v->name);
+		x = puts_at(s, 0, 0, "muxview ", ST_HEADER, SA_BOLD);
+		x = name_mode_fields(s, x, 0, s->cols - play_width(v), m,
+				     ST_HEADER, SA_BOLD, v->name,
+				     v->cursor != MV_NONE &&
+				     v->cursor < m->nev ?
+				     model_ts(m, v->cursor) :
+				     v->t0 + v->span);
 		x = run_fields(s, x, 0, s->cols - play_width(v), m,
-			       ST_HEADER, v->cursor != MV_NONE &&
-			       v->cursor < m->nev ? model_ts(m, v->cursor) :
-			       v->t0 + v->span);
+			       ST_HEADER);
 	} else {
 		x = printf_at(s, 0, 0, ST_HEADER, SA_BOLD, "muxview");
 		for (i = 0; i < ntr; i++)
@@ -406,7 +455,7 @@ static void draw_header(struct screen *s, const struct tr *t, int ntr)
 				     t[i].active ? SA_BOLD : 0, "  %c=%s",
 				     t[i].tag, t[i].v->name);
 	}
-	play_state(s, x, 0, v);
+	play_state(s, x, 0, v, m);
 
 	/* second row: window, cursor, markers, follow, filter; live: the
 	 * last second's counters first */
@@ -1512,9 +1561,11 @@ static void draw_life(struct screen *s, const struct tr *t, int y0,
 	}
 	fill_row(s, y, ST_NORMAL);
 	printf_at(s, 0, y++, ST_AXIS, SA_BOLD, "life of conn %" PRIu64
-		  " (%u events, %u steals)  step %d of %d", model_conn_id(m,
-		  conn), m->conn_info[conn].nev, m->conn_info[conn].steals,
-		  cur + 1, n);
+		  " (%u event%s, %u steal%s)  step %d of %d",
+		  model_conn_id(m, conn), m->conn_info[conn].nev,
+		  m->conn_info[conn].nev == 1 ? "" : "s",
+		  m->conn_info[conn].steals,
+		  m->conn_info[conn].steals == 1 ? "" : "s", cur + 1, n);
 	for (i = first; i < n && y < y0 + rows; i++, y++) {
 		int here = i == cur;
 
@@ -1534,13 +1585,17 @@ static void draw_life(struct screen *s, const struct tr *t, int y0,
 	}
 }
 
+/* the help line after which a live view's control socket is named */
+#define HELP_CTL_AFTER	\
+	"                 control socket; each thread's switch shows as M"
+
 static const char *const help_text[] = {
 	"muxview keys (Trace Compass / Perfetto style)",
 	"",
 	"  , . or <- ->   previous/next event of the selected thread",
-	"  [ ]            previous/next event of any thread",
+	"  [ ]            previous/next event of any thread (or Shift-<- ->)",
 	"  up down  k j   select thread        PgUp PgDn  pan a window",
-	"  w s   + -      zoom in/out around the cursor",
+	"  w s  + = -     zoom in/out around the cursor",
 	"  a d            pan a quarter window  0  whole trace",
 	"  Home End       first/last event     Enter  centre on cursor",
 	"  space p        play/pause           < >  slower/faster",
@@ -1556,10 +1611,15 @@ static const char *const help_text[] = {
 	"  F              filter on the followed connection (toggle)",
 	"  m M  z         set marker A / B, zoom to A..B",
 	"  / n N          search text, next/previous match",
-	"  Tab            pane: detail, io_cb stats, lock stats, conn life",
+	"  Tab Shift-Tab  pane: detail, io_cb stats, lock stats, conn life",
 	"                 (two traces: and their totals side by side)",
 	"  o              two traces: keys act on the other one",
-	"  ?              this help        q  quit",
+	"  ? h            this help        q  quit     Ctrl-L  redraw",
+	"live (lab/live):",
+	"  space p        pause / follow the newest events (recording goes on)",
+	"  End            follow the newest events again",
+	"  e              flip the engine's mode (legacy <-> usr1) through its",
+	HELP_CTL_AFTER,
 	"",
 	"Each thread T0, T1... has a group of rows; each column is a time",
 	"bin holding every event under it, so nothing rare hides:",
@@ -1575,6 +1635,7 @@ static const char *const help_text[] = {
 	"               ?  takeover failed   / trylock failed",
 	"               ~  waiting for a lock   =  a lock is held",
 	"               !  events lost (discarded by the tracer)",
+	"  M            the thread switched mode here (| down its other rows)",
 	"  (fewer rows: io_cb = front and back, marks = flag and lock)",
 	"  right margin: the same counted over the whole window",
 	"  underlined: the cell hides another mark, zoom in",
@@ -1583,27 +1644,40 @@ static const char *const help_text[] = {
 };
 #define HELP_LINES	(int)(sizeof(help_text) / sizeof(help_text[0]))
 
+/* the help, scrolled to v->help_top; live, with a control socket, its
+ * path after the live keys (the viewer covers the terminal where
+ * lab/live printed it) */
 static void draw_help(struct screen *s, struct view *v)
 {
-	int y, body = s->rows - 1, i;
+	const char *line[HELP_LINES + 1];
+	char ctl[160];
+	int y, body = s->rows - 1, i, n = 0;
 
+	for (i = 0; i < HELP_LINES; i++) {
+		line[n++] = help_text[i];
+		if (v->live_ctl && !strcmp(help_text[i], HELP_CTL_AFTER)) {
+			snprintf(ctl, sizeof(ctl), "                 (socket %s,"
+				 " for socat from a shell)", v->live_ctl);
+			line[n++] = ctl;
+		}
+	}
 	if (body < 1)
 		body = 1;
 	v->help_rows = body;
-	if (v->help_top > HELP_LINES - body)
-		v->help_top = HELP_LINES - body > 0 ? HELP_LINES - body : 0;
+	if (v->help_top > n - body)
+		v->help_top = n - body > 0 ? n - body : 0;
 	for (y = 0; y < s->rows; y++)
 		fill_row(s, y, ST_NORMAL);
-	for (y = 0; y < body && v->help_top + y < HELP_LINES; y++) {
+	for (y = 0; y < body && v->help_top + y < n; y++) {
 		i = v->help_top + y;
-		puts_at(s, 1, y, help_text[i], i ? ST_NORMAL : ST_HEADER,
+		puts_at(s, 1, y, line[i], i ? ST_NORMAL : ST_HEADER,
 			i ? 0 : SA_BOLD);
 	}
 	fill_row(s, s->rows - 1, ST_MSG);
-	if (HELP_LINES > body)
+	if (n > body)
 		printf_at(s, 0, s->rows - 1, ST_MSG, SA_BOLD, "lines %d-%d of "
 			  "%d: up/down PgUp/PgDn scroll, any other key closes",
-			  v->help_top + 1, v->help_top + y, HELP_LINES);
+			  v->help_top + 1, v->help_top + y, n);
 	else
 		puts_at(s, 0, s->rows - 1, "any key closes this help",
 			ST_MSG, SA_BOLD);
@@ -1622,8 +1696,16 @@ static void draw_footer(struct screen *s, const struct view *v, int y,
 		"a/d pan", "t steal", "l locked", "u flag", "c follow",
 		"/ search", "Tab pane",
 	};
+	/* live: its own keys first (the engine may have stopped) */
+	static const char *const live_keys[] = {
+		"? help", "q quit", "e flip mode", "space pause", "End follow",
+		"a/d pan", "w/s zoom", "t steal", "l locked", "Tab pane",
+	};
+	int live = v->live && !v->live_ended;
+	const char *const *k = live ? live_keys : keys;
+	size_t i, n = live ? sizeof(live_keys) / sizeof(live_keys[0]) :
+		      sizeof(keys) / sizeof(keys[0]);
 	int x = 0;
-	size_t i;
 
 	fill_row(s, y, ST_MSG);
 	if (v->prompt) {
@@ -1637,9 +1719,10 @@ static void draw_footer(struct screen *s, const struct view *v, int y,
 		if (compare)
 			x = field_at(s, x, y, s->cols, ST_MSG, SA_BOLD,
 				     "o other trace");
-		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-			x = field_at(s, x, y, s->cols, ST_MSG, 0, "%s%s",
-				     x ? "  " : "", keys[i]);
+		/* (the UI leaves the last cell of the screen blank) */
+		for (i = 0; i < n; i++)
+			x = field_at(s, x, y, s->cols - 1, ST_MSG, 0, "%s%s",
+				     x ? "  " : "", k[i]);
 	}
 }
 
@@ -1706,7 +1789,7 @@ static void render(struct screen *s, struct tr *t, int ntr)
 		rw = 0;
 		w = s->cols - SCREEN_LABEL_W;
 	}
-	if (s->rows < 8 || w < 8) {
+	if (s->rows < SCREEN_MIN_ROWS || s->cols < SCREEN_MIN_COLS) {
 		puts_at(s, 0, 0, "muxview: terminal too small", ST_WARN, 0);
 		for (i = 0; i < ntr; i++)
 			t[i].v->lanes_shown = 1;
@@ -1768,10 +1851,13 @@ static void render(struct screen *s, struct tr *t, int ntr)
 
 			fill_row(s, y, ST_HEADER);
 			x = printf_at(s, 0, y, ST_HEADER, t[i].active ? SA_BOLD
-				      : 0, "%c%c %s", t[i].active ? '>' : ' ',
-				      t[i].tag, t[i].v->name);
-			x = run_fields(s, x, y, s->cols, t[i].m, ST_HEADER,
-				       t[i].v->t0 + t[i].v->span);
+				      : 0, "%c%c ", t[i].active ? '>' : ' ',
+				      t[i].tag);
+			x = name_mode_fields(s, x, y, s->cols, t[i].m,
+					     ST_HEADER, t[i].active ? SA_BOLD :
+					     0, t[i].v->name,
+					     t[i].v->t0 + t[i].v->span);
+			x = run_fields(s, x, y, s->cols, t[i].m, ST_HEADER);
 			field_at(s, x, y, s->cols, ST_HEADER, 0, "  %s long",
 				 fmt_dur(c, sizeof(c),
 					 view_trace_span(t[i].m)));

@@ -97,6 +97,10 @@ struct lane_cell {
 };
 
 #define SCREEN_LABEL_W	12	/* ">T12 *front|" */
+/* the smallest screen that shows lanes (smaller: "terminal too small";
+ * muxview --dump --size refuses it) */
+#define SCREEN_MIN_COLS	(SCREEN_LABEL_W + 8)
+#define SCREEN_MIN_ROWS	8
 
 int screen_init(struct screen *s, int cols, int rows);
 void screen_free(struct screen *s);

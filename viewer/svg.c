@@ -196,9 +196,11 @@ static void short_name(const struct model *m, uint32_t ev, char *buf,
 	}
 }
 
-/* the block of trace <m> from <y>; returns the y after it */
+/* the block of trace <m> from <y>; returns the y after it. A refusal of
+ * --labels is written in the block and added to <note> (if not NULL). */
 static int trace_block(FILE *f, const struct model *m, const struct view *v,
-		       int w, int y, char tag, int labels, int *arrows)
+		       int w, int y, char tag, int labels, int *arrows,
+		       char *note, size_t notelen)
 {
 	struct scr_bin *bins = calloc((size_t)w, sizeof(*bins));
 	uint32_t *pos = screen_bin_pos(m, v, w);
@@ -228,10 +230,20 @@ static int trace_block(FILE *f, const struct model *m, const struct view *v,
 		fmt_dur(a, sizeof(a), view_trace_span(m)));
 	y += 24;
 	if (labels && nwin > SVG_MAX_LABELS) {
-		fprintf(f, "<text x=\"%d\" y=\"%d\" fill=\"#a00\">--labels: "
-			"%" PRIu32 " events in the window, more than %d: "
-			"narrow it (--at, --span) to name them</text>\n", LEFT,
-			y, nwin, SVG_MAX_LABELS);
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "--labels: %" PRIu32 " events in the "
+			 "window, more than %d: narrow it (--at, --span) to "
+			 "name them", nwin, SVG_MAX_LABELS);
+		fprintf(f, "<text x=\"%d\" y=\"%d\" fill=\"#a00\">%s</text>\n",
+			LEFT, y, msg);
+		if (note) {
+			size_t o = strlen(note);
+
+			snprintf(note + o, notelen - o, "%s%s%s", o ? "; " :
+				 "", tag ? (tag == 'A' ? "A: " : "B: ") : "",
+				 msg);
+		}
 		y += 16;
 		labels = 0;
 	}
@@ -281,7 +293,8 @@ static int trace_block(FILE *f, const struct model *m, const struct view *v,
 			   sum[MV_BC_BACK_FAST], sum[MV_BC_BACK_LOCKED]);
 		right_text(f, yg + 10, "USR1 +%" PRIu64 " -%" PRIu64,
 			   sum[MV_BC_FLAG_SET], sum[MV_BC_FLAG_CLEAR]);
-		right_text(f, yl + 12, "%" PRIu64 " steals, %" PRIu64
+		right_text(f, yl + 12, sin == 1 ? "%" PRIu64 " steal, %"
+			   PRIu64 " freed" : "%" PRIu64 " steals, %" PRIu64
 			   " freed", sin, sum[MV_BC_STOLEN]);
 		for (c = 0; c < w; c++) {
 			const struct scr_bin *bn = &bins[c];
@@ -426,10 +439,12 @@ static int trace_block(FILE *f, const struct model *m, const struct view *v,
 
 /* Write an SVG of the traces <m> (views <v>: window, filter, follow; the
  * first one's window, relative to each trace's start, applies to all) to
- * <f>. <labels>: name each event when the window is short enough.
- * Returns 0, or -1 on a write error or when out of memory. */
+ * <f>. <labels>: name each event when the window is short enough; when
+ * it is not, the SVG says so and so does <note> (if not NULL; else
+ * emptied). Returns 0, or -1 on a write error or when out of memory. */
 int svg_write_n(FILE *out, const struct model *const *m,
-		const struct view *const *v, int n, int labels)
+		const struct view *const *v, int n, int labels, char *note,
+		size_t notelen)
 {
 	int w = (SVG_W - LEFT - RIGHT) / BIN_PX, i, y, arrows = 0, rc = 0;
 	struct view vv[2];
@@ -450,6 +465,10 @@ int svg_write_n(FILE *out, const struct model *const *m,
 		{ C_DISCARD, "events lost (discarded)" },
 	};
 
+	if (note && notelen)
+		note[0] = 0;
+	else
+		note = NULL;
 	if (n < 1 || n > 2)
 		return -1;
 	for (i = 0; i < n; i++) {
@@ -472,7 +491,8 @@ int svg_write_n(FILE *out, const struct model *const *m,
 	y = 56;
 	for (i = 0; i < n && y >= 0; i++) {
 		y = trace_block(f, m[i], &vv[i], w, y, n > 1 ?
-				(char)('A' + i) : 0, labels, &arrows);
+				(char)('A' + i) : 0, labels, &arrows, note,
+				notelen);
 		y += 12;
 	}
 	if (y < 0)
@@ -539,5 +559,5 @@ int svg_write_n(FILE *out, const struct model *const *m,
 /* Write an SVG of view <v> of <m> to <f>. Returns 0, or -1. */
 int svg_write(FILE *f, const struct model *m, const struct view *v)
 {
-	return svg_write_n(f, &m, &v, 1, 0);
+	return svg_write_n(f, &m, &v, 1, 0, NULL, 0);
 }

@@ -14,6 +14,7 @@
 
 int svg_write(FILE *f, const struct model *m, const struct view *v);
 int svg_write_n(FILE *f, const struct model *const *m,
-		const struct view *const *v, int n, int labels);
+		const struct view *const *v, int n, int labels, char *note,
+		size_t notelen);
 
 #endif /* MUXVIEW_SVG_H */

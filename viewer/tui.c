@@ -318,7 +318,7 @@ static int live_key(struct view *v, const struct model *m, int k,
 		v->msg[0] = 0;
 		return 1;
 	case 'e':
-		if (v->live_ended) {
+		if (v->live_ended || m->run.have_end) {
 			snprintf(v->msg, sizeof(v->msg), "the run is over: "
 				 "no engine to switch");
 			return 1;
@@ -403,13 +403,8 @@ int tui_run(struct reader *const *r, struct model *const *m,
 	v[0].loading = v[1].loading = !live;
 	if (live && getenv("MUXVIEW_LATENCY"))
 		lat.f = fopen(getenv("MUXVIEW_LATENCY"), "w");
-	if (live) {
-		v[0].live = v[0].live_follow = 1;
-		v[0].span = live_span;
-		snprintf(v[0].msg, sizeof(v[0].msg), "live: waiting for "
-			 "events%s", o->ctl ? "; e flips the engine's mode" :
-			 "");
-	}
+	if (live)
+		view_live_start(&v[0], live_span, o->ctl);
 
 	while (!v[active].quit && !got_signal) {
 		struct pollfd pfd = { .fd = 0, .events = POLLIN };
@@ -433,14 +428,16 @@ int tui_run(struct reader *const *r, struct model *const *m,
 				v[0].live_ended = 1;
 				v[0].live_follow = 0;
 				snprintf(v[0].msg, sizeof(v[0].msg), "the live "
-					 "session ended: %zu events; browse "
-					 "them, q quits", m[0]->nev);
+					 "session ended: %zu event%s; browse "
+					 "them, q quits", m[0]->nev,
+					 m[0]->nev == 1 ? "" : "s");
 				dirty = 1;
 			} else if (m[0]->nev != before) {
 				if (v[0].live_follow)
 					live_follow(&v[0], m[0], 0);
 				if (v[0].cursor == MV_NONE)
 					v[0].cursor = 0;
+				view_live_events(&v[0], m[0]);
 				dirty = 1;
 			}
 		} else if (loading) {

@@ -782,3 +782,70 @@ void view_tick(struct view *v, const struct model *m, double wall_s)
 		view_clamp(v, m);
 	}
 }
+
+#define LIVE_HINT	"live: waiting for events"
+
+/* Live: make <v> a live view (the UI calls it before the first event):
+ * it follows the newest events in a window <span> ns wide, and the status
+ * line says it waits for them (and, with a control socket <ctl>, kept for
+ * the help, that e flips the engine's mode) until they come. */
+void view_live_start(struct view *v, uint64_t span, const char *ctl)
+{
+	v->live = v->live_follow = 1;
+	v->span = span;
+	v->live_ctl = ctl;
+	msg(v, LIVE_HINT "%s", ctl ? "; e flips the engine's mode" : "");
+}
+
+/* live: the mode the engine's threads run in after the newest event:
+ * each one's last mode_change, else run_start's; -1 unknown, -2 while
+ * they disagree (a flip reaches the threads one after the other) */
+static int live_mode(const struct model *m)
+{
+	int mode = m->run.have_start ? m->run.mode : -1, lane;
+	size_t k;
+
+	for (lane = 0; lane < m->nlanes; lane++) {
+		int lm = m->run.have_start ? m->run.mode : -1;
+
+		for (k = m->nmodes; k-- > 0;)
+			if (m->ev[m->modes[k]].tid == lane) {
+				lm = (int)m->ev[m->modes[k]].b;
+				break;
+			}
+		if (lane == 0)
+			mode = lm;
+		else if (lm != mode)
+			return -2;
+	}
+	return mode;
+}
+
+/* Live: bring the status line of <v> up to date once new events of <m>
+ * came (the UI calls it after each batch). The waiting hint goes; a mode
+ * change, whoever asked for it (`e`, or the control socket from a
+ * shell), replaces a message that says another mode (`e` leaves the
+ * engine's answer there); the engine's run_end says the run is over. */
+void view_live_events(struct view *v, const struct model *m)
+{
+	int mode = live_mode(m);
+	char now[32];
+
+	if (m->nev && !strncmp(v->msg, LIVE_HINT, strlen(LIVE_HINT)))
+		v->msg[0] = 0;
+	if (mode >= 0 && (!v->live_mode_known || mode != v->live_mode)) {
+		/* the first mode seen is run_start's: nothing changed */
+		snprintf(now, sizeof(now), "now %s", mv_mode_name(mode));
+		if (v->live_mode_known && !strstr(v->msg, now))
+			msg(v, "The engine's mode is now %s on all %d threads "
+			    "(control socket).", mv_mode_name(mode),
+			    m->nlanes);
+		v->live_mode = mode;
+		v->live_mode_known = 1;
+	}
+	if (m->run.have_end && !v->live_run_over) {
+		v->live_run_over = 1;
+		msg(v, "the engine stopped (run_end): %zu event%s; browse "
+		    "them, q quits", m->nev, m->nev == 1 ? "" : "s");
+	}
+}

@@ -78,6 +78,11 @@ struct view {
 	int live;		/* reading a live session */
 	int live_follow;	/* the window follows the newest events */
 	int live_ended;		/* the session is gone: a trace now */
+	int live_mode;		/* the engine's mode last seen (enum
+				 * lab_mode), if live_mode_known */
+	int live_mode_known;
+	int live_run_over;	/* the engine's run_end came */
+	const char *live_ctl;	/* the engine's control socket, or NULL */
 };
 
 void view_init(struct view *v, const struct model *m, const char *name);
@@ -96,5 +101,7 @@ void view_clamp(struct view *v, const struct model *m);
 void view_set_span(struct view *v, uint64_t span);
 void view_sync(struct view *dst, const struct model *dm,
 	       const struct view *src, const struct model *sm);
+void view_live_start(struct view *v, uint64_t span, const char *ctl);
+void view_live_events(struct view *v, const struct model *m);
 
 #endif /* MUXVIEW_VIEW_H */

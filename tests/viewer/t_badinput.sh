@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Bad input: each case gets one clear message naming the problem, exit
 # status 2, no crash; in every mode (--stats, --check, --dump, --svg).
+# A --size below the screen's minimum is a usage error naming it.
 . "$(dirname "$0")/lib.sh"
 rc=0
 work=$(mktemp -d)
@@ -29,10 +30,43 @@ expect() {
 }
 
 expect missing_path 'No such file or directory' "$work/nope"
+# ...and its fix says how muxlab records a trace (lab/record) and where
+# the shipped ones are, not a bare `lttng create`
+out=$("$MUXVIEW" --check "$work/nope" 2>&1); st=$?
+if [ $st -eq 2 ] && echo "$out" | grep -q 'the path does not exist' &&
+   echo "$out" | grep -q 'fix:.*lab/record.*traces/' &&
+   ! echo "$out" | grep -q 'lttng create'; then
+	pass badinput.missing_path_fix
+else
+	fail badinput.missing_path_fix "exit $st: $(echo "$out" | tr '\n' '|')"
+	rc=1
+fi
 mkdir "$work/empty"
 expect empty_dir 'no CTF trace here' "$work/empty"
 echo hello >"$work/file"
 expect not_a_trace 'no CTF trace here' "$work/file"
+
+# --size below the screen's minimum is a usage error naming the minimum
+# (it used to print a cut "terminal too small" screen and exit 0); the
+# minimum itself draws lanes
+bad=
+for sz in 10x5 40x6 19x8 20x7; do
+	out=$("$MUXVIEW" --dump --size $sz "$top/traces/default-usr1" 2>&1 \
+	      >/dev/null); st=$?
+	if [ $st -ne 2 ] || ! echo "$out" | grep -q "^muxview: --size $sz: .*at least 20x8"; then
+		bad="--size $sz: exit $st, '$out'"
+		break
+	fi
+done
+d=$("$MUXVIEW" --dump --size 20x8 "$top/traces/default-usr1" 2>&1); st=$?
+[ -z "$bad" ] && { [ $st -ne 0 ] || ! echo "$d" | grep -q '^>T0'; } &&
+	bad="--size 20x8: exit $st, no lanes: $(echo "$d" | head -3 | tr '\n' '|')"
+if [ -z "$bad" ]; then
+	pass badinput.size_below_minimum
+else
+	fail badinput.size_below_minimum "$bad"
+	rc=1
+fi
 
 if ! need_lttng; then
 	fail badinput.lttng "$mxl_lttng_error"

@@ -5,8 +5,9 @@
 # metadata file exits 2 in seconds (babeltrace2 itself hangs on it); an
 # emptied or missing stream file makes --check inconclusive, not a FAIL;
 # --stats A B keeps its rows in order and gives percentage rows as
-# points; at 80x24 nothing is cut mid-word; the help does not let keys
-# through; a bad path is named even without a terminal. Where it makes
+# points; at 80x24 nothing is cut mid-word; --svg --labels says on stderr
+# when the window is too long to name its events; the help does not let
+# keys through; a bad path is named even without a terminal. Where it makes
 # sense a check is also run on an input built to break it, and must fail.
 . "$(dirname "$0")/lib.sh"
 rc=0
@@ -269,6 +270,23 @@ esac
 "$MUXVIEW" --dump --event 3804 --pane life "$T/default-usr1" | grep -q '^> #3790 ' &&
 	ok shipped.life_pane_current_step ||
 	ko shipped.life_pane_current_step "no '> #3790' line"
+
+# ---- --svg --labels: a refusal is said on stderr, not only in the SVG ----
+
+"$MUXVIEW" --svg "$work/l.svg" --labels "$T/default-usr1" 2>"$work/l.err"
+st=$?
+if [ $st = 0 ] && grep -q 'more than 400' "$work/l.svg" &&
+   grep -q '^muxview: --labels: [0-9]* events in the window, more than 400' "$work/l.err"; then
+	ok shipped.svg_labels_refusal_on_stderr
+else
+	ko shipped.svg_labels_refusal_on_stderr "exit $st, stderr '$(cat "$work/l.err")'"
+fi
+"$MUXVIEW" --svg "$work/s.svg" --labels --at 0.5 --span 1ms "$T/default-usr1" \
+	2>"$work/s.err"
+st=$?
+[ $st = 0 ] && [ ! -s "$work/s.err" ] && ! grep -q 'more than 400' "$work/s.svg" &&
+	ok shipped.svg_labels_short_window_silent ||
+	ko shipped.svg_labels_short_window_silent "exit $st, stderr '$(cat "$work/s.err")'"
 
 # ---- keys under tmux: help, speed ----
 

@@ -7,7 +7,8 @@
  * a thousand fast ones shows, front and back apart); the window never
  * leaves the trace; playback pace follows the zoom; the help scrolls and
  * keys do not act behind it; the life pane scrolls to the current step;
- * two traces render one above the other.
+ * two traces render one above the other; live: the header keeps the mode
+ * at 80x24, the status line follows the engine's mode and its end.
  *
  * Prints one "PASS name" / "FAIL name: reason" line per case.
  */
@@ -320,6 +321,145 @@ static void seek_while_loading_tests(void)
 	model_free(&m);
 }
 
+/* the whole help, one line of text per help line, in <out> */
+static void help_text_of(struct view *v, const struct model *m, char *out,
+			 size_t len)
+{
+	struct screen hs;
+	char buf[1024];
+	size_t o = 0;
+	int y;
+
+	out[0] = 0;
+	view_key(v, m, '?');
+	screen_init(&hs, 80, 200);
+	screen_render(&hs, m, v);
+	for (y = 0; y < hs.rows && o + 1 < len; y++) {
+		size_t n = strlen(row(&hs, y, buf));
+
+		while (n && buf[n - 1] == ' ')	/* trailing blanks cut */
+			buf[--n] = 0;
+		o += (size_t)snprintf(out + o, len - o, "%s\n", buf);
+	}
+	screen_free(&hs);
+	view_key(v, m, VK_ESC);
+}
+
+/*
+ * Live (lab/live, muxview --live): a session followed as it grows. The
+ * model grows the way the live reader grows it (model_add, no finish).
+ * At 80x24 the header keeps the mode (the session's long name is cut
+ * for it) and the live state; the status line: the waiting hint goes
+ * when events come, a mode change made on the control socket replaces
+ * `e`'s answer when that says another mode, run_end says the run is over
+ * and the header says "LIVE ended". The legend has the M and the help
+ * every key.
+ */
+static void live_tests(void)
+{
+	static const char name[] =
+		"live muxlab-live-default-usr1-20261206-023115-4995";
+	struct model m;
+	struct screen s;
+	struct view v;
+	char buf[1024], help[16384];
+	int i;
+
+	model_init(&m);
+	s_run_start(&m, MODE_USR1, 2);
+	view_init(&v, &m, name);
+	view_live_start(&v, 2000000000ULL, "/tmp/mxlive.X/ctl.sock");
+	CHECK("live.hint_waiting", !strncmp(v.msg, "live: waiting", 13) &&
+	      strstr(v.msg, "e flips"), "msg '%s'", v.msg);
+	for (i = 0; i < 50; i++) {
+		s_io_cb(&m, 0, 2, 1, MUX_H1, SIDE_FRONT, TL_ST, PATH_FAST);
+		s_io_cb(&m, 1, 4, 3, MUX_H1, SIDE_FRONT, TL_ST, PATH_FAST);
+	}
+	view_live_events(&v, &m);
+	CHECK("live.hint_goes_with_events", !v.msg[0], "msg '%s'", v.msg);
+	v.cursor = (uint32_t)m.nev - 1;
+	screen_init(&s, 80, 24);
+	screen_render(&s, &m, &v);
+	CHECK("live.header_80x24_mode", strstr(row(&s, 0, buf), "mode=usr1") &&
+	      strstr(buf, "LIVE follow"), "row 0: '%s'", buf);
+	CHECK("live.footer_keys", strstr(row(&s, 23, buf), "e flip mode"),
+	      "status line: '%s'", buf);
+
+	/* e: the engine answers; its threads' mode_change events follow */
+	snprintf(v.msg, sizeof(v.msg), "Mode is now legacy on all 2 threads.");
+	s_mode(&m, 0, MODE_USR1, MODE_LEGACY, 0);
+	view_live_events(&v, &m);
+	s_mode(&m, 1, MODE_USR1, MODE_LEGACY, 0);
+	s_io_cb(&m, 0, 2, 1, MUX_H1, SIDE_FRONT, TL_ST, PATH_LOCKED);
+	view_live_events(&v, &m);
+	CHECK("live.e_answer_stays", !strcmp(v.msg, "Mode is now legacy on "
+	      "all 2 threads."), "msg '%s'", v.msg);
+	v.cursor = (uint32_t)m.nev - 1;
+	screen_render(&s, &m, &v);
+	CHECK("live.header_80x24_mode_changed",
+	      strstr(row(&s, 0, buf), "mode=legacy (2 thread switches)") &&
+	      strstr(buf, "LIVE follow"), "row 0: '%s'", buf);
+	CHECK("live.legend_has_M", screen_has(&s, "M mode change"),
+	      "no M in the legend at 80x24");
+
+	/* the control socket, from a shell: set mode usr1 */
+	s_mode(&m, 0, MODE_LEGACY, MODE_USR1, 0);
+	s_mode(&m, 1, MODE_LEGACY, MODE_USR1, 0);
+	view_live_events(&v, &m);
+	CHECK("live.socket_flip_updates_status", !strstr(v.msg, "legacy") &&
+	      strstr(v.msg, "now usr1"), "msg '%s'", v.msg);
+	/* halfway through a flip (threads disagree): nothing said yet */
+	s_mode(&m, 0, MODE_USR1, MODE_LEGACY, 0);
+	view_live_events(&v, &m);
+	CHECK("live.mixed_says_nothing", strstr(v.msg, "now usr1") != NULL,
+	      "msg '%s'", v.msg);
+	s_mode(&m, 1, MODE_USR1, MODE_LEGACY, 0);
+	view_live_events(&v, &m);
+	CHECK("live.socket_flip_back", strstr(v.msg, "now legacy") != NULL,
+	      "msg '%s'", v.msg);
+
+	/* the engine stops: run_end */
+	s_run_end(&m);
+	view_live_events(&v, &m);
+	v.cursor = (uint32_t)m.nev - 1;
+	screen_render(&s, &m, &v);
+	CHECK("live.engine_stopped_header", strstr(row(&s, 0, buf),
+	      "LIVE ended") && !strstr(buf, "LIVE follow") &&
+	      strstr(buf, "mode=legacy"), "row 0: '%s'", buf);
+	CHECK("live.engine_stopped_status", strstr(v.msg, "engine stopped") !=
+	      NULL, "msg '%s'", v.msg);
+
+	/* the help lists every key the viewer takes, live ones too */
+	help_text_of(&v, &m, help, sizeof(help));
+	CHECK("live.help_keys", strstr(help, "e              flip the engine's "
+	      "mode") && strstr(help, "End            follow the newest") &&
+	      strstr(help, "space p        pause / follow") &&
+	      strstr(help, "  M            the thread switched mode") &&
+	      strstr(help, "? h ") && strstr(help, "Ctrl-L") &&
+	      strstr(help, "Shift-Tab") && strstr(help, "(or Shift-<- ->)") &&
+	      strstr(help, "+ = -") && strstr(help, "shows as M\n"),
+	      "help lacks a key:\n%s", help);
+	CHECK("live.help_names_socket", strstr(help, "shows as M\n"
+	      "                  (socket /tmp/mxlive.X/ctl.sock, for socat"),
+	      "help lacks the control socket");
+	screen_free(&s);
+	model_free(&m);
+
+	/* one switch: singular */
+	model_init(&m);
+	s_run_start(&m, MODE_USR1, 1);
+	s_io_cb(&m, 0, 2, 1, MUX_H1, SIDE_FRONT, TL_ST, PATH_FAST);
+	s_mode(&m, 0, MODE_USR1, MODE_LEGACY, 0);
+	model_finish(&m);
+	view_init(&v, &m, "one");
+	screen_init(&s, 80, 24);
+	screen_render(&s, &m, &v);
+	CHECK("screen.one_thread_switch", screen_has(&s, "(1 thread switch)"),
+	      "row 0: '%s'", row(&s, 0, buf));
+	screen_free(&s);
+	model_free(&m);
+}
+
 int main(void)
 {
 	struct screen s;
@@ -397,6 +537,9 @@ int main(void)
 	CHECK("screen.conn_life", screen_has(&s, "life of conn 11") &&
 	      screen_has(&s, "stolen") && screen_has(&s, "from T0"),
 	      "no life of the conn in the detail pane");
+	CHECK("screen.conn_life_singular", screen_has(&s, ", 1 steal)"),
+	      "'1 steal' expected: %s", row(&s, row_starting(&s, "life of") >=
+	      0 ? row_starting(&s, "life of") : 0, buf));
 	view_key(&v, &m, '}');
 	CHECK("view.follow_next", model_rec_conn(&m, v.cursor) == v.follow &&
 	      v.cursor > steal, "cursor %u", v.cursor);
@@ -585,6 +728,7 @@ int main(void)
 
 	bins_tests();
 	seek_while_loading_tests();
+	live_tests();
 
 	/* the life pane scrolls to the current step */
 	{
