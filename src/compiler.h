@@ -35,4 +35,13 @@
 	}								\
 } while (0)
 
+/* The same, with a sentence for the reader of a student's crash */
+#define BUG_ON_MSG(cond, msg) do {					\
+	if (unlikely(cond)) {						\
+		fprintf(stderr, "BUG at %s:%d: %s: %s\n",		\
+			__FILE__, __LINE__, #cond, msg);		\
+		abort();						\
+	}								\
+} while (0)
+
 #endif /* MUXLAB_COMPILER_H */

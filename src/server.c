@@ -145,7 +145,9 @@ void idle_lock(int thr, enum lock_site site)
 	uint64_t t0 = 0;
 
 	BUG_ON(tid < 0 || thr < 0 || thr >= MAX_THREADS);
-	BUG_ON(lock_owner[tid].thr >= 0);
+	BUG_ON_MSG(lock_owner[tid].thr >= 0, "this thread already holds an "
+		   "idle_conns lock (a path that took one and never called "
+		   "idle_unlock()?)");
 	/* the wait is timed only when there is one: a free lock costs no
 	 * clock read, and its wait is 0 */
 	if (atomic_exchange_explicit(&l->locked, 1, memory_order_acquire)) {
@@ -178,7 +180,9 @@ int idle_trylock(int thr, enum lock_site site)
 	struct idle_spinlock *l = &idle_conns[thr].idle_conns_lock;
 
 	BUG_ON(tid < 0 || thr < 0 || thr >= MAX_THREADS);
-	BUG_ON(lock_owner[tid].thr >= 0);
+	BUG_ON_MSG(lock_owner[tid].thr >= 0, "this thread already holds an "
+		   "idle_conns lock (a path that took one and never called "
+		   "idle_unlock()?)");
 	if (atomic_load_explicit(&l->locked, memory_order_relaxed) ||
 	    atomic_exchange_explicit(&l->locked, 1, memory_order_acquire)) {
 		ACT.trylock_fail++;
@@ -207,7 +211,9 @@ void idle_unlock(int thr, enum lock_site site)
 	unsigned int inside;
 
 	(void)site;
-	BUG_ON(tid < 0 || lock_owner[tid].thr != thr || l->holder != tid);
+	BUG_ON_MSG(tid < 0 || lock_owner[tid].thr != thr || l->holder != tid,
+		   "idle_unlock() of a lock this thread does not hold (unlocked "
+		   "twice?)");
 	if (TRACE_ON(lock)) {
 		if (l->taken_ns)
 			hold = lock_clock_ns() - l->taken_ns;

@@ -244,6 +244,14 @@ _crash_where() {
 		END {
 			if (n) printf " in %s", w[0]
 			if (n > 1) printf ", called from %s", w[1]
+			# and the first mux frame, where the exercises write
+			if (w[0] ~ /src\/mux_/ || w[1] ~ /src\/mux_/)
+				exit
+			for (i = 2; i < n; i++)
+				if (w[i] ~ /src\/mux_/) {
+					printf ", ... from %s", w[i]
+					exit
+				}
 		}'
 }
 

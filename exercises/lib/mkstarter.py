@@ -221,9 +221,56 @@ TWINS = {"src/mux_h2.c": ("h2", "h2c", "h2c", "H2", "mux_fcgi.c"),
          "src/mux_fcgi.c": ("fcgi", "fconn", "fcgi_conn", "FastCGI", "mux_h2.c")}
 
 
+# the comments of a twin that describe the code after the commit (and so
+# answer the exercise's questions): (pattern, replacement), each must match
+TWIN_COMMENTS = {
+    "src/mux_h2.c": [
+        (r" \* The lesson \(HAProxy e388f2fbc\) lives in the same three places.*?\n \*\n",
+         " * In this handout this mux is as before e388f2fbc: nothing sets or clears\n"
+         " * TASK_F_USR1 on its tasklets and h2_io_cb() always locks (exercise 04\n"
+         " * brings the commit). Comments that still say \"USR1\" describe muxlab's\n"
+         " * code after the commit.\n *\n"),
+        (r" \* Same prologue and epilogue as h1_io_cb\(\), the heart of e388f2fbc:.*?valid without a lock\.\n",
+         " * As before e388f2fbc, every run locks: the connection may sit in an idle\n"
+         " * or safe list where another thread can steal it under this thread's\n"
+         " * idle_conns_lock, so we lock, re-read tl->context (NOT @ctx), free\n"
+         " * ourselves if it is NULL, else take the connection out of its list\n"
+         " * while we work on it.\n"),
+        (r"Once the h2s exists the connection is no longer idle and\n \* TASK_F_USR1 is cleared \(",
+         "Once the h2s exists the connection is no longer idle\n * ("),
+        (r" \* USR1: the flag is set BEFORE the insertion, after which another thread\n"
+         r" \* may steal the connection; once",
+         " * After the insertion another thread\n * may steal the connection: once"),
+    ],
+    "src/mux_fcgi.c": [
+        (r" \* The lesson \(HAProxy e388f2fbc\) lives in the same three places.*?\n \*\n",
+         " * In this handout this mux is as before e388f2fbc: nothing sets or clears\n"
+         " * TASK_F_USR1 on its tasklets and fcgi_io_cb() always locks (exercise 04\n"
+         " * brings the commit). Comments that still say \"USR1\" describe muxlab's\n"
+         " * code after the commit.\n *\n"),
+        (r" \* Same prologue and epilogue as h1_io_cb\(\): with TASK_F_USR1 in @state\n"
+         r".*?valid without a lock\. ",
+         " * As before e388f2fbc, every run locks, re-reads tl->context (NOT @ctx),\n"
+         " * frees us if it is NULL, else takes the connection out of its list\n"
+         " * while we work on it. "),
+        (r"no room\. Once\n \* the fstrm exists TASK_F_USR1 is cleared\. The request is encoded and\n \* sent",
+         "no room. The\n * request is encoded and sent"),
+        (r" \* USR1: the flag is set BEFORE the insertion; once", " * Once"),
+    ],
+}
+
+
+def scrub_comments(path, text):
+    for pat, rep in TWIN_COMMENTS[path]:
+        text, n = re.subn(pat, lambda m: rep, text, count=1, flags=re.S)
+        if n != 1:
+            raise Miss("%s: comment not found: %s" % (path, pat[:50]))
+    return text
+
+
 def twins_before_commit(files):
     for path, (name, var, ctype, label, other) in TWINS.items():
-        f = files[path]
+        f = scrub_comments(path, files[path])
         f = legacy_prologue(f, var, None, note=[
             "In this handout the %s mux is as before e388f2fbc: every" % label,
             "run takes this thread's idle_conns_lock to check its",
