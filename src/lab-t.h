@@ -24,6 +24,8 @@ enum bug_id {
 	BUG_PURGE_REINSERT,	/* io_cb takes the LIST bits for list
 				 * membership and re-inserts a purged conn
 				 * (5e1b0e7bf, 9481cef94) */
+	BUG_PURGE_CLEAR_BITS,	/* the purge clears the LIST bits of what it
+				 * moves (5e1b0e7bf, reverted by 3a7b539b1) */
 	BUG_COUNT
 };
 

@@ -106,6 +106,13 @@ const struct bug_desc bug_table[BUG_COUNT] = {
 			  "the purge moved to the to-remove list goes back "
 			  "into an idle list",
 	},
+	[BUG_PURGE_CLEAR_BITS] = {
+		.name	= "purge-clear-bits",
+		.origin	= "5e1b0e7bf",
+		.what	= "the purge clears the LIST bits of the conns it "
+			  "moves to the to-remove list: the servers' idle "
+			  "counters never come down (reverted by 3a7b539b1)",
+	},
 };
 
 /* Microseconds to wait at each delay point; 0 = off. */

@@ -663,6 +663,9 @@ int main(int argc, char **argv)
 			live[1], live[2], live[3]);
 		ret = EXIT_LEAK;
 	}
+	/* every connection gone: the servers' counters must be 0 too */
+	if (!live[2] && srv_check_counters(stderr))
+		ret = EXIT_LEAK;
 out_fd:
 	cli_stop();
 	fd_deinit();

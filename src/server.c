@@ -25,11 +25,11 @@
  * to-remove list, then wakes the thread's cleanup task, which destroys
  * them on their owner thread. The move leaves the CO_FL_*_LIST bits set:
  * the conn is still accounted as idle until conn_free() releases it. That
- * is faithful to the seed, and it is the window in which the 2023 and 2025
- * bugs (5e1b0e7bf, 9481cef94) re-inserted a dying conn into an idle list:
- * an io_cb that runs in it must not take the LIST bits for "in a list"
- * (_conn_in_idle_list(); BUG_PURGE_REINSERT puts the mistake back, and
- * _srv_drop_if_purged() keeps the lab alive when it happens).
+ * is faithful to HAProxy at e388f2fbc, and it is the window in which the
+ * 2023 and 2025 bugs (5e1b0e7bf, 9481cef94) re-inserted a dying conn into
+ * an idle list: an io_cb that runs in it must not take the LIST bits for
+ * "in a list" (_conn_in_idle_list(); BUG_PURGE_REINSERT puts the mistake
+ * back, and _srv_drop_if_purged() keeps the lab alive when it happens).
  *
  * The lock: a test-and-test-and-set spinlock with a pause, one per thread
  * on its own cache line. Wait and hold times are measured (clock_gettime)
@@ -331,6 +331,11 @@ void _srv_insert_conn(struct server *srv, struct connection *conn,
 	case LIST_TOREMOVE:
 		BUG_ON(!idle_lock_held(thr));
 		BUG_ON(list_inlist(&conn->toremove_list));
+		/* only the purge moves a conn here; HAProxy's first fix of
+		 * the purge window cleared its LIST bits now, and the conn
+		 * was then freed as a used one */
+		if (bug_on_mode(BUG_PURGE_CLEAR_BITS))
+			conn->flags &= ~CO_FL_LIST_MASK;	/* BUG */
 		list_append(&idle_conns[thr].toremove_conns,
 			    &conn->toremove_list);
 		TRACE(idle_insert, tid, conn->id, conn->mux->id,
@@ -546,7 +551,7 @@ static void srv_register_purge(struct server *srv)
 }
 
 /* May <conn> enter an idle list of the calling thread? Every rule of
- * HAProxy's srv_add_to_idle_list() at the seed, in its order, plus the
+ * HAProxy's srv_add_to_idle_list() at e388f2fbc, in its order, plus the
  * lab's "not while stopping". Reads counters and list lengths without
  * the lock (as HAProxy does): they are hints, and the pool-max-conn limit
  * is enforced again by the caller's atomic increment. */
@@ -662,7 +667,7 @@ refuse:
 /* ---- purge ------------------------------------------------------------------------ */
 
 /* Move up to <max> conns from <srv>'s <which> list (idle or safe) of thread
- * <thr> to <thr>'s to-remove list. Flags untouched (faithful to the seed's
+ * <thr> to <thr>'s to-remove list. Flags untouched (faithful to HAProxy's
  * srv_migrate_conns_to_remove()). Returns how many moved. Caller holds
  * <thr>'s lock. */
 static int _srv_migrate_conns_to_remove(struct server *srv,
@@ -1037,6 +1042,46 @@ struct server *srv_new(const char *id)
 	*tail = srv;
 	nb_servers++;
 	return srv;
+}
+
+/*
+ * srv_check_counters - once every connection is freed, every server's idle
+ * and used counters must be back to 0
+ * @out: where to say which are not
+ *
+ * A counter left above 0 means a connection was freed with other LIST
+ * bits than it was counted with: srv_release_conn() decides from them.
+ * HAProxy's first fix of the purge window (5e1b0e7bf) cleared the bits in
+ * the purge and was reverted (3a7b539b1) for that: the idle counters never
+ * came down again and the pool refused idle connections from then on.
+ * Return: the number of servers whose counters are off.
+ * Context: main thread, after the engine threads are joined.
+ */
+int srv_check_counters(FILE *out)
+{
+	struct server *srv;
+	int bad = 0, t, thr;
+
+	for (srv = servers; srv; srv = srv->next_all) {
+		int idle = atomic_load(&srv->curr_idle_conns);
+		int nb_idle = atomic_load(&srv->curr_idle_nb);
+		int nb_safe = atomic_load(&srv->curr_safe_nb);
+		int used = atomic_load(&srv->curr_used_conns);
+
+		for (thr = 0, t = 0; t < MAX_THREADS; t++)
+			thr += atomic_load(&srv->curr_idle_thr[t]);
+		if (!idle && !nb_idle && !nb_safe && !used && !thr)
+			continue;
+		bad++;
+		fprintf(out, "leak: server %s/%s: counters not back to 0 once "
+			"every connection was freed: curr_idle_conns=%d "
+			"curr_idle_nb=%d curr_safe_nb=%d curr_used_conns=%d "
+			"curr_idle_thr=%d (was a connection freed with other "
+			"CO_FL_*_LIST bits than it was counted with?)\n",
+			srv->proxy && srv->proxy->id ? srv->proxy->id : "?",
+			srv->id, idle, nb_idle, nb_safe, used, thr);
+	}
+	return bad;
 }
 
 /*

@@ -10,11 +10,13 @@
  * CO_FL_SAFE_LIST / CO_FL_IDLE_LIST mean "accounted as idle/safe by the
  * server" (curr_idle_conns, curr_safe_nb/curr_idle_nb, curr_idle_thr[]),
  * not "linked in a list": the purge moves a conn to a to-remove list and
- * leaves its bits set, as HAProxy did at the seed. List membership is
+ * leaves its bits set, as HAProxy did at e388f2fbc. List membership is
  * conn->hash_node.in (idle/safe/avail) and conn->toremove_list.
  */
 #ifndef MUXLAB_SERVER_H
 #define MUXLAB_SERVER_H
+
+#include <stdio.h>
 
 #include "server-t.h"
 #include "connection-t.h"
@@ -121,5 +123,9 @@ void srv_cleanup_thread(void);
 /* Allocate a zeroed server with empty lists. NULL on failure. */
 struct server *srv_new(const char *id);
 void srv_free_all(void);
+
+/* After the run, once no connection is left: 0 if every server's idle and
+ * used counters are back to 0, else how many are not (said on <out>). */
+int srv_check_counters(FILE *out);
 
 #endif /* MUXLAB_SERVER_H */

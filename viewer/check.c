@@ -712,8 +712,8 @@ int check_exit_status(const struct check_result *res)
  * viewer there; then one line per invariant and the verdict. At most 10
  * violations per invariant unless <verbose>. */
 void check_print(FILE *f, const struct model *m,
-		 const struct check_result *res, const char *trace,
-		 int verbose)
+		 const struct check_result *res, const char *prog,
+		 const char *trace, int verbose)
 {
 	size_t shown[CHECK_NINV + 1] = { 0 };
 	char tbuf[32], cbuf[32];
@@ -750,7 +750,7 @@ void check_print(FILE *f, const struct model *m,
 						 m->t_first));
 		/* by index, not by time: events of two threads may share a
 		 * timestamp, and --at lands on the first of them */
-		fprintf(f, "  view: muxview --event %" PRIu32 " %s\n", v->ev,
+		fprintf(f, "  view: %s --event %" PRIu32 " %s\n", prog, v->ev,
 			trace);
 	}
 	for (inv = 1; inv <= CHECK_NINV; inv++) {

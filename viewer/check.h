@@ -45,9 +45,11 @@ struct check_result {
 int check_run(const struct model *m, struct check_result *res);
 void check_free(struct check_result *res);
 int check_exit_status(const struct check_result *res);
+/* <prog>: how this muxview was run (argv[0]), for the "view:" command
+ * lines a reader copies */
 void check_print(FILE *f, const struct model *m,
-		 const struct check_result *res, const char *trace,
-		 int verbose);
+		 const struct check_result *res, const char *prog,
+		 const char *trace, int verbose);
 const char *check_inv_title(int inv);
 
 #endif /* MUXVIEW_CHECK_H */

@@ -613,7 +613,8 @@ int main(int argc, char **argv)
 			model_free(&m);
 			return 2;
 		}
-		check_print(stdout, &m, &res, argv[optind], o.verbose);
+		check_print(stdout, &m, &res, argv[0], argv[optind],
+			    o.verbose);
 		rc = check_exit_status(&res);
 		check_free(&res);
 		model_free(&m);

@@ -56,31 +56,65 @@ p7_io_cb() {
 		on && /^}/ { exit }' "$top/$1"
 }
 
-# h1 and fcgi: the scenario exercises h2 only (an idle H1 or FastCGI
-# connection has no I/O that leaves it alive), so read the source: the
-# prologue must not take conn_in_list from the LIST bits alone. A fix
-# names the list node, the to-remove list, or a helper of its own.
+# p7_prologue FILE FUNC: FUNC's locked prologue, comments removed: from
+# its first idle_lock(tid, SITE_IO_CB) to the last idle_unlock() before the
+# next idle_lock(tid, SITE_IO_CB) (the epilogue's), or to the end
+p7_prologue() {
+	p7_io_cb "$1" "$2" | awk '
+		# comments out, /* ... */ across lines too, and // to the end
+		{
+			line = $0
+			out = ""
+			while (line != "") {
+				if (inc) {
+					e = index(line, "*/")
+					if (!e) { line = ""; break }
+					line = substr(line, e + 2); inc = 0
+					continue
+				}
+				b = index(line, "/*"); d = index(line, "//")
+				if (d && (!b || d < b)) { out = out substr(line, 1, d - 1); line = ""; break }
+				if (!b) { out = out line; line = ""; break }
+				out = out substr(line, 1, b - 1)
+				line = substr(line, b + 2); inc = 1
+			}
+			$0 = out
+		}
+		/idle_lock\(tid, SITE_IO_CB\)/ { if (on) exit; on = 1; next }
+		on { buf[n++] = $0; if ($0 ~ /idle_unlock\(/) last = n }
+		END { for (i = 0; i < last; i++) print buf[i] }'
+}
+
+# The scenario exercises h2 only (an idle H1 or FastCGI connection has no
+# I/O that leaves it alive), so read the three prologues: the test of list
+# membership must be there, under the lock, and be more than the LIST bits:
+# the list node, the to-remove list, or a helper of one's own.
 t_source() {
 	local spec file fn body
-	for spec in src/mux_h1.c:h1_io_cb src/mux_fcgi.c:fcgi_io_cb; do
+	for spec in src/mux_h1.c:h1_io_cb src/mux_h2.c:h2_io_cb src/mux_fcgi.c:fcgi_io_cb; do
 		file=${spec%:*} fn=${spec#*:}
-		body=$(p7_io_cb "$file" "$fn")
-		if [ -z "$body" ]; then
+		if [ -z "$(p7_io_cb "$file" "$fn")" ]; then
 			why="no $fn() in $file"
 			return 1
 		fi
-		if ! echo "$body" | grep -qE 'hash_node|toremove|list_inlist|conn_in_list = [a-z_]+\('; then
-			why="$fn() ($file) still takes its LIST bits for list membership: the same prologue as h2_io_cb()"
-			show="grep -n conn_in_list $file"
+		body=$(p7_prologue "$file" "$fn")
+		if [ -z "$body" ]; then
+			why="$fn() ($file): no locked prologue found (idle_lock(tid, SITE_IO_CB) ... idle_unlock())"
+			show="grep -n 'idle_lock\|idle_unlock\|conn_in_list' $file"
+			return 1
+		fi
+		if ! echo "$body" | grep -qE 'hash_node|toremove|list_inlist|conn_in_list = [A-Za-z_][A-Za-z_0-9]*\('; then
+			why="$fn() ($file): between idle_lock(tid, SITE_IO_CB) and the prologue's idle_unlock() (comments aside), conn_in_list comes from the LIST bits alone: the test of list membership must be made there, under the lock"
+			show="grep -n 'idle_lock\|idle_unlock\|conn_in_list' $file"
 			return 1
 		fi
 	done
 }
 
 grade_test "build" 5 need_build
-grade_test "purge-window run ends cleanly (no crash, no leak)" 10 t_clean
+grade_test "purge-window run ends cleanly (no crash, no leak, server counters back to 0)" 10 t_clean
 grade_test "I/O reaches purged connections (the window is exercised)" 5 t_woken
 grade_test "a purged connection never goes back into a list (invariant 7)" 45 t_inv7
 grade_test "the other invariants still hold (1-5)" 10 t_others
 grade_test "legacy mode: every io_cb locks, purged conns stay out (invariants 6, 7)" 15 t_legacy
-grade_test "the same fix in h1_io_cb and fcgi_io_cb (read from the source)" 10 t_source
+grade_test "the fix in all three io_cb, under the lock (read from the source)" 10 t_source

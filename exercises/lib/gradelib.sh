@@ -271,7 +271,7 @@ run_ends_cleanly() {
 	local log=$grade_out/$1.record.log
 	case ${_rec_rc[$1]:-x} in
 	0) return 0 ;;
-	3) why="muxlab reported a leak at exit: $(grep -m1 -i 'leak' "$log" | cut -c1-100) (see $(_rel "$log"))" ;;
+	3) why="muxlab reported a leak at exit: $(grep -m1 -i 'leak' "$log" | cut -c1-240) (see $(_rel "$log"))" ;;
 	13[0-9]|1[4-5][0-9]) why=$(crash_why "$log" "${_rec_rc[$1]}" "$1 run") ;;
 	*) why="the $1 run did not end cleanly (lab/record exit ${_rec_rc[$1]:-?}, see $(_rel "$log"))" ;;
 	esac
@@ -456,7 +456,7 @@ tsan_clean() {
 	fi
 	case $rc in
 	0) return 0 ;;
-	3) why="no data race, but the ThreadSanitizer run reported a leak at exit: $(grep -m1 -i 'leak' "$log" | cut -c1-100) (see $(_rel "$log"))" ;;
+	3) why="no data race, but the ThreadSanitizer run reported a leak at exit: $(grep -m1 -i 'leak' "$log" | cut -c1-240) (see $(_rel "$log"))" ;;
 	124|137) why="the ThreadSanitizer run did not end within $((secs + 60)) s (see $(_rel "$log"))" ;;
 	13[0-9]|1[4-5][0-9]) why="no data race reported, but $(crash_why "$log" "$rc" "ThreadSanitizer run")" ;;
 	*) why="no data race reported, but the ThreadSanitizer run ended with exit $rc (see $(_rel "$log"))" ;;

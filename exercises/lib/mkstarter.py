@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """exercises/lib/mkstarter.py - (re)write the starter patches of the code
-exercises from the reference sources.
+exercises (02, 03, 04, 06, 07) from the reference sources.
 
     python3 exercises/lib/mkstarter.py [EX...]     (default: all)
 
@@ -315,17 +315,89 @@ def ex06(files):
                                           "h1c", "06")
 
 
+def cut(text, old, new, what):
+    if old not in text:
+        raise Miss("not found: %s" % what)
+    return text.replace(old, new, 1)
+
+
+def ex07(files):
+    """the purge window: the prologue takes the LIST bits for membership
+    (as at e388f2fbc), _conn_in_idle_list() and the docs' answer go"""
+    for path in MUXES:
+        files[path] = cut(files[path],
+            "\t\t/* Take the connection out of its list while we work\n"
+            "\t\t * on it, so that no stealer can find it meanwhile. Ask\n"
+            "\t\t * the list, not the LIST bits: a conn the purge queued\n"
+            "\t\t * for destruction keeps them and must not go back.\n"
+            "\t\t */\n"
+            "\t\tconn_in_list = _conn_in_idle_list(conn);\n",
+            "\t\t/* Take the connection out of its list while we work\n"
+            "\t\t * on it, so that no stealer can find it meanwhile.\n"
+            "\t\t *\n"
+            "\t\t * TODO(07): conn_in_list also decides whether the\n"
+            "\t\t * epilogue puts the connection back into a list. Is\n"
+            "\t\t * this the right way to know which list it is in?\n"
+            "\t\t * (muxview --check, invariant 7)\n"
+            "\t\t */\n"
+            "\t\tconn_in_list = conn->flags & CO_FL_LIST_MASK;\n",
+            path + ": the prologue's _conn_in_idle_list()")
+    f = files["src/server.c"]
+    f = cut(f, " * an idle list: an io_cb that runs in it must not take the LIST bits for\n"
+               " * \"in a list\" (_conn_in_idle_list(); BUG_PURGE_REINSERT puts the mistake\n"
+               " * back, and _srv_drop_if_purged() keeps the lab alive when it happens).\n",
+            " * an idle list (exercise 07; _srv_drop_if_purged() keeps the lab alive\n"
+            " * when it happens).\n", "server.c's note on the purge window")
+    s0 = find(f, "\n/*\n * _conn_in_idle_list - ", what="_conn_in_idle_list()'s comment")
+    fn = find(f, "int _conn_in_idle_list(const struct connection *conn)\n{", s0)
+    end = block_end(f, f.index("{", fn))
+    if f[end:end + 1] == "\n":
+        end += 1
+    files["src/server.c"] = f[:s0] + f[end:]
+    f = files["src/server.h"]
+    s0 = find(f, "/* The io_cb prologue's test: CO_FL_SAFE_LIST", what="_conn_in_idle_list()'s prototype")
+    e = find(f, "int _conn_in_idle_list(const struct connection *conn);\n\n", s0)
+    files["src/server.h"] = f[:s0] + f[e + len("int _conn_in_idle_list(const struct connection *conn);\n\n"):]
+    # the docs' answer
+    f = files["GUIDE.md"]
+    f = cut(f, "| fixed as in 9481cef94; `purge-reinsert` restores the bug, but a conn",
+               "| open in this handout, as at the commit (exercise 07); a conn",
+            "GUIDE section 8's row on the purge window")
+    s0 = find(f, "**The purge window (exercise 07).** muxlab closes it", what="GUIDE's purge window paragraph")
+    e = find(f, "would also pass invariant 7 here.\n", s0)
+    f = f[:s0] + ("**The purge window (exercise 07).** In this handout the window is open,\n"
+                  "as at the commit: the io_cb prologue takes the LIST bits for \"in a\n"
+                  "list\". Exercise 07 asks you to close it.\n") + \
+        f[e + len("would also pass invariant 7 here.\n"):]
+    files["GUIDE.md"] = f
+    f = files["docs/muxes.md"]
+    s0 = find(f, "   \"Its list\" is the list it is linked in", what="docs/muxes.md's purge note")
+    e = find(f, "exercise 07).\n", s0)
+    f = f[:s0] + ("   Which list is \"its list\" is the question of exercise 07 (HAProxy\n"
+                  "   5e1b0e7bf, 9481cef94).\n") + f[e + len("exercise 07).\n"):]
+    f = cut(f, "`src/server.h` (the lock and list functions, and\n"
+               "`_conn_in_idle_list()`, the prologue's \"which list is it in?\").",
+            "`src/server.h` (the lock and list functions).", "docs/muxes.md's shared helpers")
+    files["docs/muxes.md"] = f
+
+
 # exercise: (what the student writes, what else the handout must not
 # hold: written to others.patch, applied after starter.patch, or None)
 EXERCISES = {"02": (ex02, twins_before_commit),
              "03": (ex03, twins_before_commit),
              "04": (ex04, None),
-             "06": (ex06, twins_without_takeover)}
+             "06": (ex06, twins_without_takeover),
+             "07": (ex07, None)}
+
+
+# every file a starter patch may touch, in the order of the patches
+FILES = list(MUXES) + ["src/server.c", "src/server.h", "GUIDE.md",
+                       "docs/muxes.md"]
 
 
 def diff(before, after):
     patch = ""
-    for p in MUXES:
+    for p in FILES:
         if after[p] != before[p]:
             patch += "".join(difflib.unified_diff(
                 before[p].splitlines(True), after[p].splitlines(True),
@@ -353,7 +425,7 @@ def main(argv):
             rc = 1
             continue
         student, others = EXERCISES[ex]
-        orig = {p: open(os.path.join(TOP, p)).read() for p in MUXES}
+        orig = {p: open(os.path.join(TOP, p)).read() for p in FILES}
         files = dict(orig)
         try:
             student(files)

@@ -39,8 +39,13 @@ for spec in front-locked:1 idle-fast:2 flag-late:3 steal-fast:4 \
 		rc=1
 	fi
 	# the printed command opens the viewer at the violation: on its event
-	# (by index) and at its time
-	cmd=$(echo "$out" | grep -m1 '  view: muxview --event ')
+	# (by index) and at its time, with the muxview that was run (so that
+	# it can be copied as it is)
+	cmd=$(echo "$out" | grep -m1 '  view: .* --event ')
+	[ "$(echo "$cmd" | awk '{ print $2 }')" = "$MUXVIEW" ] || {
+		fail check.view_command_prog_$bug "'$cmd' does not start with $MUXVIEW"
+		rc=1
+	}
 	evc=$(echo "$cmd" | sed -E 's/.*--event ([0-9]+) .*/\1/')
 	ev=$(echo "$out" | grep -m1 '^VIOLATION' | sed -E 's/.*event #([0-9]+) .*/\1/')
 	at=$(echo "$out" | grep -m1 '^VIOLATION' | sed -E 's/.* t=\+([0-9.]+) .*/\1/')
