@@ -173,10 +173,11 @@ $(BUILD)/muxview: $(MUXVIEW_OBJS)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(MUXVIEW_LIBS) -lm
 
-$(BUILD)/tests/viewer/%: tests/viewer/%.c $(MUXVIEW_CORE_OBJS)
+# (the tests' own headers, synth.h and the like, are prerequisites too)
+$(BUILD)/tests/viewer/%: tests/viewer/%.c $(wildcard tests/viewer/*.h) $(MUXVIEW_HDRS) $(MUXVIEW_CORE_OBJS)
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  CC      $<"
-	$(Q)$(CC) $(MUXVIEW_CFLAGS) -Isrc -Iviewer $(CFLAGS) $(LDFLAGS) -o $@ $^ -lm
+	$(Q)$(CC) $(MUXVIEW_CFLAGS) -Isrc -Iviewer $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) -lm
 
 $(BUILD)/gentrace: $(MUXVIEW_GENTRACE_SRCS) | check-pkgs-engine
 	@mkdir -p $(dir $@)

@@ -44,6 +44,8 @@ struct thr {
 	uint32_t io_ev;			/* its last io_cb on the locked path
 					 * that has not taken its own lock
 					 * yet, or MV_NONE */
+	uint32_t fast_ev;		/* its last io_cb if that one took
+					 * the fast path, or MV_NONE */
 	int mode;			/* enum lab_mode it runs in, -1 */
 	/* format 2 (one lock event at the end of each section): */
 	uint64_t seq;			/* this thread's events so far */
@@ -92,7 +94,7 @@ static const char *const titles[CHECK_NINV + 1] = {
 	"io_cb of a conn in an idle/safe list is locked",
 	"flag_set precedes idle_insert, same thread",
 	"stolen tasklet dies on its old thread, locked",
-	"locks paired, one held at a time",
+	"locks paired, one at a time, none in a fast io_cb",
 	"legacy: every io_cb is locked",
 	"purged conn is never re-inserted nor reused",
 };
@@ -132,6 +134,8 @@ violation(struct ctx *c, int inv, uint32_t ev, uint32_t ev2,
 	v->ev2 = ev2;
 	v->tid = r->tid >= MV_TID_BAD ? -1 : r->tid;
 	v->conn = model_conn_id(c->m, model_rec_conn(c->m, ev));
+	if (!v->conn && ev2 != MV_NONE)	/* a lock: the conn it is about */
+		v->conn = model_conn_id(c->m, model_rec_conn(c->m, ev2));
 	va_start(ap, fmt);
 	vsnprintf(v->what, sizeof(v->what), fmt, ap);
 	va_end(ap);
@@ -186,6 +190,7 @@ static void check_io_cb(struct ctx *c, uint32_t i, int usr1, int legacy)
 
 	if (t) {
 		t->io_ev = locked ? i : MV_NONE;
+		t->fast_ev = locked ? MV_NONE : i;
 		t->io_seq = t->seq;
 		if (c->fmt2 && t->free_ev != MV_NONE)
 			inv4_free_unlocked(c, t);	/* no lock since */
@@ -433,6 +438,24 @@ static void check_lock(struct ctx *c, uint32_t i)
 	if (r->tid >= c->nthr)
 		return;
 	t = &c->thr[r->tid];
+	/* the io_cb site's lock is the locked path's: an io_cb that says it
+	 * took the fast path and locks anyway lies in its trace (the locks
+	 * e388f2fbc saves, saved on paper only). A front one breaks 1 (in
+	 * usr1 mode), any other 5. */
+	if (r->type != MV_T_LOCK_REL && mv_rec_site(r) == SITE_IO_CB &&
+	    mv_rec_bool(r) && t->fast_ev != MV_NONE) {
+		const struct mv_rec *io = &c->m->ev[t->fast_ev];
+		int front = mv_rec_side(io) == SIDE_FRONT;
+		int inv = front && c->res->applies[1] ? 1 : 5;
+
+		violation(c, inv, i, t->fast_ev, "thread %d took lock %d at "
+			  "site io_cb in the io_cb of %s conn %" PRIu64
+			  " (#%" PRIu32 ") that took the fast path",
+			  r->tid, (int)(r->a & 255), front ? "front" : "back",
+			  cid(c, model_rec_conn(c->m, t->fast_ev)),
+			  t->fast_ev);
+		t->fast_ev = MV_NONE;	/* once per io_cb */
+	}
 	if (r->type == MV_T_LOCK) {
 		check_lock2(c, i, t);
 		return;
@@ -559,6 +582,7 @@ int check_run(const struct model *m, struct check_result *res)
 		c.conn[i].usr1_tid = -1;
 	for (t = 0; t <= c.nthr; t++) {
 		c.thr[t].io_ev = MV_NONE;
+		c.thr[t].fast_ev = MV_NONE;
 		c.thr[t].free_ev = MV_NONE;
 		c.thr[t].mode = res->mode;
 	}

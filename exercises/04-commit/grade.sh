@@ -24,12 +24,14 @@ t_clear() {
 		no_bad "$trace" "$1 io_cb of busy connections still carrying USR1" "busy_usr1.$1" &&
 		no_bad "$trace" "flag_clear before the stream exists" "clear_early.$1"
 }
-# t_path MUX: the prologue is gated by USR1, idle conns still lock
+# t_path MUX: the prologue is gated by USR1, idle conns still lock, and
+# the fast path really is lock-free (invariant 5: no lock at site io_cb in
+# an io_cb traced path=fast)
 t_path() {
 	usr1 && fact_pos "$trace" "io_cb.$1.back.fast" "lock-free $1 back io_cb" &&
 		no_bad "$trace" "$1 io_cb whose path does not follow USR1" \
 			"fast_usr1.$1" "locked_no_usr1.$1.back" "locked_no_usr1.$1.front" &&
-		inv_ok "$trace" --mux "$1" 2
+		inv_ok "$trace" --mux "$1" 2 5
 }
 # t_stolen MUX: stolen tasklets still die right
 t_stolen() {
@@ -52,7 +54,7 @@ grade_test "front connections run lock-free (invariant 1)" 8 t_front
 for m in h1 h2 fcgi; do
 	grade_test "$m: USR1 set before publishing, idle only (invariant 3)" 7 t_flag $m
 	grade_test "$m: USR1 cleared once the stream exists" 7 t_clear $m
-	grade_test "$m: the io_cb path follows USR1 (invariant 2)" 7 t_path $m
+	grade_test "$m: the io_cb path follows USR1, the fast path takes no lock (invariants 2, 5)" 7 t_path $m
 	grade_test "$m: stolen tasklets die on their old thread (invariant 4)" 3 t_stolen $m
 done
 grade_test "lock pairs (invariant 5)" 4 t_locks

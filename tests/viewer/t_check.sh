@@ -22,7 +22,7 @@ done
 
 # bug mode -> the invariant it must break
 for spec in front-locked:1 idle-fast:2 flag-late:3 steal-fast:4 \
-	    two-locks:5 legacy-fast:6 purge-reinsert:7; do
+	    two-locks:5 legacy-fast:6 purge-reinsert:7 fast-locks:5; do
 	bug=${spec%:*} inv=${spec#*:} mode=usr1
 	[ "$bug" = legacy-fast ] && mode=legacy
 	tr=$(cached_trace "bug-$bug" -m $mode -t 3 -n 20000 -s 5 -b "$bug") || {

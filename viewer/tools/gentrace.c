@@ -44,11 +44,12 @@ enum bug {
 	BUG_LEGACY_FAST,	/* inv 6 */
 	BUG_NO_USR1,		/* inv 2 and 3 */
 	BUG_PURGE_REINSERT,	/* inv 7 */
+	BUG_FAST_LOCKS,		/* inv 5: a fast io_cb takes the lock */
 };
 
 static const char *const bug_names[] = {
 	"", "front-locked", "idle-fast", "flag-late", "steal-fast",
-	"two-locks", "legacy-fast", "no-usr1", "purge-reinsert",
+	"two-locks", "legacy-fast", "no-usr1", "purge-reinsert", "fast-locks",
 };
 
 struct sconn {
@@ -180,7 +181,8 @@ static void io_cb(struct thr *me, uint64_t tl, uint64_t conn, int mux,
 	lttng_ust_tracepoint(muxlab, io_cb, me->tid, tl, conn, mux, side,
 			     state, locked);
 	me->events++;
-	if (locked) {
+	/* the planted fast-locks bug: traced fast, locks all the same */
+	if (locked || (side == SIDE_BACK && bug_now(me, BUG_FAST_LOCKS))) {
 		lock_take(me, me->tid, SITE_IO_CB);
 		lock_drop(me, me->tid);
 	}
@@ -334,7 +336,9 @@ static void idle_wake(struct thr *me)
 	unsigned int st;
 	int i, fast;
 
-	lock_take(me, me->tid, SITE_IO_CB);
+	/* the pick is the lab's, not an io_cb's: SITE_OTHER until the io_cb
+	 * below says which path it took (a fast one takes no io_cb lock) */
+	lock_take(me, me->tid, SITE_OTHER);
 	if (!me->nidle) {
 		lock_drop(me, me->tid);
 		return;
@@ -345,6 +349,8 @@ static void idle_wake(struct thr *me)
 	fast = mode == MODE_USR1 && !(st & TASK_F_USR1);
 	if (bug_now(me, BUG_IDLE_FAST))
 		fast = 1;
+	if (!fast)
+		thr[me->tid].site = SITE_IO_CB;
 	lttng_ust_tracepoint(muxlab, io_cb, me->tid, c->tl, c->id, c->mux,
 			     SIDE_BACK, st, !fast);
 	lttng_ust_tracepoint(muxlab, idle_remove, me->tid, c->id, c->mux,
@@ -542,7 +548,8 @@ static void usage(FILE *f)
 "BUG plants a violation every %d requests: front-locked (inv 1),\n"
 "idle-fast (2), flag-late (3), steal-fast (4), two-locks (5),\n"
 "legacy-fast (6, use with -m legacy), no-usr1 (2 and 3),\n"
-"purge-reinsert (7).\n"
+"purge-reinsert (7), fast-locks (5: a back io_cb traced path=fast takes\n"
+"the lock).\n"
 "--foreign emits only lttng_ust_tracef events (not a muxlab trace).\n"
 "--wait FILE starts only once FILE exists, so that a recorder can track\n"
 "our pid and start its session first.\n",
