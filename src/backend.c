@@ -311,8 +311,8 @@ int connect_server(struct stream *s)
 
 	if (conn) {
 		avail = conn->mux->avail_streams(conn);
-		/* Taking the last slot: out of the available list. At the
-		 * seed this delete takes no lock; HAProxy 7ae48a70d later
+		/* Taking the last slot: out of the available list. At
+		 * e388f2fbc this delete takes no lock; HAProxy 7ae48a70d later
 		 * wrapped it in the idle_conns lock because there the node
 		 * could sit in a list other threads scan. Here it can only be
 		 * in this thread's available list, which nobody else reads

@@ -414,9 +414,10 @@ static const struct thread_hooks hooks = {
  * tasklet, say) ends with a backtrace on stderr before the default action
  * (core, exit status 128+sig): the frames are "build/muxlab(+0xOFFSET)",
  * which `addr2line -f -e build/muxlab 0xOFFSET` (gradelib.sh does it)
- * turns into a function and a line. Only async-signal-safe calls: write()
- * and backtrace_symbols_fd(); backtrace() was called once at start so
- * that libgcc is already loaded. HAProxy has its own, richer, handler
+ * turns into a function and a line. write() is async-signal-safe;
+ * backtrace() and backtrace_symbols_fd() are not promised to be, but the
+ * only unsafe step, loading libgcc for the unwinder, was done by a first
+ * backtrace() at start, and backtrace_symbols_fd() allocates nothing. HAProxy has its own, richer, handler
  * (debug.c: ha_panic() and the thread dump); the sanitizer builds keep
  * their own reports.
  */

@@ -443,7 +443,11 @@ static void check_lock(struct ctx *c, uint32_t i)
 	 * e388f2fbc saves, saved on paper only). A front one breaks 1 (in
 	 * usr1 mode), any other 5. */
 	if (r->type != MV_T_LOCK_REL && mv_rec_site(r) == SITE_IO_CB &&
-	    mv_rec_bool(r) && t->fast_ev != MV_NONE) {
+	    mv_rec_bool(r) && t->fast_ev != MV_NONE &&
+	    /* format 2: the section began after that io_cb (its first
+	     * inside event is later), as format 1's acquire would */
+	    (r->type != MV_T_LOCK ||
+	     t->seq - model_lock_inside(c->m, i) > t->io_seq)) {
 		const struct mv_rec *io = &c->m->ev[t->fast_ev];
 		int front = mv_rec_side(io) == SIDE_FRONT;
 		int inv = front && c->res->applies[1] ? 1 : 5;

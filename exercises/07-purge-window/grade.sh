@@ -56,10 +56,10 @@ p7_io_cb() {
 		on && /^}/ { exit }' "$top/$1"
 }
 
-# p7_prologue FILE FUNC: FUNC's locked prologue, comments removed: from
-# its first idle_lock(tid, SITE_IO_CB) to the last idle_unlock() before the
-# next idle_lock(tid, SITE_IO_CB) (the epilogue's), or to the end
-p7_prologue() {
+# p7_locked FILE FUNC: FUNC's sections under its own lock, comments
+# removed: from each idle_lock(tid, SITE_IO_CB) to the last idle_unlock()
+# before the next one (the prologue's section, then the epilogue's)
+p7_locked() {
 	p7_io_cb "$1" "$2" | awk '
 		# comments out, /* ... */ across lines too, and // to the end
 		{
@@ -80,15 +80,21 @@ p7_prologue() {
 			}
 			$0 = out
 		}
-		/idle_lock\(tid, SITE_IO_CB\)/ { if (on) exit; on = 1; next }
+		function flush(   i) {
+			for (i = 0; i < last; i++)
+				print buf[i]
+			n = last = 0
+		}
+		/idle_lock\(tid, SITE_IO_CB\)/ { flush(); on = 1; next }
 		on { buf[n++] = $0; if ($0 ~ /idle_unlock\(/) last = n }
-		END { for (i = 0; i < last; i++) print buf[i] }'
+		END { flush() }'
 }
 
 # The scenario exercises h2 only (an idle H1 or FastCGI connection has no
-# I/O that leaves it alive), so read the three prologues: the test of list
-# membership must be there, under the lock, and be more than the LIST bits:
-# the list node, the to-remove list, or a helper of one's own.
+# I/O that leaves it alive), so read the three io_cb: the test of list
+# membership must be made under the lock (in the prologue's section or the
+# epilogue's) and be more than the LIST bits: the list node, the
+# to-remove list, or a helper of one's own.
 t_source() {
 	local spec file fn body
 	for spec in src/mux_h1.c:h1_io_cb src/mux_h2.c:h2_io_cb src/mux_fcgi.c:fcgi_io_cb; do
@@ -97,14 +103,14 @@ t_source() {
 			why="no $fn() in $file"
 			return 1
 		fi
-		body=$(p7_prologue "$file" "$fn")
+		body=$(p7_locked "$file" "$fn")
 		if [ -z "$body" ]; then
-			why="$fn() ($file): no locked prologue found (idle_lock(tid, SITE_IO_CB) ... idle_unlock())"
+			why="$fn() ($file): no section under idle_lock(tid, SITE_IO_CB) ... idle_unlock() found"
 			show="grep -n 'idle_lock\|idle_unlock\|conn_in_list' $file"
 			return 1
 		fi
 		if ! echo "$body" | grep -qE 'hash_node|toremove|list_inlist|conn_in_list = [A-Za-z_][A-Za-z_0-9]*\('; then
-			why="$fn() ($file): between idle_lock(tid, SITE_IO_CB) and the prologue's idle_unlock() (comments aside), conn_in_list comes from the LIST bits alone: the test of list membership must be made there, under the lock"
+			why="$fn() ($file): under idle_lock(tid, SITE_IO_CB) (the prologue's section and the epilogue's, comments aside) nothing tests list membership beyond the LIST bits: the test must be made under the lock"
 			show="grep -n 'idle_lock\|idle_unlock\|conn_in_list' $file"
 			return 1
 		fi

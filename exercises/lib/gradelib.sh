@@ -231,10 +231,22 @@ _crash_where() {
 	local bin=$build/muxlab offs
 	case $build in /*) ;; *) bin=$top/$build/muxlab ;; esac
 	type -P addr2line >/dev/null 2>&1 && [ -x "$bin" ] || return 0
-	offs=$(awk '/fatal signal .*backtrace:/ { on = 1; next }
-		on && /muxlab\(\+0x[0-9a-f]+\)/ {
+	# Frames are return addresses (the instruction after a call): one
+	# less names the call's line. Not the frame just after the signal
+	# trampoline (the third: handler, trampoline, it) of a fault, which
+	# is the faulting instruction itself; an abort()'s is abort's caller.
+	offs=$(awk '/fatal signal .*backtrace:/ {
+			on = 1; k = 0; fault = $0 !~ /SIGABRT/; next }
+		on && k++ >= 0 && /muxlab\(\+0x[0-9a-f]+\)/ {
 			match($0, /\(\+0x[0-9a-f]+\)/)
-			print substr($0, RSTART + 2, RLENGTH - 3) }' "$1" | head -n 12)
+			a = substr($0, RSTART + 4, RLENGTH - 5)
+			v = 0
+			for (i = 1; i <= length(a); i++)
+				v = v * 16 + index("0123456789abcdef", substr(a, i, 1)) - 1
+			if (!(fault && k == 3))
+				v--
+			printf "0x%x\n", v
+		}' "$1" | head -n 12)
 	[ -n "$offs" ] || return 0
 	# shellcheck disable=SC2086
 	addr2line -f -i -p -e "$bin" $offs 2>/dev/null | sed "s|$top/||" | awk '

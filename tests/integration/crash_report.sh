@@ -4,9 +4,9 @@
 # handler writes a backtrace to stderr and the process still dies by the
 # signal (exit 128+N, so lab/record and the grader see a crash); the
 # grader's crash_why (exercises/lib/gradelib.sh) turns the frames into
-# "in FUNCTION (src/FILE.c:LINE), called from ...". Shown here with
-# SIGSEGV and SIGABRT sent to a running engine (it waits in main's
-# wait_for_end); MUXLAB_NO_BACKTRACE=1 turns the handler off, and then
+# "in FUNCTION (src/FILE.c:LINE), called from ...", the line of the call
+# (frames are return addresses). Shown here with SIGSEGV and SIGABRT sent
+# to a running engine (it waits in poll() in main's wait_for_end); MUXLAB_NO_BACKTRACE=1 turns the handler off, and then
 # the grader names no place.
 . "$(dirname "$0")/common.bash"
 need_muxlab crash_report
@@ -43,10 +43,14 @@ for sig in SEGV ABRT; do
 		fail "crash_report: SIG$sig: exit $rc, $(grep -c 'muxlab(+0x' "$tmp/$sig.log") frames"
 	fi
 	why=$(crash_why "$tmp/$sig.log" "$rc" "test run")
-	if [[ $why == *"signal $n in the test run, in "*"(src/main.c:"* ]]; then
+	# the engine waits in poll(): the frame of wait_for_end is a return
+	# address, and the line named must be the call's, not the next one
+	line=$(echo "$why" | sed -n 's/.* in wait_for_end (src\/main\.c:\([0-9]*\)).*/\1/p')
+	if [[ $why == *"signal $n in the test run, in "*"(src/main.c:"* ]] &&
+	   [ -n "$line" ] && sed -n "${line}p" "$top/src/main.c" | grep -q 'poll('; then
 		pass "crash_report: SIG$sig: the grader says where: ${why%% (see*}"
 	else
-		fail "crash_report: SIG$sig: the grader says: $why"
+		fail "crash_report: SIG$sig: the grader says: $why (line ${line:-?}: $(sed -n "${line:-0}p" "$top/src/main.c" 2>/dev/null))"
 	fi
 done
 

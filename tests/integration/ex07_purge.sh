@@ -10,9 +10,10 @@
 #     runs on purged connections) and invariant 7 holds, with every other.
 # exercises/07-purge-window/window.awk, the grader's second reader, must
 # agree with muxview both times. Then the grader's source check on edited
-# copies of the reference's muxes: it passes the reference and a fix
-# through a function of one's own, and fails the LIST bits alone, a fix
-# that is only a comment, and a test made after the prologue's unlock.
+# copies of the reference's muxes: it passes the reference, a fix through
+# a function of one's own and a test in the epilogue under its lock, and
+# fails the LIST bits alone, a fix that is only a comment, and a test made
+# outside any section of the lock.
 . "$(dirname "$0")/common.bash"
 need_muxlab ex07_purge
 for t in lttng lttng-sessiond babeltrace2; do
@@ -84,10 +85,10 @@ for run in bug fixed; do
 done
 # The grader's source check (t_source in exercises/07-purge-window/
 # grade.sh), on copies of the reference's three muxes: the reference
-# passes, so does a fix through a function of one's own with a digit in
-# its name; it fails when h1_io_cb takes the LIST bits alone, when the
-# fix is only a comment, and when the test is made after the prologue's
-# unlock (in the epilogue).
+# passes, so do a fix through a function of one's own with a digit in its
+# name and a test in the epilogue under its lock; it fails when h1_io_cb
+# takes the LIST bits alone, when the fix is only a comment, and when the
+# test is made outside any section of the lock.
 src=$tmp/src-check
 mkdir -p "$src/src"
 # variant NAME SED-SCRIPT: the three muxes, h1 edited by SED-SCRIPT; then
@@ -97,7 +98,7 @@ variant() {
 	cp "$real"/src/mux_h2.c "$real"/src/mux_fcgi.c "$src/src/"
 	sed "$2" "$real/src/mux_h1.c" >"$src/src/mux_h1.c"
 	(
-		eval "$(sed -n '/^p7_io_cb()/,/^}/p;/^p7_prologue()/,/^}/p;/^t_source()/,/^}/p' \
+		eval "$(sed -n '/^p7_io_cb()/,/^}/p;/^p7_locked()/,/^}/p;/^t_source()/,/^}/p' \
 			"$real/exercises/07-purge-window/grade.sh")"
 		top=$src why=""
 		if t_source; then echo OK; else echo "FAIL: $why"; fi
@@ -117,7 +118,8 @@ the reference|OK|s/^//|
 a function of one's own (h1_linked2)|OK|s/_conn_in_idle_list(conn);/h1_linked2(conn);/|h1_linked2(conn)
 the LIST bits alone|FAIL|$bits|CO_FL_LIST_MASK;
 a comment naming the to-remove list|FAIL|$bits; s#\(conn_in_list = conn->flags .*;\)#\1 /* toremove_list, list_inlist */#|/* toremove_list
-the test after the prologue's unlock|FAIL|$bits; s#^\tif (!ret \&\& conn_in_list) {#\tif (list_inlist(\&conn->toremove_list))\n\t\tconn_in_list = 0;\n\tif (!ret \&\& conn_in_list) {#|if (list_inlist(&conn->toremove_list))
+the test in the epilogue, under its lock|OK|$bits; s#^\t\t_srv_insert_conn(srv, conn, conn_in_list#\t\tif (!list_inlist(\&conn->toremove_list))\n\t\t_srv_insert_conn(srv, conn, conn_in_list#|if (!list_inlist(&conn->toremove_list))
+the test after the prologue's unlock, outside any lock|FAIL|$bits; s#^\tif (!ret \&\& conn_in_list) {#\tif (list_inlist(\&conn->toremove_list))\n\t\tconn_in_list = 0;\n\tif (!ret \&\& conn_in_list) {#|if (list_inlist(&conn->toremove_list))
 EOT
 [ $nfail = 0 ] || keep_tmp=1
 [ $nfail = 0 ] || echo "traces kept in $tmp"

@@ -74,9 +74,10 @@ for ex in "${exs[@]}"; do
 		! grep -q 'muxlab tree only\|Start with your own copy' \
 			"$ho/EXERCISE.md" "$ho/exercises/$ex/README.md" ||
 			fail "$ex: the handout keeps the note that sends readers to lab/handout"
-		for f in starter.patch others.patch key handout.sh; do
-			[ ! -e "$ho/exercises/$ex/$f" ] ||
-				fail "$ex: the handout ships the instructor's $f"
+		for f in $ex/starter.patch $ex/others.patch $ex/key $ex/handout.sh \
+			 lib/mkstarter.py README.md; do
+			[ ! -e "$ho/exercises/$f" ] ||
+				fail "$ex: the handout ships the instructor's exercises/$f"
 		done
 		# two hints, remembered in the handout and reported by the grade
 		(cd "$ho" && lab/hint "$n" && lab/hint "$n") >"$tmp/hint-$n.log" 2>&1 ||

@@ -35,6 +35,17 @@ tmux -L "$S" new-session -d -x 160 -y 45 \
 on_exit "tmux -L '$S' kill-server 2>/dev/null"
 
 cap() { tmux -L "$S" capture-pane -p >"$1" 2>/dev/null; }
+# live_end: wait (30 s at most) for lab/live's exit; sets rc and trace
+# (the last line it printed)
+live_end() {
+	local i
+	for ((i = 0; i < 300; i++)); do
+		[ -f "$tmp/live.rc" ] && break
+		sleep 0.1
+	done
+	rc=$(cat "$tmp/live.rc" 2>/dev/null)
+	trace=$(tail -n 1 "$tmp/live.out" 2>/dev/null)
+}
 # wait_screen REGEX SECONDS: until the screen matches
 wait_screen() {
 	local i
@@ -144,12 +155,7 @@ wait_screen 'LIVE follow' 3 && pass "live: scroll back, then Space follows again
 	fail "live: Space did not resume"
 
 tmux -L "$S" send-keys q
-for ((i = 0; i < 300; i++)); do
-	[ -f "$tmp/live.rc" ] && break
-	sleep 0.1
-done
-rc=$(cat "$tmp/live.rc" 2>/dev/null)
-trace=$(tail -n 1 "$tmp/live.out" 2>/dev/null)
+live_end
 if [ "$rc" = 0 ] && [ -d "$trace" ]; then
 	pass "live: q stops everything, lab/live exits 0 and prints the trace dir"
 else
@@ -204,12 +210,7 @@ else
 	fail "live: engine stopped: '$(head -n 1 "$tmp/screen.txt")'"
 fi
 tmux -L "$S2" send-keys C-c
-for ((i = 0; i < 300; i++)); do
-	[ -f "$tmp/live.rc" ] && break
-	sleep 0.1
-done
-rc=$(cat "$tmp/live.rc" 2>/dev/null)
-trace=$(tail -n 1 "$tmp/live.out" 2>/dev/null)
+live_end
 if [ "$rc" = 130 ] && [ -d "$trace" ] &&
    grep -q '^discarded events: ' "$tmp/live.out" &&
    "$muxview" --check "$trace" >"$tmp/check2.out" 2>&1; then

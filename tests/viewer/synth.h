@@ -225,7 +225,8 @@ static inline void synth_scenario(struct model *m, int bug, int legacy)
 	s_wakeup(m, 0, 2, 0, 0);
 	s_io_cb(m, 0, 2, 1, MUX_H1, SIDE_FRONT, TL_ST,
 		bug == 1 ? PATH_LOCKED : bug == 6 ? PATH_FAST : fast);
-	if ((legacy && bug != 6) || bug == 1) {	/* a fast one takes no lock */
+	/* (11: a fast front io_cb locks all the same: invariant 1) */
+	if ((legacy && bug != 6) || bug == 1 || bug == 11) {
 		s_lock(m, 0, 0, SITE_IO_CB, 0, 1, 10);
 		s_unlock(m, 0, 0, SITE_IO_CB, 20);
 	}
@@ -237,7 +238,8 @@ static inline void synth_scenario(struct model *m, int bug, int legacy)
 	s_stream(m, 1, 0, 11, MUX_H2, SIDE_BACK, 500);
 	s_wakeup(m, 0, 101, 0, 0);
 	s_io_cb(m, 0, 101, 11, MUX_H2, SIDE_BACK, TL_ST, fast);
-	if (legacy) {
+	/* (12: a fast back io_cb locks all the same: invariant 5) */
+	if (legacy || bug == 12) {
 		s_lock(m, 0, 0, SITE_IO_CB, 0, 1, 10);
 		s_unlock(m, 0, 0, SITE_IO_CB, 20);
 	}

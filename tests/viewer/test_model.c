@@ -292,6 +292,23 @@ static void test_check(void)
 	check_free(&r);
 	model_free(&m);
 
+	/* an io_cb traced path=fast that takes the lock at site io_cb: a
+	 * front one breaks invariant 1 (usr1), a back one invariant 5 */
+	for (bug = 11; bug <= 12; bug++) {
+		int want = bug == 11 ? 1 : 5;
+
+		build(&m, bug, 0);
+		check_run(&m, &r);
+		snprintf(name, sizeof(name), "check.fast_io_cb_locks_inv%d", want);
+		CHECK(name, r.count[want] == 1 && r.total == 1 &&
+		      check_exit_status(&r) == 1,
+		      "count[%d]=%" PRIu64 ", total %" PRIu64 " (first: inv%d %s)",
+		      want, r.count[want], r.total, r.nv ? r.v[0].inv : 0,
+		      r.nv ? r.v[0].what : "-");
+		check_free(&r);
+		model_free(&m);
+	}
+
 	/* each planted bug must fail its invariant, and only it */
 	for (bug = 1; bug <= CHECK_NINV; bug++) {
 		build(&m, bug, bug == 6);
