@@ -135,7 +135,9 @@ static void usage(FILE *f)
 "stdio unix:PATH): docs/scenarios.md, \"Control socket\".\n"
 "\n"
 "Exit status: 0 clean run, 1 usage/config/start-up error, 2 a peer or load\n"
-"generator failed, 3 objects leaked at shutdown.\n",
+"generator failed, 3 objects leaked at shutdown (or a server's counters\n"
+"not back to 0). A crash prints a backtrace on stderr (not with\n"
+"MUXLAB_NO_BACKTRACE=1) and ends by its signal (status 128+N).\n",
 		CFG_DEF_SEED, delay_names());
 }
 
