@@ -447,7 +447,8 @@ static void check_lock(struct ctx *c, uint32_t i)
 	    /* format 2: the section began after that io_cb (its first
 	     * inside event is later), as format 1's acquire would */
 	    (r->type != MV_T_LOCK ||
-	     t->seq - model_lock_inside(c->m, i) > t->io_seq)) {
+	     (t->seq > model_lock_inside(c->m, i) ?
+	      t->seq - model_lock_inside(c->m, i) : 0) > t->io_seq)) {
 		const struct mv_rec *io = &c->m->ev[t->fast_ev];
 		int front = mv_rec_side(io) == SIDE_FRONT;
 		int inv = front && c->res->applies[1] ? 1 : 5;
