@@ -342,7 +342,9 @@ t_pays_off() {
 }
 
 # saved_where: front if the legacy - usr1 drop in locked io_cb per
-# request, summed over the thread counts, is larger on the front side
+# request, summed over the thread counts, is larger on the front side.
+# The two drops are often close (about one io_cb per request on each
+# side): within 5 % of each other both answers are accepted.
 t_saved_where() {
 	local got want
 	m8_all_ok || return 1
@@ -358,8 +360,13 @@ t_saved_where() {
 			f += per($4, $2) - per($8, $6)
 			b += per($5, $2) - per($9, $6)
 		}
-		END { print (f > b ? "front" : "back") }')
-	[ "$got" = "$want" ] && return 0
+		END {
+			m = f > b ? f : b
+			d = f > b ? f - b : b - f
+			if (m > 0 && d <= 0.05 * m) print "front back"
+			else print (f > b ? "front" : "back")
+		}')
+	[[ " $want " == *" $got "* ]] && return 0
 	case $got in
 	front|back) why="'saved_where': '$got' does not match your own traces (compare the locked io_cb per request, front and back, in both modes)" ;;
 	*) why="'saved_where': answer front or back" ;;

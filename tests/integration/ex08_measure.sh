@@ -86,9 +86,22 @@ case $(val saved_where) in front) w=back ;; *) w=front ;; esac
 grade figures "$(variant figures "s/^lock_per_req.usr1.t1: .*/lock_per_req.usr1.t1: $near/
 s/^lock_per_req.usr1.t2: .*/lock_per_req.usr1.t2: $far/
 s/^pays_off: .*/pays_off: $p/; s/^saved_where: .*/saved_where: $w/")"
+# the key's two drops (README question 2), as the README reads them from
+# muxview --stats: within 5 % of each other both answers are right
+tie=$(for n in 1 2; do
+	for m in legacy usr1; do
+		"$muxview" --stats "$(val trace.$m.t$n)" | awk -v m=$m '
+			/^end:/ { for (i = 1; i <= NF; i++) if ($i ~ /^requests_ok=/) { sub(/.*=/, "", $i); r = $i } }
+			$1 == "front" && $3 == "locked" { f += $NF }
+			$1 == "back" && $3 == "locked" { b += $NF }
+			END { print m, r + 0, f + 0, b + 0 }'
+	done
+done | awk '$1 == "legacy" { lr = $2; lf = $3; lb = $4; next }
+	{ f += lf / lr - $3 / $2; b += lb / lr - $4 / $2 }
+	END { m = f > b ? f : b; d = f > b ? f - b : b - f; print (d <= 0.05 * m) }')
 line=$(test_line figures "$T_LOCK")
 if [ $rc = 1 ] && [[ $line == *"FAIL (0/15)"*"lock_per_req.usr1.t2"*"too high"* ]] &&
-   [[ $line != *"usr1.t1"* ]] && [ "$score" = $((max - 30)) ]; then
+   [[ $line != *"usr1.t1"* ]] && [ "$score" = $((max - 30 + 5 * tie)) ]; then
 	pass "ex08_measure: a figure 10 % off is caught, 1 % off accepted: $line"
 else
 	fail "ex08_measure: figures $near for $v1 (1 %), $far for $v2 (10 %): exit $rc, $score/$max, '$line'"
@@ -96,6 +109,12 @@ fi
 for q in "pays_off:when the commit pays off (pays_off)" \
 	 "saved_where:where the saving comes from (saved_where)"; do
 	line=$(test_line figures "${q#*:}")
+	if [ "${q%%:*}" = saved_where ] && [ "$tie" = 1 ]; then
+		# near a tie the other side is right too
+		[[ $line == *"OK"* ]] && pass "ex08_measure: saved_where near a tie: the other side is accepted too" ||
+			fail "ex08_measure: saved_where near a tie, the other side refused: '$line'"
+		continue
+	fi
 	if [[ $line == *"FAIL"*"'${q%%:*}'"*"does not match your own"* ]]; then
 		pass "ex08_measure: a wrong ${q%%:*} is caught: $line"
 	else
