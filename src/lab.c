@@ -54,6 +54,8 @@ _Atomic enum lab_mode lab_mode = MODE_USR1;
 _Atomic enum bug_id lab_bug = BUG_NONE;
 _Atomic enum bug_id lab_bug_next = BUG_COUNT;
 struct lab_thread lab_thr[MAX_THREADS];
+unsigned char _Atomic bug_asked[BUG_COUNT];
+unsigned char _Atomic bug_reached[BUG_COUNT];
 
 const struct bug_desc bug_table[BUG_COUNT] = {
 	[BUG_NONE] = {
@@ -361,7 +363,44 @@ int lab_set_bug(enum bug_id bug, unsigned int timeout_ms)
 		atomic_store(&lab_bug_next, BUG_COUNT);
 		return 0;
 	}
+	atomic_store(&bug_asked[bug], 1);
 	atomic_store(&lab_bug, bug);
 	atomic_store(&lab_bug_next, BUG_COUNT);
 	return lab_wait_threads(timeout_ms);
+}
+
+/*
+ * lab_report_unreached - name the bug modes that did nothing
+ *
+ * A bug mode acts only where the code tests it (bug_on_mode()). If the
+ * scenario never takes that path (a steal-only bug in a run without
+ * steals), or this copy of the code lost the test (an exercise handout
+ * cuts the code around some of them), asking for it changed nothing, and
+ * a trace that passes the checker proves nothing about it: say so.
+ * Return: the number of such bug modes.
+ * Context: main, after the threads are joined.
+ */
+int lab_report_unreached(FILE *out)
+{
+	char id[64];
+	int b, i, n = 0;
+
+	for (b = BUG_NONE + 1; b < BUG_COUNT; b++) {
+		const char *name = bug_table[b].name;
+
+		if (!atomic_load(&bug_asked[b]) || atomic_load(&bug_reached[b]))
+			continue;
+		/* "no-usr1-set" is tested as bug_on_mode(BUG_NO_USR1_SET) */
+		for (i = 0; name[i] && i < (int)sizeof(id) - 1; i++)
+			id[i] = name[i] == '-' ? '_' :
+				(name[i] >= 'a' && name[i] <= 'z') ?
+				(char)(name[i] - 'a' + 'A') : name[i];
+		id[i] = 0;
+		fprintf(out, "muxlab: warning: bug mode '%s' never reached its "
+			"code: this run never took the path it breaks, or this "
+			"copy of the code has no bug_on_mode(BUG_%s) test (an "
+			"exercise handout may have cut it)\n", name, id);
+		n++;
+	}
+	return n;
 }

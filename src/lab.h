@@ -17,6 +17,7 @@
 #define MUXLAB_LAB_H
 
 #include <stdatomic.h>
+#include <stdio.h>
 
 #include "lab-t.h"
 #include "task-t.h"
@@ -36,6 +37,11 @@ extern _Atomic enum bug_id lab_bug;
  * BUG_COUNT when none is pending. */
 extern _Atomic enum bug_id lab_bug_next;
 extern const struct bug_desc bug_table[BUG_COUNT];
+/* Bug modes asked for during the run (--bug, "#@lab bug", "set bug"), and
+ * those whose bug_on_mode() test came out true at least once: a bug mode
+ * asked for but never reached did nothing (lab_report_unreached()). */
+extern unsigned char _Atomic bug_asked[BUG_COUNT];
+extern unsigned char _Atomic bug_reached[BUG_COUNT];
 extern unsigned int _Atomic lab_delay_us[DELAY_COUNT];
 extern const struct delay_desc delay_table[DELAY_COUNT];
 
@@ -61,15 +67,25 @@ static inline enum lab_mode lab_thread_mode(void)
 	return atomic_load_explicit(&lab_mode, memory_order_relaxed);
 }
 
-/* is bug mode <b> active on the calling thread? */
+/* is bug mode <b> active on the calling thread? Notes that its code was
+ * reached (one store per run: only a bug mode pays for it). */
 static inline int bug_on_mode(enum bug_id b)
 {
 	int cur = likely(tid >= 0) ?
 		  atomic_load_explicit(&lab_thr[tid].bug, memory_order_relaxed) :
 		  (int)atomic_load_explicit(&lab_bug, memory_order_relaxed);
 
-	return unlikely(cur == (int)b);
+	if (likely(cur != (int)b))
+		return 0;
+	if (unlikely(!atomic_load_explicit(&bug_reached[b],
+					   memory_order_relaxed)))
+		atomic_store_explicit(&bug_reached[b], 1, memory_order_relaxed);
+	return 1;
 }
+
+/* At the end of a run: say on <out> which bug modes were asked for but
+ * whose code never ran. Return: how many. */
+int lab_report_unreached(FILE *out);
 
 /* The bug the threads must run with now. */
 static inline enum bug_id lab_bug_target(void)

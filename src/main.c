@@ -542,6 +542,7 @@ int main(int argc, char **argv)
 	if (bug == BUG_NONE)
 		bug_name = "";
 	lab_bug = bug;
+	bug_asked[bug] = 1;
 	if (opt.seed_set)
 		cfg->seed = opt.seed;
 	duration = opt.duration > 0 ? opt.duration : cfg->duration;
@@ -647,6 +648,7 @@ int main(int argc, char **argv)
 	if (procs_loads_failed(opt.quiet))
 		run_failed = 1;
 
+	lab_report_unreached(stderr);
 	stream_counts(&ok, &err);
 	activity_sum(&sum);
 	TRACE(run_end, ok, err, sum.takeover_ok);

@@ -80,6 +80,25 @@ else
 	fail "--list-bugs: $out"
 fi
 
+# a bug mode whose code never ran is named at the end of the run (here: no
+# traffic, so no purge and no detach), one whose code ran is not
+mkdir -p "$tmp/scn"
+remap_ports "$top/lab/scenarios/h1.cfg" "$tmp/scn/h1.cfg"
+out=$(timeout 20 "$muxlab" -f "$good" --duration 0.3 --quiet \
+	--bug purge-clear-bits 2>&1)
+echo "$out" | grep -q "warning: bug mode 'purge-clear-bits' never reached.*bug_on_mode(BUG_PURGE_CLEAR_BITS)" &&
+	pass "unreached bug mode named at exit" ||
+	fail "unreached bug mode not named: $out"
+out=$(timeout 20 "$muxlab" -f "$tmp/scn/h1.cfg" --duration 1 --quiet \
+	--bug no-usr1-set 2>&1)
+if echo "$out" | grep -q 'never reached'; then
+	fail "a bug mode that ran was called unreached: $out"
+elif ! echo "$out" | grep -q 'requests'; then
+	fail "bug mode run served nothing: $out"
+else
+	pass "a bug mode that ran is not called unreached"
+fi
+
 # a port in use is a start-up error (1), not a hang. The holder binds a
 # port the kernel picks and says which: a port found free beforehand may be
 # taken in between, or held in TIME_WAIT so that a plain bind fails.
