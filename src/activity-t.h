@@ -32,6 +32,8 @@ struct activity {
 	uint64_t purge_race;		/* a purged conn found back in an idle
 					 * list, dropped (_srv_drop_if_purged) */
 	uint64_t wakeups_remote;
+	uint64_t idle_wakeups;		/* "#@lab wake-idle": idle conns'
+					 * tasklets woken with no I/O */
 	uint64_t fd_late_events;	/* poller events dropped: the fd had
 					 * been taken over meanwhile */
 } THREAD_ALIGNED;

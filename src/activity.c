@@ -139,6 +139,7 @@ void activity_foreach(const struct activity *a,
 	emit("conn_new_front", a->conn_new[SIDE_FRONT], arg);
 	emit("conn_new_back", a->conn_new[SIDE_BACK], arg);
 	emit("wakeups_remote", a->wakeups_remote, arg);
+	emit("idle_wakeups", a->idle_wakeups, arg);
 	emit("fd_late_events", a->fd_late_events, arg);
 }
 

@@ -481,6 +481,29 @@ static int parse_lab_delay(struct cfg_ctx *ctx, char **args, int n)
 }
 
 /*
+ * Parse "#@lab wake-idle MILLISECONDS": how often each thread wakes one
+ * idle connection per server with no I/O for it (server.c), 1 to
+ * LAB_WAKE_IDLE_MAX_MS; 0 = off.
+ */
+static int parse_lab_wake_idle(struct cfg_ctx *ctx, char **args, int n)
+{
+	unsigned long v;
+	char *end;
+
+	if (n != 3)
+		return cfg_err(ctx, "#@lab wake-idle: expected MILLISECONDS");
+	errno = 0;
+	v = strtoul(args[2], &end, 10);
+	if (!isdigit((unsigned char)args[2][0]) || errno || *end ||
+	    v > LAB_WAKE_IDLE_MAX_MS)
+		return cfg_err(ctx, "#@lab wake-idle: '%s' is not a number of "
+			       "milliseconds from 0 to %u", args[2],
+			       LAB_WAKE_IDLE_MAX_MS);
+	ctx->cfg->wake_idle_ms = (unsigned int)v;
+	return 0;
+}
+
+/*
  * Would peer-server (<load> 0) or loadgen (<load> 1) start with the options
  * args[0..n)? Asked to the programs' own parsers (lab/peers/peer_args.h),
  * so a typo fails here, at -c time, with "FILE:LINE: #@lab peer NAME:
@@ -506,7 +529,8 @@ static int check_lab_args(const struct cfg_ctx *ctx, int load,
 
 /*
  * One "#@lab KEYWORD ARGS..." line (args[0] is "#@lab"). Keywords:
- * duration, mode, seed, bug, delay, peer, load. See docs/scenarios.md.
+ * duration, mode, seed, bug, delay, wake-idle, peer, load. See
+ * docs/scenarios.md.
  */
 static int parse_lab_line(struct cfg_ctx *ctx, char **args, int n)
 {
@@ -516,7 +540,8 @@ static int parse_lab_line(struct cfg_ctx *ctx, char **args, int n)
 	cfg->has_lab = 1;
 	if (n < 2)
 		return cfg_err(ctx, "empty #@lab line (expected duration, "
-			       "mode, seed, bug, delay, peer or load)");
+			       "mode, seed, bug, delay, wake-idle, peer or "
+			       "load)");
 
 	if (strcmp(kw, "duration") == 0) {
 		if (n != 3 || parse_lab_duration(args[2], &cfg->duration) < 0)
@@ -565,6 +590,8 @@ static int parse_lab_line(struct cfg_ctx *ctx, char **args, int n)
 	}
 	if (strcmp(kw, "delay") == 0)
 		return parse_lab_delay(ctx, args, n);
+	if (strcmp(kw, "wake-idle") == 0)
+		return parse_lab_wake_idle(ctx, args, n);
 	if (strcmp(kw, "peer") == 0) {
 		struct lab_peer *p;
 
@@ -613,7 +640,7 @@ static int parse_lab_line(struct cfg_ctx *ctx, char **args, int n)
 		return 0;
 	}
 	return cfg_err(ctx, "unknown #@lab keyword '%s' (expected duration, "
-		       "mode, seed, bug, delay, peer or load)", kw);
+		       "mode, seed, bug, delay, wake-idle, peer or load)", kw);
 }
 
 /* ------------------------------------------------------------- sections */

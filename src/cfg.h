@@ -22,6 +22,7 @@
 
 #define LAB_MAX_PEERS	16
 #define LAB_DELAY_MAX_US	1000000	/* "#@lab delay": at most 1 s */
+#define LAB_WAKE_IDLE_MAX_MS	60000	/* "#@lab wake-idle": at most 1 min */
 #define LAB_MAX_LOADS	8
 
 /* defaults applied when a scenario sets nothing (docs/scenarios.md) */
@@ -65,6 +66,7 @@ struct cfg {
 	uint64_t seed;			/* CFG_DEF_SEED unless set */
 	int seed_set;			/* "#@lab seed" seen */
 	unsigned int delay_us[DELAY_COUNT];	/* "#@lab delay", 0 = off */
+	unsigned int wake_idle_ms;	/* "#@lab wake-idle", 0 = off */
 	int nb_peers;
 	struct lab_peer peers[LAB_MAX_PEERS];
 	int nb_loads;

@@ -119,6 +119,7 @@ const struct bug_desc bug_table[BUG_COUNT] = {
 
 /* Microseconds to wait at each delay point; 0 = off. */
 unsigned int _Atomic lab_delay_us[DELAY_COUNT];
+unsigned int lab_wake_idle_ms;
 
 const struct delay_desc delay_table[DELAY_COUNT] = {
 	[DELAY_PURGE_WINDOW] = {

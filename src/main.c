@@ -82,7 +82,8 @@ static struct {
 	int no_load;		/* --no-load: skip "#@lab load" */
 	int no_peers;		/* --no-peers: skip "#@lab peer" */
 	int delay_us[DELAY_COUNT];	/* --delay, -1 = from the scenario */
-} opt = { .mode = -1, .duration = -1,
+	long wake_idle_ms;		/* --wake-idle, -1 = from the scenario */
+} opt = { .mode = -1, .duration = -1, .wake_idle_ms = -1,
 	  .delay_us = { [0 ... DELAY_COUNT - 1] = -1 } };
 
 static int run_failed;
@@ -120,6 +121,9 @@ static void usage(FILE *f)
 "  --delay SITE=US    wait US microseconds at delay point SITE to widen a\n"
 "                     race window (overrides '#@lab delay'; 0 = off;\n"
 "                     sites: %s)\n"
+"  --wake-idle MS     every MS ms, each thread wakes one idle connection\n"
+"                     per server with no I/O for it, as a transport layer\n"
+"                     may (overrides '#@lab wake-idle'; 0 = off)\n"
 "  --quiet            no activity report, no peer chatter\n"
 "  --no-load          start the '#@lab peer' servers but not the '#@lab\n"
 "                     load' generators (drive it with curl, wrk...)\n"
@@ -191,7 +195,7 @@ static int parse_delay_opt(const char *arg)
 static int parse_options(int argc, char **argv)
 {
 	enum { O_MODE = 256, O_BUG, O_LIST_BUGS, O_DURATION, O_SEED,
-	       O_DELAY, O_QUIET, O_NO_LOAD, O_NO_PEERS, O_HELP, O_VERSION };
+	       O_DELAY, O_WAKE_IDLE, O_QUIET, O_NO_LOAD, O_NO_PEERS, O_HELP, O_VERSION };
 	static const struct option lopts[] = {
 		{ "mode",	required_argument, NULL, O_MODE },
 		{ "bug",	required_argument, NULL, O_BUG },
@@ -199,6 +203,7 @@ static int parse_options(int argc, char **argv)
 		{ "duration",	required_argument, NULL, O_DURATION },
 		{ "seed",	required_argument, NULL, O_SEED },
 		{ "delay",	required_argument, NULL, O_DELAY },
+		{ "wake-idle",	required_argument, NULL, O_WAKE_IDLE },
 		{ "quiet",	no_argument,	   NULL, O_QUIET },
 		{ "no-load",	no_argument,	   NULL, O_NO_LOAD },
 		{ "no-peers",	no_argument,	   NULL, O_NO_PEERS },
@@ -268,6 +273,18 @@ static int parse_options(int argc, char **argv)
 		case O_DELAY:
 			if (parse_delay_opt(optarg) < 0)
 				return -1;
+			break;
+		case O_WAKE_IDLE:
+			errno = 0;
+			opt.wake_idle_ms = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end ||
+			    !isdigit((unsigned char)*optarg) ||
+			    opt.wake_idle_ms > LAB_WAKE_IDLE_MAX_MS) {
+				fprintf(stderr, PROG ": --wake-idle: '%s' is not "
+					"a number of milliseconds from 0 to %d\n",
+					optarg, LAB_WAKE_IDLE_MAX_MS);
+				return -1;
+			}
 			break;
 		case 'h':
 		case O_HELP:
@@ -550,6 +567,8 @@ int main(int argc, char **argv)
 		lab_delay_us[i] = opt.delay_us[i] >= 0 ?
 				  (unsigned int)opt.delay_us[i] :
 				  cfg->delay_us[i];
+	lab_wake_idle_ms = opt.wake_idle_ms >= 0 ?
+			   (unsigned int)opt.wake_idle_ms : cfg->wake_idle_ms;
 
 	if (opt.check_only) {
 		printf("%s: configuration is valid (%d thread%s, %d peer%s, "
@@ -615,6 +634,8 @@ int main(int argc, char **argv)
 			if (lab_delay_us[i])
 				fprintf(stderr, " delay %s=%uus",
 					delay_table[i].name, lab_delay_us[i]);
+		if (lab_wake_idle_ms)
+			fprintf(stderr, " wake-idle=%ums", lab_wake_idle_ms);
 		fputc('\n', stderr);
 	}
 

@@ -38,6 +38,7 @@ struct idle_conns {
 					 * destroy; under idle_conns_lock
 					 * (HAProxy: an mt_list) */
 	struct task *cleanup_task;	/* destroys toremove_conns */
+	struct task *wake_task;		/* "#@lab wake-idle", or NULL */
 } THREAD_ALIGNED;
 
 /* per-server, per-thread lists, all keyed by connection hash */

@@ -831,7 +831,95 @@ static struct task *srv_cleanup_toremove_conns(struct task *t, void *ctx,
 	return t;
 }
 
+/* ---- spurious wakeups of idle connections (lab) ------------------------------ */
+
+/* The I/O tasklet of <conn>, as its mux last handed it to attach/detach,
+ * or NULL. */
+static struct tasklet *conn_io_tasklet(const struct connection *conn)
+{
+	struct tasklet *tl = atomic_load_explicit(&conn->mux_tl,
+						  memory_order_relaxed);
+
+	if (!tl && conn->subs)
+		tl = conn->subs->tasklet;
+	return tl;
+}
+
+/*
+ * srv_wake_idle - a thread's wake-idle task ("#@lab wake-idle MS")
+ *
+ * Every MS ms, under the thread's own lock (SITE_WAKE: what a conn
+ * notification takes), wake the I/O tasklet of the first connection of
+ * each server's idle list of this thread (else of its safe list), with no
+ * I/O for it. Its io_cb then runs the locked path (the tasklet carries
+ * TASK_F_USR1 in usr1 mode), takes the connection out of its list, finds
+ * nothing to read or send and puts it back in the epilogue: the prologue
+ * and epilogue that every idle connection's I/O goes through, on every
+ * mux, even where the servers never talk to an idle connection (H1,
+ * FastCGI). A tasklet woken here and stolen before it runs finds its
+ * context NULL, as after any wakeup.
+ *
+ * HAProxy has no such task: its idle connections' io_cbs run when the
+ * transport below the mux wakes them, which is mostly a close, but also
+ * I/O that leaves the connection alive and idle (an HTTP/2 PING or
+ * SETTINGS, a TLS 1.3 session ticket read by the SSL layer with no data
+ * for the mux). The lab has no SSL layer; this knob stands in for it.
+ * Context: the task's own thread; does nothing once the run is stopping.
+ */
+static struct task *srv_wake_idle(struct task *t, void *ctx,
+				  unsigned int state)
+{
+	struct srv_per_thread *pt;
+	struct connection *conn;
+	struct tasklet *tl;
+	struct server *srv;
+
+	(void)ctx;
+	(void)state;
+	if (atomic_load(&stopping)) {
+		t->expire = 0;
+		return t;
+	}
+	idle_lock(tid, SITE_WAKE);
+	for (srv = servers; srv; srv = srv->next_all) {
+		pt = &srv->per_thr[tid];
+		if (!list_isempty(&pt->idle_conns))
+			conn = list_elem(pt->idle_conns.n,
+					 struct conn_hash_node, list)->conn;
+		else if (!list_isempty(&pt->safe_conns))
+			conn = list_elem(pt->safe_conns.n,
+					 struct conn_hash_node, list)->conn;
+		else
+			continue;
+		tl = conn_io_tasklet(conn);
+		if (tl) {
+			ACT.idle_wakeups++;
+			tasklet_wakeup(tl);
+		}
+	}
+	idle_unlock(tid, SITE_WAKE);
+	task_schedule(t, now_mono_ns() +
+		      (uint64_t)lab_wake_idle_ms * 1000000ull);
+	return t;
+}
+
 /* ---- thread start and stop -------------------------------------------------------- */
+
+/* Free the calling thread's cleanup and wake-idle tasks and, on thread 0,
+ * the purge task (each may be NULL). */
+static void srv_deinit_thread_tasks(void)
+{
+	struct idle_conns *ic = &idle_conns[tid];
+
+	task_destroy(ic->cleanup_task);
+	ic->cleanup_task = NULL;
+	task_destroy(ic->wake_task);
+	ic->wake_task = NULL;
+	if (tid == 0) {
+		task_destroy(idle_conn_task);
+		idle_conn_task = NULL;
+	}
+}
 
 /*
  * srv_init_thread - per-thread set-up of the idle pools
@@ -871,6 +959,19 @@ int srv_init_thread(void)
 		t->context = NULL;
 		idle_conn_task = t;
 	}
+
+	if (lab_wake_idle_ms) {
+		t = task_new_on(tid);
+		if (!t) {
+			srv_deinit_thread_tasks();
+			return -1;
+		}
+		t->process = srv_wake_idle;
+		t->context = NULL;
+		ic->wake_task = t;
+		task_schedule(t, now_mono_ns() +
+			      (uint64_t)lab_wake_idle_ms * 1000000ull);
+	}
 	return 0;
 }
 
@@ -896,9 +997,9 @@ static struct connection *srv_pop_idle(struct list *head, int thr)
  * this thread's to-remove list, then for every server its idle and safe
  * lists (each conn under the lock, destroyed after unlocking: the destroy
  * takes the lock again) and its available list (owner only, no lock).
- * Then frees this thread's cleanup task and, on thread 0, the purge task
- * (which does nothing once <stopping> is set, so nobody wakes a freed
- * cleanup task).
+ * Then frees this thread's cleanup and wake-idle tasks and, on thread 0,
+ * the purge task (which does nothing once <stopping> is set, so nobody
+ * wakes a freed cleanup task).
  * Context: each engine thread, at shutdown, holding no lock.
  */
 void srv_cleanup_thread(void)
@@ -924,12 +1025,7 @@ void srv_cleanup_thread(void)
 		}
 	}
 
-	task_destroy(idle_conns[tid].cleanup_task);
-	idle_conns[tid].cleanup_task = NULL;
-	if (tid == 0) {
-		task_destroy(idle_conn_task);
-		idle_conn_task = NULL;
-	}
+	srv_deinit_thread_tasks();
 }
 
 /* ---- mode switch (lab) ------------------------------------------------------- */

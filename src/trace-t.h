@@ -49,7 +49,7 @@ enum lock_site {
 	SITE_STEAL_SCAN,	/* conn_backend_get(), other threads (trylock) */
 	SITE_PURGE,		/* purge tasks */
 	SITE_RELEASE,		/* srv_release_conn() from conn_free() */
-	SITE_WAKE,		/* mux wake() / conn notify */
+	SITE_WAKE,		/* conn notify: "#@lab wake-idle" */
 	SITE_OTHER,
 	SITE_COUNT
 };

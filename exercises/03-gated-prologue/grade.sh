@@ -1,7 +1,9 @@
 # exercise 03 - the gated prologue (H1). Sourced by lab/grade.
 : "${duration:=2}"
 
-usr1()   { record_trace usr1 h1 usr1; }
+# the usr1 run also wakes idle connections with no I/O (--wake-idle 5):
+# their io_cb must take them out of their list and put them back
+usr1()   { record_trace usr1 h1 usr1 --wake-idle 5; }
 legacy() { record_trace legacy h1 legacy; }
 
 t_clean() { usr1 && run_ends_cleanly usr1; }
@@ -11,6 +13,7 @@ t_front() {
 }
 t_path() {
 	usr1 && fact_pos "$trace" io_cb.h1.back.locked "back io_cb on the locked path" &&
+		fact_pos "$trace" reinsert.h1 "idle connection taken out of its list and put back by its io_cb (woken with no I/O: --wake-idle)" &&
 		no_bad "$trace" "io_cb whose path does not follow USR1" \
 			fast_usr1.h1 locked_no_usr1.h1.back locked_no_usr1.h1.front &&
 		inv_ok "$trace" --mux h1 5	# and the fast path takes no lock
@@ -33,7 +36,7 @@ t_legacy() { legacy && inv_ok "$trace" 6 && run_ends_cleanly legacy; }
 grade_test "build" 5 need_build
 grade_test "usr1 run ends cleanly (no crash, no leak)" 15 t_clean
 grade_test "front io_cb never lock (invariant 1)" 10 t_front
-grade_test "the path follows USR1: locked exactly when it is set, the fast path takes no lock" 10 t_path
+grade_test "the path follows USR1: locked exactly when it is set (the conn out of its list meanwhile), the fast path takes no lock" 10 t_path
 grade_test "stolen tasklets freed on their old thread (invariant 4)" 20 t_stolen
 grade_test "idle conns locked, flag order, lock pairs (invariants 2, 3, 5)" 10 t_inv 2 3 5
 grade_test "legacy mode: every io_cb locks (invariant 6)" 10 t_legacy

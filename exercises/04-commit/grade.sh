@@ -1,9 +1,11 @@
 # exercise 04 - the commit in all three muxes. Sourced by lab/grade.
 # One recording of the default scenario (H1 and h2c fronts; h1, h2 and
-# fcgi backends) per mode; the checks are per mux.
+# fcgi backends) per mode; the checks are per mux. The usr1 run also wakes
+# idle connections with no I/O (--wake-idle 5): their io_cb takes them out
+# of their list and puts them back, on every mux (the epilogue).
 : "${duration:=3}"
 
-usr1()   { record_trace usr1 default usr1; }
+usr1()   { record_trace usr1 default usr1 --wake-idle 5; }
 legacy() { record_trace legacy default legacy; }
 
 t_clean() { usr1 && run_ends_cleanly usr1; }
@@ -24,11 +26,13 @@ t_clear() {
 		no_bad "$trace" "$1 io_cb of busy connections still carrying USR1" "busy_usr1.$1" &&
 		no_bad "$trace" "flag_clear before the stream exists" "clear_early.$1"
 }
-# t_path MUX: the prologue is gated by USR1, idle conns still lock, and
-# the fast path really is lock-free (invariant 5: no lock at site io_cb in
-# an io_cb traced path=fast)
+# t_path MUX: the prologue is gated by USR1, idle conns still lock (and go
+# back to their list when they survive), and the fast path really is
+# lock-free (invariant 5: no lock at site io_cb in an io_cb traced
+# path=fast)
 t_path() {
 	usr1 && fact_pos "$trace" "io_cb.$1.back.fast" "lock-free $1 back io_cb" &&
+		fact_pos "$trace" "reinsert.$1" "$1 idle connection put back in its list by its io_cb (woken with no I/O: --wake-idle)" &&
 		no_bad "$trace" "$1 io_cb whose path does not follow USR1" \
 			"fast_usr1.$1" "locked_no_usr1.$1.back" "locked_no_usr1.$1.front" &&
 		inv_ok "$trace" --mux "$1" 2 5
@@ -61,7 +65,7 @@ grade_test "front connections run lock-free (invariant 1)" 5 t_front
 for m in h1 h2 fcgi; do
 	grade_test "$m: USR1 set before publishing, idle only (invariant 3)" 7 t_flag $m
 	grade_test "$m: USR1 cleared once the stream exists" 7 t_clear $m
-	grade_test "$m: the io_cb path follows USR1, the fast path takes no lock (invariants 2, 5)" 7 t_path $m
+	grade_test "$m: the io_cb path follows USR1, an idle conn goes back to its list, the fast path takes no lock (invariants 2, 5)" 7 t_path $m
 	grade_test "$m: stolen tasklets die on their old thread (invariant 4)" 3 t_stolen $m
 done
 grade_test "lock pairs (invariant 5)" 4 t_locks

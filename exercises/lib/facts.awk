@@ -14,6 +14,10 @@
 #   io_cb.MUX.SIDE.PATH       io_cb counts
 #   flag_set.MUX flag_clear.MUX   USR1 set / really cleared (was set)
 #   insert.MUX.LIST           idle_insert counts (idle, safe, avail)
+#   reinsert.MUX              an io_cb's epilogue put its idle conn back:
+#                             idle_insert into idle/safe after the
+#                             idle_remove reason=io of the same conn on
+#                             the same thread (no steal or free between)
 #   takeover_ok.MUX takeover_fail.MUX stolen.MUX
 #   lock_acq lock_acq.SITE trylock_fail
 #   total.io_cb.PATH total.io_cb.SIDE.PATH total.takeover_ok
@@ -156,9 +160,19 @@ name == "stream_detach" {
 		streams[c]--
 	next
 }
+name == "idle_remove" {
+	if (f["reason"] == "io")
+		io_out[c] = t
+	else
+		delete io_out[c]
+	next
+}
 name == "idle_insert" {
 	l = f["list"]
 	n["insert." m "." l]++
+	if ((c in io_out) && io_out[c] == t && (l == "idle" || l == "safe"))
+		n["reinsert." m]++
+	delete io_out[c]
 	if (!usr1_now(t))
 		next
 	if ((l == "idle" || l == "safe") && !(c in usr1))
@@ -185,6 +199,7 @@ name == "takeover" {
 	next
 }
 name == "conn_free" {
+	delete io_out[c]
 	delete usr1[c]
 	delete streams[c]
 	next

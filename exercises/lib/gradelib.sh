@@ -218,7 +218,7 @@ record_trace() {
 		fi
 		_rec_told[$key]=1
 		case $why in INCONCLUSIVE*) grade_inconclusive=1 ;; esac
-		show="lab/record --mode $mode $scen   (log: $(_rel "$grade_out/$key.record.log"))"
+		show="lab/record --mode $mode${*:+ $*} $scen   (log: $(_rel "$grade_out/$key.record.log"))"
 		return 1
 	fi
 	return 0
