@@ -43,6 +43,8 @@ expect_cfg_error lab-keyword 10 '#@lab colour blue\n'
 expect_cfg_error lab-duration 10 '#@lab duration forever\n'
 expect_cfg_error lab-delay-site 10 '#@lab delay everywhere 100\n'
 expect_cfg_error lab-delay-us 10 '#@lab delay purge-window -5\n'
+expect_cfg_error lab-wake-idle 10 '#@lab wake-idle 5ms\n'
+expect_cfg_error lab-wake-idle-big 10 '#@lab wake-idle 60001\n'
 expect_cfg_error lab-peer-unknown 10 '#@lab peer nobody --proto h1 --listen 127.0.0.1:19997\n'
 # peer and load options go through the programs' own parsers at -c time
 expect_cfg_error lab-load-typo 10 '#@lab load --proto h1 --target 127.0.0.1:18999 --conections 4\n'
