@@ -12,35 +12,18 @@ r1_usr1=$top/traces/default-usr1
 r1_legacy=$top/traces/default-legacy
 r1_h2=$top/traces/h2-usr1
 
-# The answers, read once: r1_a[KEY] = the value, lower case ("" if none
-# or "?"); a note after a value needs a blank before its "#" ("#3786" is
-# a value)
+# The answers, read once (gradelib's answers_table: any key case, DOS
+# line ends, a "?" line left above an answer, notes after a blank and
+# "#"): r1_a[KEY] = the value, lower case
 declare -A r1_a=()
-if [ -f "$r1_afile" ]; then
-	while IFS=$'\t' read -r k v; do
-		[ -n "${r1_a[$k]+x}" ] || r1_a[$k]=$v
-	done < <(awk '/^[A-Za-z0-9_.]+:/ {
-		k = $0; sub(/:.*/, "", k)
-		v = substr($0, length(k) + 2)
-		sub(/^[ \t]+/, "", v); sub(/[ \t]+#.*/, "", v); sub(/[ \t]+$/, "", v)
-		print k "\t" tolower(v) }' "$r1_afile")
-fi
-r1_answer() {
-	local v=${r1_a[$1]:-}
-	[ "$v" = "?" ] && v=""
-	echo "$v"
-}
+while IFS=$'\t' read -r k v; do
+	r1_a[$k]=${v,,}
+done < <(answers_table "$r1_afile")
+r1_answer() { echo "${r1_a[$1]:-}"; }
 
-# r1_int KEY: the answer as a whole number ("#3786", "3786", "T0" ->
-# 3786, 0), "" if it is not one
-r1_int() {
-	local v
-	v=$(r1_answer "$1")
-	v=${v#\#}
-	v=${v#thread }
-	v=${v#t}
-	[[ $v =~ ^[0-9]+$ ]] && echo "$((10#$v))" || echo ""
-}
+# r1_int KEY: the answer as a whole number ("#3786", "event 3786",
+# "conn=76", "T0" -> 3786, 3786, 76, 0), "" if it is not one (ans_int)
+r1_int() { ans_int "$(r1_answer "$1")"; }
 
 # r1_bad: the wrong answers of the current check, collected by r1_want*
 r1_bad=()
@@ -51,6 +34,8 @@ r1_want() {
 	got=$(r1_answer "$key")
 	if [ -z "$got" ]; then
 		r1_bad+=("no answer to '$key' ($what)")
+	elif [ -z "$(r1_int "$key")" ]; then
+		r1_bad+=("'$key' ($what): '$got' is not a number (write it like 123 or #123)")
 	elif [ "$(r1_int "$key")" != "$want" ]; then
 		r1_bad+=("'$key' ($what): '$got' is not right")
 	fi
@@ -62,26 +47,28 @@ r1_want_word() {
 	got=$(r1_answer "$key")
 	if [ -z "$got" ]; then
 		r1_bad+=("no answer to '$key' ($what)")
-	elif [ "$got" != "$want" ]; then
+	elif [ "$(ans_word "$got")" != "$want" ]; then
 		r1_bad+=("'$key' ($what): '$got' is not right")
 	fi
 }
 
-# r1_want_ratio KEY A B WHAT: KEY's answer is A/B within 0.01
+# r1_want_ratio KEY A B WHAT: KEY's answer is A/B rounded to 2 decimals
+# (or with more decimals, within the same 0.005)
 r1_want_ratio() {
-	local key=$1 a=$2 b=$3 what=$4 got ok
+	local key=$1 a=$2 b=$3 what=$4 got num ok
 	got=$(r1_answer "$key")
 	if [ -z "$got" ]; then
 		r1_bad+=("no answer to '$key' ($what)")
 		return
 	fi
-	if ! [[ $got =~ ^[0-9]*\.?[0-9]+$ ]]; then
+	num=$(ans_ratio "$got")
+	if [ -z "$num" ]; then
 		r1_bad+=("'$key' ($what): '$got' is not a number (write it like 1.25)")
 		return
 	fi
-	ok=$(awk -v g="$got" -v a="$a" -v b="$b" 'BEGIN {
+	ok=$(awk -v g="$num" -v a="$a" -v b="$b" 'BEGIN {
 		w = b > 0 ? a / b : -1; d = g - w; if (d < 0) d = -d
-		print (w >= 0 && d <= 0.01) ? 1 : 0 }')
+		print (w >= 0 && d <= 0.005 + 1e-9) ? 1 : 0 }')
 	[ "$ok" = 1 ] || r1_bad+=("'$key' ($what): '$got' is not right (2 decimals)")
 }
 

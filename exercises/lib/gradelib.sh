@@ -32,6 +32,10 @@
 #                                    --answers FILE reads FILE instead)
 #   answer_num KEY                   the same as a number ("#3786" -> 3786)
 #   expect_answer KEY WANT WHAT      the answer to KEY is WANT
+#   answers_table FILE               every answer of FILE, "key<TAB>value"
+#   ans_int VALUE / ans_word VALUE / ans_ratio VALUE
+#                                    an answer as a whole number, a word, a
+#                                    decimal number ("" if it is not one)
 #
 # Variables set by lab/grade: top (the tree graded), build, ex (NN),
 # ex_dir, grade_out (work dir), opt_bug (--bug, for self-tests), duration
@@ -431,20 +435,92 @@ inv_ok() {
 	return 0
 }
 
-# answer KEY: the value after "KEY:" in the exercise's answers.txt (first
-# word, lower case; "" if missing or still the template's "?")
-answer() {
-	local f=${answers_file:-$ex_dir/answers.txt} v
-	[ -f "$f" ] || { echo ""; return; }
-	v=$(sed -n "s/^$1:[[:space:]]*//p" "$f" | head -n 1 |
-		sed 's/[[:space:]][[:space:]]*#.*//; s/[[:space:]]*$//' | tr 'A-Z' 'a-z')
-	[ "$v" = "?" ] && v=""
+# answers_table FILE: the answers written in FILE, one "key<TAB>value"
+# line each, as a student may write them: "key: value" with blanks allowed
+# around the key and the colon, any case for the key (printed in lower
+# case), DOS line ends, and a note after the value that starts with a
+# blank then "#" and no digit ("3786  # the first one"; "#3786" and
+# "event #3786" are values). A key still at the template's "?" (or empty)
+# counts as unanswered, and the first line that answers a key wins, so a
+# "key: ?" line left above the answer does not hide it. Case of the value
+# kept (paths).
+answers_table() {
+	[ -f "$1" ] || return 0
+	awk '{
+		sub(/\r$/, "")
+		if (!match($0, /^[ \t]*[A-Za-z0-9_.]+[ \t]*:/))
+			next
+		k = substr($0, RSTART, RLENGTH - 1)
+		gsub(/[ \t]/, "", k)
+		k = tolower(k)
+		v = substr($0, RSTART + RLENGTH)
+		sub(/^[ \t]+/, "", v)
+		sub(/[ \t]+#([^0-9].*)?$/, "", v)
+		sub(/[ \t]+$/, "", v)
+		if (v == "" || v == "?" || (k in seen))
+			next
+		seen[k] = 1
+		print k "\t" v
+	}' "$1"
+}
+
+# ans_int VALUE: VALUE as a whole number, "" if it is not one. Accepted
+# around the number: a label before it ("#3786", "event #3786",
+# "conn=76", "tl 77", "T0", "thread 1", "tid=0"), thousands commas
+# ("2,054"), leading zeros, and a note after a blank or in parentheses
+# ("18 (0.6 %)", "37 times"); not another number glued to it ("3786-3801").
+ans_int() {
+	local v=${1,,} prev=""
+	while [ "$v" != "$prev" ]; do
+		prev=$v
+		v=${v#"${v%%[![:space:]#=:]*}"}	# blanks, "#", "=", ":"
+		case $v in
+		event*) v=${v#event} ;;
+		conn*) v=${v#conn} ;;
+		thread*) v=${v#thread} ;;
+		tid*) v=${v#tid} ;;
+		tl*) v=${v#tl} ;;
+		t[0-9]*) v=${v#t} ;;
+		esac
+	done
+	[[ $v =~ ^([0-9]{1,3}(,[0-9]{3})+|[0-9]+)([[:space:]]*\(.*|[[:space:]].*)?$ ]] ||
+		return 0
+	v=${BASH_REMATCH[1]//,/}
+	echo "$((10#$v))"
+}
+
+# ans_word VALUE: VALUE as one lower-case word: "locked", "Locked",
+# "path=locked", "the locked path" -> "locked"; a note after it dropped
+ans_word() {
+	local v=${1,,}
+	v=${v%%[[:space:]](*}
+	v=${v#the }
+	v=${v#*=}
+	v=${v% path}
+	v=${v#"${v%%[![:space:]]*}"}
+	v=${v%"${v##*[![:space:]]}"}
 	echo "$v"
 }
 
-# answer_num KEY: the answer as a number ("#3786" -> 3786), "" if none
+# ans_ratio VALUE: VALUE as a decimal number ("2.03", "2,03", ".5",
+# "2.03 (6204/3057)"), "" if it is not one
+ans_ratio() {
+	local v=${1%%[[:space:]]*}
+	[[ $v =~ ^[0-9]*,[0-9]+$ ]] && v=${v/,/.}
+	[[ $v =~ ^([0-9]+\.?[0-9]*|\.[0-9]+)$ ]] && echo "$v"
+}
+
+# answer KEY: the answer to KEY in the exercise's answers.txt (or lab/grade
+# --answers FILE), lower case; "" if none (answers_table)
+answer() {
+	local f=${answers_file:-$ex_dir/answers.txt}
+	[ -f "$f" ] || { echo ""; return; }
+	answers_table "$f" | awk -F'\t' -v k="${1,,}" '$1 == k { print tolower($2); exit }'
+}
+
+# answer_num KEY: the answer as a whole number (ans_int), "" if none
 answer_num() {
-	answer "$1" | sed -n 's/^#\{0,1\}\([0-9][0-9]*\)\([^0-9].*\)\{0,1\}$/\1/p'
+	ans_int "$(answer "$1")"
 }
 
 # expect_answer KEY WANT WHAT: the answer to KEY equals WANT (a number or

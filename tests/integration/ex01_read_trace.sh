@@ -3,12 +3,15 @@
 # traces), proven both ways:
 #   - the key (exercises/01-read-trace/key/answers.txt) gets full marks,
 #     and so do right answers written in other accepted forms (T1 for a
-#     thread, another idle wakeup, 3 decimals);
+#     thread, another idle wakeup, 3 decimals, "event #N", "conn=N",
+#     thousands commas, a key in capitals with blanks around its colon, a
+#     "key: ?" line left above the answer, DOS line ends);
 #   - the template gets 0 with exit 1;
 #   - each question's check FAILs, naming the wrong key, on answers built
 #     to break it: the first key of every question wrong in one run, the
 #     last key in another, plus the traps (a stolen tasklet's locked io_cb
-#     given as an idle wakeup, a ratio 0.02 off, a word for a number).
+#     given as an idle wakeup, a ratio 0.01 off (2.04 for 2.0333: not
+#     rounded right), a word for a number).
 # The wrong values are derived here from the key and the traces (value+1,
 # an event found with babeltrace2), never stored.
 # timeout: 120
@@ -45,7 +48,7 @@ plus1() {
 plus1_desc() {
 	case $1.$2 in
 	first.idle_wake.event) echo "the locked io_cb of a stolen tasklet, #$stolen_io" ;;
-	first.locks_per_req.usr1) echo "0.02 off" ;;
+	first.locks_per_req.usr1) echo "0.01 off" ;;
 	last.locks_per_req.legacy) echo "a word" ;;
 	*) echo "$(key_of "$2") -> $(plus1 "$(key_of "$2")")" ;;
 	esac
@@ -109,13 +112,21 @@ set_ans "$tmp/forms.txt" steal.to "thread $(key_of steal.to)"
 set_ans "$tmp/forms.txt" old_tl.path "LOCKED"
 set_ans "$tmp/forms.txt" steal.event "$(key_of steal.event | tr -d '#')  # no hash"
 set_ans "$tmp/forms.txt" locks_per_req.usr1 "$(awk -v v="$(key_of locks_per_req.usr1)" 'BEGIN { printf "%.3f", v + 0.004 }')"
+set_ans "$tmp/forms.txt" old_tl.freed_event "event $(key_of old_tl.freed_event)"
+set_ans "$tmp/forms.txt" h2.most_stolen.conn "conn=$(key_of h2.most_stolen.conn)"
+set_ans "$tmp/forms.txt" h2.most_stolen.times "$(key_of h2.most_stolen.times) times"
+v=$(key_of front_locked.legacy)
+[ "$v" -ge 1000 ] 2>/dev/null && v=$(printf "%d,%03d" $((v / 1000)) $((v % 1000)))
+set_ans "$tmp/forms.txt" front_locked.legacy "$v"
+sed -i "s|^steal.conn:\(.*\)|steal.conn: ?\n  STEAL.CONN :\1|" "$tmp/forms.txt"
 if [ -n "$alt" ]; then
 	set_ans "$tmp/forms.txt" idle_wake.event "#${alt% *}"
 	set_ans "$tmp/forms.txt" idle_wake.conn "${alt#* }"
 fi
+sed -i 's/$/\r/' "$tmp/forms.txt"
 grade "$tmp/forms.txt" "$tmp/forms.log"
 if [ $rc = 0 ] && [ "$sc" = 100/100 ] && [ -n "$alt" ]; then
-	pass "ex01: other forms of right answers (T1, 'thread 1', LOCKED, 3 decimals, another idle wakeup #${alt% *}) get full marks"
+	pass "ex01: other forms of right answers (T1, 'thread 1', LOCKED, 3 decimals, 'event N', 'conn=N', 'N times', '$v', a '?' line above ' STEAL.CONN :', DOS line ends, another idle wakeup #${alt% *}) get full marks"
 else
 	fail "ex01: other forms of right answers: exit $rc, score '$sc' (alternative idle wakeup: '${alt:-none found}')"
 	grep 'FAIL' "$tmp/forms.log" | head -5 | sed 's/^/    /'
@@ -137,7 +148,7 @@ for which in first last; do
 		case $which.$k in
 		first.idle_wake.event) v="#$stolen_io" ;;	# a stolen tasklet's io_cb
 		first.locks_per_req.usr1)
-			v=$(awk -v v="$(key_of "$k")" 'BEGIN { printf "%.2f", v + 0.02 }') ;;
+			v=$(awk -v v="$(key_of "$k")" 'BEGIN { printf "%.2f", v + 0.01 }') ;;
 		last.locks_per_req.legacy) v=many ;;
 		esac
 		set_ans "$f" "$k" "$v"
@@ -172,6 +183,33 @@ if [ -f "$top/EXERCISE.md" ] ||
 	pass "ex01: graded in muxlab's tree, the report says it is not a handout"
 else
 	fail "ex01: no 'this is muxlab itself' note before the score"
+fi
+# the handout gives no answer away: no figure of the key of 100 or more
+# (event numbers, counts) in its text files (traces/INDEX.md describes
+# the three traces with those figures; handout.sh drops them), and its
+# INDEX.md still has every trace's row for traces/verify.sh
+if [ -f "$top/EXERCISE.md" ]; then
+	pass "ex01: (a handout: the handout leak check runs in muxlab's tree)"
+elif ! (cd "$top" && lab/handout 01 "$tmp/h01") >"$tmp/h01.log" 2>&1; then
+	fail "ex01: lab/handout 01 failed: $(tail -n 1 "$tmp/h01.log")"
+else
+	leaks=""
+	for v in $(sed -n 's/^[a-z0-9_.]*:[[:space:]]*#\{0,1\}\([0-9][0-9][0-9][0-9]*\)\([[:space:]].*\)\{0,1\}$/\1/p' "$keyf" | sort -u); do
+		hit=$(cd "$tmp/h01" && grep -rlE --include='*.md' --include='*.txt' \
+			"(^|[^0-9.])$v([^0-9.]|\$)" . | head -n 1)
+		[ -z "$hit" ] || leaks="$leaks $v in ${hit#./};"
+	done
+	rows=$(grep -c '^| `' "$tmp/h01/traces/INDEX.md")
+	if [ -z "$leaks" ] && [ "$rows" = "$(grep -c '^| `' "$top/traces/INDEX.md")" ]; then
+		pass "ex01: the handout holds none of the key's figures (traces/INDEX.md trimmed, $rows rows kept)"
+	else
+		fail "ex01: the handout gives answers away:${leaks:- none, but INDEX.md has $rows rows}"
+	fi
+	# built to break it: the untrimmed INDEX.md holds them
+	v=$(key_of steal.event | tr -d '#')
+	grep -qE "(^|[^0-9.])$v([^0-9.]|\$)" "$top/traces/INDEX.md" &&
+		pass "ex01: the leak check finds $v in muxlab's own traces/INDEX.md" ||
+		fail "ex01: the leak check cannot fail: $v is not in traces/INDEX.md"
 fi
 echo "ex01: $((SECONDS - t0)) s in all"
 exit $((nfail > 0))

@@ -114,7 +114,7 @@ window_ok() {
 }
 all=1
 last=$(( $("$MUXVIEW" --stats "$T/default-usr1" | awk '/^  total/ { print $2 }') - 1 ))
-for spec in "0" "3786" "9000" "$last" "3786 --span 10ms" "5 --span 40ms" \
+for spec in "0" "4000" "9000" "$last" "4000 --span 10ms" "5 --span 40ms" \
 	    "$last --span 1ms" "3592 --span 200us"; do
 	set -- $spec
 	tr=$T/default-usr1
@@ -141,7 +141,7 @@ b=$("$MUXVIEW" --dump --event 9000 "$T/default-usr1" | grep -E '^( |>)T[0-9]|^ +
 [ -n "$a" ] && [ "$(echo "$a" | tr -d '|v')" = "$(echo "$b" | tr -d '|v')" ] &&
 	ok shipped.event_keeps_lanes || ko shipped.event_keeps_lanes "lanes differ from the first screen"
 # built to break it: an axis shifted by 5 columns must be caught
-d=$("$MUXVIEW" --dump --event 3786 "$T/default-usr1")
+d=$("$MUXVIEW" --dump --event 4000 "$T/default-usr1")
 bad=$(echo "$d" | awk 'NR == 3 { $0 = substr($0, 1, 12) "     " substr($0, 13) } { print }')
 window_ok "$bad" >/dev/null && ko shipped.event_window_check_can_fail "a shifted axis passed" ||
 	ok shipped.event_window_check_can_fail

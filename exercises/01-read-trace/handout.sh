@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# exercises/01-read-trace/handout.sh - the extra step of `lab/handout 01`
+# (instructor file: never in a handout). lab/handout runs it in the new
+# handout's top directory.
+#
+# traces/INDEX.md describes each shipped trace with what to look for in
+# it: for the three traces exercise 01 asks about, that is the answers
+# (the first steal's event and connection, the counts of locked io_cbs,
+# lock acquisitions and h2 inserts...). The handout's copy keeps how each
+# trace was recorded and its event count (traces/verify.sh reads them)
+# and drops those figures.
+set -u
+f=traces/INDEX.md
+[ -f "$f" ] || { echo "handout.sh: no $f" >&2; exit 1; }
+awk -F'|' -v OFS='|' '
+	# a table row of one of the three traces: "| `NAME` | what | ... |"
+	$2 ~ /^ `(default-usr1|default-legacy|h2-usr1)` $/ {
+		# "what it shows": drop its sentences that hold figures
+		n = split($3, s, /\. /)
+		w = ""
+		for (i = 1; i <= n; i++)
+			if (s[i] !~ /(^|[ (#])[0-9]/)
+				w = w (w == "" ? "" : ". ") s[i]
+		sub(/^ +/, "", w)
+		sub(/\.? *$/, ".", w)
+		$3 = " " w " "
+		$(NF - 1) = " Exercise 01 asks about this trace: what to look for in it is yours to find (EXERCISE.md). "
+		found++
+	}
+	{ print }
+	END { if (found != 3) exit 3 }' "$f" >"$f.new" ||
+	{ echo "handout.sh: $f no longer has the three rows of exercise 01" >&2; exit 1; }
+# another row compares with default-usr1's figures
+sed -i 's/ (12 in default-usr1)//; s/ (\([0-9][0-9]*\) in default-usr1)//' "$f.new"
+mv "$f.new" "$f"
