@@ -25,14 +25,23 @@ if [ ! -f "$b5_dir/variant" ] || [ ! -f "$b5_hashes" ]; then
 fi
 echo "variant $(cat "$b5_dir/variant"); answers: $(_rel "$b5_afile")"
 
-# b5_answer KEY: the answer to KEY, lower case, "" if none or "?"; a note
-# after the value needs a blank before its "#" ("#3786" is a value)
+# b5_answer KEY: the answer to KEY, lower case, "" if none or "?"
+# (gradelib's answers_table: any key case, DOS line ends, notes after a
+# blank and "#")
 b5_answer() {
+	answers_table "$b5_afile" |
+		awk -F'\t' -v k="$1" '$1 == k { print tolower($2); exit }'
+}
+
+# b5_invariant: the 'invariant' answer as a number ("3", "inv3",
+# "invariant 3", "03"), or as written if it is not one
+b5_invariant() {
 	local v
-	[ -f "$b5_afile" ] || { echo ""; return; }
-	v=$(sed -n "s/^$1:[[:space:]]*//p" "$b5_afile" | head -n 1 |
-		sed 's/[[:space:]][[:space:]]*#.*//; s/[[:space:]]*$//' | tr 'A-Z' 'a-z')
-	[ "$v" = "?" ] && v=""
+	v=$(b5_answer invariant)
+	v=${v#invariant}
+	v=${v#inv}
+	v=${v#"${v%%[![:space:]#]*}"}
+	[[ $v =~ ^[0-9]+$ ]] && v=$((10#$v))
 	echo "$v"
 }
 
@@ -78,10 +87,7 @@ b5_first() {
 t_invariant() {
 	local got
 	b5_check || return 1
-	got=$(b5_answer invariant)
-	got=${got#inv}
-	got=${got#ariant}
-	got=${got# }
+	got=$(b5_invariant)
 	if [ -z "$got" ]; then
 		why="no answer to 'invariant' in $(_rel "$b5_afile")"
 		return 1
@@ -99,20 +105,17 @@ t_invariant() {
 t_first() {
 	local inv got want
 	b5_check || return 1
-	inv=$(b5_answer invariant)
-	inv=${inv#inv}
-	inv=${inv#ariant}
-	inv=${inv# }
+	inv=$(b5_invariant)
 	got=$(b5_answer first_event)
-	got=${got#\#}
 	if [ -z "$got" ]; then
 		why="no answer to 'first_event' in $(_rel "$b5_afile")"
 		return 1
 	fi
-	if ! [[ $got =~ ^[0-9]+$ ]]; then
+	if [ -z "$(ans_int "$got")" ]; then
 		why="'first_event': answer an event number (#N or N), not '$got'"
 		return 1
 	fi
+	got=$(ans_int "$got")
 	if ! [[ $inv =~ ^[0-9]+$ ]] || ! b5_broken | grep -qx "$inv"; then
 		why="'first_event': it is checked against the invariant you name, and 'invariant' is not right yet"
 		return 1
@@ -127,10 +130,17 @@ t_first() {
 t_function() {
 	local got
 	got=$(b5_answer function)
-	got=${got%()}
-	got=${got%%(*}
 	if [ -z "$got" ]; then
 		why="no answer to 'function' in $(_rel "$b5_afile")"
+		return 1
+	fi
+	# "name()", "name ()", "static void name(struct
+	# conn *c)": the name before the parenthesis
+	got=${got%%(*}
+	got=${got%"${got##*[![:space:]]}"}
+	got=${got##*[[:space:]*]}
+	if ! [[ $got =~ ^[a-z_][a-z0-9_]*$ ]]; then
+		why="'function': answer a function name, like my_function (not '$(b5_answer function)')"
 		return 1
 	fi
 	grep -qx "function $(b5_hash "$got")" "$b5_hashes" && return 0
@@ -145,14 +155,22 @@ t_line() {
 		why="no answer to 'line' in $(_rel "$b5_afile")"
 		return 1
 	fi
+	got=${got//[[:space:]]/}	# "src/mux_h1.c: 123"
 	f=${got%:*} n=${got##*:}
 	if [ "$f" = "$got" ] || ! [[ $n =~ ^[0-9]+$ ]]; then
-		why="'line': answer file:line, like src/mux_h1.c:123 (not '$got')"
+		why="'line': answer file:line, like src/mux_h1.c:123 (not '$(b5_answer line)')"
 		return 1
 	fi
-	f=${f##*/}
+	n=$((10#$n))
+	# src/F, ./src/F, F, or a path that ends in /src/F: a file of src/
+	f=/${f#./}
+	case $f in
+	*/src/*) f=${f##*/src/}; [[ $f != */* ]] || f=none/ ;;
+	/*/*) f=none/ ;;
+	*) f=${f#/} ;;
+	esac
 	if [ ! -f "$top/src/$f" ]; then
-		why="'line': there is no src/$f"
+		why="'line': there is no such file in src/ ('$(b5_answer line)': the mistake is in this handout's src/)"
 		return 1
 	fi
 	grep -qx "line $(b5_hash "$f:$n")" "$b5_hashes" && return 0

@@ -91,12 +91,17 @@ fi
 					if (best == "" || d < bd) { best = $1; bd = d } } }
 				END { if (best != "" && bd <= 15) print best, best }' >>"$tmp/changed"
 		fi
+		# each range +-2; a gap of one or two lines between two
+		# accepted stretches is accepted too (a moved block's two ends)
 		while read -r lo hi; do
 			for ((l = lo - 2; l <= hi + 2; l++)); do
-				[ $l -ge 1 ] && [ $l -le "$last" ] && echo "$base:$l"
+				[ $l -ge 1 ] && [ $l -le "$last" ] && echo "$l"
 			done
-		done <"$tmp/changed" | sort -u |
-		while read -r a; do echo "line $(hash "$a")"; done | sort
+		done <"$tmp/changed" | sort -nu |
+		awk 'NR > 1 && $1 - prev > 1 && $1 - prev <= 3 {
+			for (l = prev + 1; l < $1; l++) print l }
+			{ print; prev = $1 }' |
+		while read -r l; do echo "line $(hash "$base:$l")"; done | sort
 	done
 } >"$ex/answer-hashes"
 echo "$v" >"$ex/variant"

@@ -92,8 +92,14 @@ for v in "${variants[@]}"; do
 	cmp -s "$top/$f" "$ho/$f" && bad="$bad $f not patched;"
 	"$muxview" --check "$ho/exercises/05-bug-hunt/trace" >"$tmp/$v.check" 2>&1
 	grep -q 'bug=""' "$tmp/$v.check" || bad="$bad the trace's run_start names a bug mode;"
+	# the shape of the code gives nothing away: as many bug_on_mode()
+	# tests in every source file as in the reference
+	for sf in "$top"/src/*.c; do
+		[ "$(grep -c 'bug_on_mode(' "$sf")" = "$(grep -c 'bug_on_mode(' "$ho/src/${sf##*/}")" ] ||
+			bad="$bad src/${sf##*/} has another number of bug_on_mode() tests than the reference;"
+	done
 	if [ -z "$bad" ]; then
-		pass "ex05 $v: the handout has $f patched, the variant, a trace with bug=\"\", no key"
+		pass "ex05 $v: the handout has $f patched, the variant, a trace with bug=\"\", as many bug_on_mode() tests as the reference, no key"
 	else
 		fail "ex05 $v: the handout:$bad"
 	fi
@@ -170,6 +176,29 @@ for v in "${variants[@]}"; do
 	else
 		fail "ex05 $v: wrong first_event / line in another file not caught, or f() refused (exit $rc)"
 		grep -E '^== Test' "$tmp/$v.w2.log" | sed 's/^/    /'
+	fi
+	# run 3: right answers as a student may write them (DOS line ends,
+	# key case and blanks, a "?" line left above, "03", "event #0N", a
+	# declaration for the function, a full path and a blank after the
+	# colon): accepted; the right line in a file of another directory
+	# (viewer/): refused
+	w=$tmp/$v.w3.txt
+	{
+		printf 'Invariant : 0%s\n' "$inv"
+		printf 'first_event: ?\nfirst_event: event #0%s\n' "${ev#\#}"
+		printf 'function: static void %s (struct x *y)\n' "$(key_of "$ans" function)"
+		printf 'line: %s/%s: %s\n' "$ho" "${line%:*}" "${line##*:}"
+	} | sed 's/$/\r/' >"$w"
+	grade "$ho" "$w" "$tmp/$v.w3.log"
+	cp "$ans" "$tmp/$v.w4.txt"
+	set_ans "$tmp/$v.w4.txt" line "viewer/${line#src/}"
+	grade "$ho" "$tmp/$v.w4.txt" "$tmp/$v.w4.log"
+	if [ "$(sed -n 's/^Score: //p' "$tmp/$v.w3.log")" = 100/100 ] &&
+	   check_is "$tmp/$v.w4.log" "the line of the mistake" FAIL "no such file in src/"; then
+		pass "ex05 $v: right answers in other forms accepted (CRLF, 'Invariant : 03', a '?' line, 'event #0N', a declaration, a full path); viewer/${line#src/} refused"
+	else
+		fail "ex05 $v: other forms of right answers refused, or a file outside src/ accepted"
+		grep -E '^== Test' "$tmp/$v.w3.log" "$tmp/$v.w4.log" | sed 's/^/    /'
 	fi
 	rm -rf "$ho"
 done
