@@ -1252,9 +1252,11 @@ static int h1_attach(struct connection *conn, struct stream *s)
  * transaction, "connection: close", http-reuse never, a private conn, a
  * refused insertion) destroys it.
  *
- * USR1: the flag is set BEFORE the RECV subscription (which may wake the
- * tasklet at once if the server already closed) and before the insertion
- * (after which another thread may steal the connection). Once
+ * USR1: the flag is set before the insertion (after which another thread
+ * may steal the connection), and before the RECV subscription, in
+ * HAProxy's order (a subscription may queue a wakeup at once if the
+ * server already closed; it runs on this thread after we return and sees
+ * the state as it is then, so only the insertion is a deadline). Once
  * srv_add_to_idle_list() accepted it we return without touching h1c or
  * conn again.
  */

@@ -850,14 +850,17 @@ static struct tasklet *conn_io_tasklet(const struct connection *conn)
  *
  * Every MS ms, under the thread's own lock (SITE_WAKE: what a conn
  * notification takes), wake the I/O tasklet of the first connection of
- * each server's idle list of this thread (else of its safe list), with no
- * I/O for it. Its io_cb then runs the locked path (the tasklet carries
- * TASK_F_USR1 in usr1 mode), takes the connection out of its list, finds
- * nothing to read or send and puts it back in the epilogue: the prologue
- * and epilogue that every idle connection's I/O goes through, on every
- * mux, even where the servers never talk to an idle connection (H1,
- * FastCGI). A tasklet woken here and stolen before it runs finds its
- * context NULL, as after any wakeup.
+ * each server's idle list of this thread (else of its safe list), and of
+ * the first connection of the thread's to-remove list, with no I/O for
+ * them. An idle one's io_cb then runs the locked path (the tasklet
+ * carries TASK_F_USR1 in usr1 mode), takes the connection out of its
+ * list, finds nothing to read or send and puts it back in the epilogue:
+ * the prologue and epilogue that every idle connection's I/O goes
+ * through, on every mux, even where the servers never talk to an idle
+ * connection (H1, FastCGI). A purged one's io_cb finds it in no list and
+ * must leave it there (the purge window, HAProxy 5e1b0e7bf). A tasklet
+ * woken here and stolen before it runs finds its context NULL, as after
+ * any wakeup.
  *
  * HAProxy has no such task: its idle connections' io_cbs run when the
  * transport below the mux wakes them, which is mostly a close, but also
@@ -891,6 +894,15 @@ static struct task *srv_wake_idle(struct task *t, void *ctx,
 					 struct conn_hash_node, list)->conn;
 		else
 			continue;
+		tl = conn_io_tasklet(conn);
+		if (tl) {
+			ACT.idle_wakeups++;
+			tasklet_wakeup(tl);
+		}
+	}
+	if (!list_isempty(&idle_conns[tid].toremove_conns)) {
+		conn = list_elem(idle_conns[tid].toremove_conns.n,
+				 struct connection, toremove_list);
 		tl = conn_io_tasklet(conn);
 		if (tl) {
 			ACT.idle_wakeups++;

@@ -14,6 +14,7 @@ t_front() {
 t_path() {
 	usr1 && fact_pos "$trace" io_cb.h1.back.locked "back io_cb on the locked path" &&
 		fact_pos "$trace" reinsert.h1 "idle connection taken out of its list and put back by its io_cb (woken with no I/O: --wake-idle)" &&
+		no_bad "$trace" "idle connection put back into another list than it came from" reinsert_list.h1 &&
 		no_bad "$trace" "io_cb whose path does not follow USR1" \
 			fast_usr1.h1 locked_no_usr1.h1.back locked_no_usr1.h1.front &&
 		inv_ok "$trace" --mux h1 5	# and the fast path takes no lock

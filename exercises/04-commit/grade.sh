@@ -16,7 +16,8 @@ t_front() {
 }
 # t_flag MUX: USR1 set before publishing, only on idle conns
 t_flag() {
-	usr1 && fact_pos "$trace" "flag_set.$1" "flag_set on a $1 tasklet" &&
+	usr1 && no_bad "$trace" "$1 io_cb whose state carries USR1 with no flag_set traced for its connection: set and clear the flag with mux_set_idle_flag() / mux_clear_idle_flag() (src/mux.h), which trace it" "untraced_usr1.$1" &&
+		fact_pos "$trace" "flag_set.$1" "flag_set on a $1 tasklet" &&
 		inv_ok "$trace" --mux "$1" 3 &&
 		no_bad "$trace" "flag_set on a $1 connection that still has streams (those go to the avail list without USR1)" "set_busy.$1"
 }
@@ -33,6 +34,7 @@ t_clear() {
 t_path() {
 	usr1 && fact_pos "$trace" "io_cb.$1.back.fast" "lock-free $1 back io_cb" &&
 		fact_pos "$trace" "reinsert.$1" "$1 idle connection put back in its list by its io_cb (woken with no I/O: --wake-idle)" &&
+		no_bad "$trace" "$1 idle connection put back into another list than it came from" "reinsert_list.$1" &&
 		no_bad "$trace" "$1 io_cb whose path does not follow USR1" \
 			"fast_usr1.$1" "locked_no_usr1.$1.back" "locked_no_usr1.$1.front" &&
 		inv_ok "$trace" --mux "$1" 2 5

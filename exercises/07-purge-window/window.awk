@@ -9,8 +9,10 @@
 #                   exercised: I/O reached a connection queued for
 #                   destruction)
 #   woken.first     the first of them (event number), or "-"
+#   woken.MUX       the same per mux (h1, h2, fcgi)
 #   reinsert        idle_insert into idle/safe/avail of a purged connection
 #   reinsert.first  the first of them, or "-"
+#   reinsert.MUX    the same per mux
 # The grader reads the trace through this table, apart from muxview.
 function val(k,    i, kv) {
 	for (i = 3; i <= NF; i++) {
@@ -27,6 +29,7 @@ $2 == "idle_insert" {
 		np++
 	} else if (c in purged) {
 		nr++
+		nrm[val("mux")]++
 		if (fr == "")
 			fr = $1
 	}
@@ -36,10 +39,14 @@ $2 == "idle_remove" && val("list") == "toremove" { delete purged[val("conn")]; n
 $2 == "conn_free" { delete purged[val("conn")]; next }
 $2 == "io_cb" && (val("conn") in purged) {
 	nw++
+	nwm[val("mux")]++
 	if (fw == "")
 		fw = $1
 }
 END {
 	printf "purged %d\nwoken %d\nwoken.first %s\n", np, nw, fw == "" ? "-" : fw
 	printf "reinsert %d\nreinsert.first %s\n", nr, fr == "" ? "-" : fr
+	split("h1 h2 fcgi", mx, " ")
+	for (i = 1; i <= 3; i++)
+		printf "woken.%s %d\nreinsert.%s %d\n", mx[i], nwm[mx[i]], mx[i], nrm[mx[i]]
 }

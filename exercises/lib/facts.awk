@@ -18,6 +18,8 @@
 #                             idle_insert into idle/safe after the
 #                             idle_remove reason=io of the same conn on
 #                             the same thread (no steal or free between)
+#   bad.reinsert_list.MUX     ... into another list than the one it took
+#                             it out of (a safe conn demoted to idle)
 #   takeover_ok.MUX takeover_fail.MUX stolen.MUX
 #   lock_acq lock_acq.SITE trylock_fail
 #   total.io_cb.PATH total.io_cb.SIDE.PATH total.takeover_ok
@@ -39,6 +41,11 @@
 #                             io_cb_stolen by the end)
 #   bad.stolen_elsewhere.MUX  old tasklet freed on another thread than the
 #                             one it was stolen from
+#   bad.untraced_usr1.MUX     io_cb whose state carries USR1 although no
+#                             flag_set was traced for its connection since
+#                             the last flag_clear (the flag set by hand,
+#                             not with mux_set_idle_flag()); any mode; the
+#                             old tasklet of a steal excepted
 #   bad.new_tl_usr1.MUX       the new tasklet a takeover installs carries
 #                             USR1 (seen at its first io_cb or flag change)
 function hex(s,    v, i, c) {
@@ -109,6 +116,8 @@ name == "io_cb" {
 	n["io_cb." m "." side "." path]++
 	n["total.io_cb." path]++
 	n["total.io_cb." side "." path]++
+	if (u && !(c in usr1) && !(f["tl"] in stolen_from))
+		bad("untraced_usr1." m, ev)
 	if (!usr1_now(t))
 		next
 	if (path == "fast" && u)
@@ -161,17 +170,21 @@ name == "stream_detach" {
 	next
 }
 name == "idle_remove" {
-	if (f["reason"] == "io")
+	if (f["reason"] == "io") {
 		io_out[c] = t
-	else
+		io_list[c] = f["list"]
+	} else
 		delete io_out[c]
 	next
 }
 name == "idle_insert" {
 	l = f["list"]
 	n["insert." m "." l]++
-	if ((c in io_out) && io_out[c] == t && (l == "idle" || l == "safe"))
+	if ((c in io_out) && io_out[c] == t && (l == "idle" || l == "safe")) {
 		n["reinsert." m]++
+		if (l != io_list[c])
+			bad("reinsert_list." m, ev)
+	}
 	delete io_out[c]
 	if (!usr1_now(t))
 		next
