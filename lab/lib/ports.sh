@@ -17,14 +17,16 @@ free_port() {
 	echo "$p"
 }
 
-# remap_ports SRC DST: copy scenario SRC to DST with every 127.0.0.1:PORT
-# (PORT in 18000-19999, the scenarios' ranges) moved to a port nobody
-# listens on. Ports are taken from a per-process random base so that two
-# scripts starting at the same time do not pick the same ones.
+# remap_ports SRC DST [all]: copy scenario SRC to DST with every
+# 127.0.0.1:PORT (PORT in 18000-19999, the scenarios' ranges; any PORT
+# with "all") moved to a port nobody listens on. Ports are taken from a
+# per-process random base so that two scripts starting at the same time
+# do not pick the same ones.
 _next_port=${_next_port:-$((20000 + (RANDOM % 200) * 40))}
 remap_ports() {
-	local src=$1 dst=$2 p np expr=""
-	for p in $(grep -oE '127\.0\.0\.1:1[89][0-9]{3}\b' "$src" | cut -d: -f2 | sort -u); do
+	local src=$1 dst=$2 p np expr="" re='1[89][0-9]{3}'
+	[ "${3:-}" = all ] && re='[0-9]+'
+	for p in $(grep -oE "127\.0\.0\.1:$re\b" "$src" | cut -d: -f2 | sort -u); do
 		np=$(free_port $_next_port)
 		_next_port=$((np + 1))
 		expr="$expr -e s/127\\.0\\.0\\.1:$p\\b/127.0.0.1:$np/g"
