@@ -27,7 +27,8 @@ t_cleared() {
 }
 t_set() {
 	usr1 && fact_pos "$trace" flag_set.h1 "flag_set on an H1 tasklet" &&
-		no_bad "$trace" "$@"
+		no_bad "$trace" "$@" &&
+		no_bad "$trace" "flag changes on a tasklet that belongs to another connection (the back connection's tasklet is h1c->wait_event.tasklet of its h1c)" flag_other_tl.h1
 }
 t_legacy() {
 	legacy || return 1

@@ -19,7 +19,8 @@ t_flag() {
 	usr1 && no_bad "$trace" "$1 io_cb whose state carries USR1 with no flag_set traced for its connection: set and clear the flag with mux_set_idle_flag() / mux_clear_idle_flag() (src/mux.h), which trace it" "untraced_usr1.$1" &&
 		fact_pos "$trace" "flag_set.$1" "flag_set on a $1 tasklet" &&
 		inv_ok "$trace" --mux "$1" 3 &&
-		no_bad "$trace" "flag_set on a $1 connection that still has streams (those go to the avail list without USR1)" "set_busy.$1"
+		no_bad "$trace" "flag_set on a $1 connection that still has streams (those go to the avail list without USR1)" "set_busy.$1" &&
+		no_bad "$trace" "$1 flag changes on a tasklet that belongs to another connection" "flag_other_tl.$1"
 }
 # t_clear MUX: USR1 cleared once a stream is attached
 t_clear() {

@@ -46,6 +46,9 @@
 #                             the last flag_clear (the flag set by hand,
 #                             not with mux_set_idle_flag()); any mode; the
 #                             old tasklet of a steal excepted
+#   bad.flag_other_tl.MUX     flag_set/flag_clear on a tasklet whose io_cb
+#                             runs for another connection (the flag put on
+#                             the wrong tasklet, e.g. the front one)
 #   bad.new_tl_usr1.MUX       the new tasklet a takeover installs carries
 #                             USR1 (seen at its first io_cb or flag change)
 function hex(s,    v, i, c) {
@@ -116,8 +119,9 @@ name == "io_cb" {
 	n["io_cb." m "." side "." path]++
 	n["total.io_cb." path]++
 	n["total.io_cb." side "." path]++
-	if (u && !(c in usr1) && !(f["tl"] in stolen_from))
+	if (u && !(c in usr1) && !(f["tl"] in usr1_tl) && !(f["tl"] in stolen_from))
 		bad("untraced_usr1." m, ev)
+	tl_conn[f["tl"]] = c
 	if (!usr1_now(t))
 		next
 	if (path == "fast" && u)
@@ -143,9 +147,14 @@ name == "io_cb_stolen" {
 	}
 	next
 }
+name == "flag_set" || name == "flag_clear" {
+	if ((f["tl"] in tl_conn) && tl_conn[f["tl"]] != c)
+		bad("flag_other_tl." m, ev)
+}
 name == "flag_set" {
 	n["flag_set." m]++
 	usr1[c] = 1
+	usr1_tl[f["tl"]] = 1
 	if (streams[c] > 0)
 		bad("set_busy." m, ev)
 	next
@@ -157,6 +166,7 @@ name == "flag_clear" {
 			bad("clear_early." m, ev)
 	}
 	delete usr1[c]
+	delete usr1_tl[f["tl"]]
 	next
 }
 name == "stream_attach" {
