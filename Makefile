@@ -113,7 +113,7 @@ help:
 	@echo "  make stress     long steal-heavy soak under the trace checker"
 	@echo "  make fuzz       run the codec fuzzers (clang, libFuzzer)"
 	@echo "  make tsan       ThreadSanitizer build in build-tsan/"
-	@echo "exercises (exercises/README.md):"
+	@echo "exercises (GUIDE.md section 9; in a handout, EXERCISE.md):"
 	@echo "  make handout EX=NN [DIR=dir]  a student's copy for exercise NN"
 	@echo "  make grade EX=NN              grade exercise NN in this tree"
 	@echo "  make hint EX=NN               the next hint of exercise NN"
@@ -216,7 +216,7 @@ fuzz:
 
 # exercises: lab/handout, lab/grade, lab/hint say more (--help)
 EX ?=
-need-ex = $(if $(EX),,$(error give the exercise: make $@ EX=NN (see exercises/README.md)))
+need-ex = $(if $(EX),,$(error give the exercise: make $@ EX=NN (GUIDE.md section 9)))
 
 handout:
 	$(need-ex)$(Q)lab/handout $(EX) $(DIR)

@@ -3,8 +3,10 @@
 # Nothing is recorded here: the student records the runs (README, tasks)
 # and names them in answers.txt. The grader checks that each named trace
 # is the run it claims to be (mode, nbthread, no bug, complete, its own
-# recording, muxview --check clean), recomputes every figure from it with
-# facts.awk, and accepts a figure within 2 % (or 0.01) of its own.
+# recording of a copy of measure.cfg, no mode switched on the control
+# socket, muxview --check clean), recomputes every figure from it with
+# facts.awk, and accepts a figure as the student's rounding of its own
+# (m8_tol: 2 decimals, or 1 where muxview --stats prints 1).
 #
 # The thread counts asked for are 1, 2 and the number of cores (nproc,
 # at most 32: muxlab's limit); on a 1- or 2-core machine that is 1 and 2.
@@ -13,7 +15,17 @@
 # Everything read (answers, facts of each trace) is loaded once into
 # arrays of this shell (m8_load): the checks then fork little.
 
-m8_tol_rel=0.02 m8_tol_abs=0.01
+# m8_tol FIGURE: "REL ABS": an answer within max(REL x figure, ABS) of
+# the grader's figure is the same figure, rounded
+m8_tol() {
+	case $1 in
+	lock_per_req) echo "0.005 0.006" ;;	# 2 decimals
+	fast_share) echo "0 0.06" ;;		# a percentage, 1 or 2 decimals
+	*) echo "0.005 0.06" ;;			# per 1000: --stats prints 1
+	esac
+}
+# the scenario every trace must be a run of (a copy named measure*.cfg)
+m8_seed=$(sed -n 's/^#@lab seed \([0-9]*\).*/\1/p' "$ex_dir/scenarios/measure.cfg" 2>/dev/null | head -n 1)
 m8_cores=${GRADE_NPROC:-$(nproc 2>/dev/null || echo 2)}
 [ "$m8_cores" -ge 1 ] 2>/dev/null || m8_cores=2
 [ "$m8_cores" -le 32 ] || m8_cores=32
@@ -36,7 +48,8 @@ m8_list() {
 }
 
 # m8_ans[KEY]: the answer to KEY as written (case kept: paths), absent if
-#   none or "?"; a note after a value needs a blank before its "#"
+#   none or "?" (gradelib's answers_table: any key case, DOS line ends, a
+#   "?" line left above an answer, notes after a blank and "#")
 # m8_path[RUN]: RUN's trace directory, or m8_nopath[RUN]: why there is none
 # m8_facts[TRACE KEY]: facts.awk's facts about each trace named
 declare -A m8_ans=() m8_path=() m8_nopath=() m8_facts=()
@@ -45,15 +58,9 @@ m8_load() {
 	local r v p d k
 	[ -z "$m8_loaded" ] || return 0
 	m8_loaded=1
-	if [ -f "$m8_afile" ]; then
-		while IFS= read -r k && IFS= read -r v; do
-			[ -n "${m8_ans[$k]+x}" ] || m8_ans[$k]=$v
-		done < <(sed -n 's/^\([A-Za-z0-9_.]*\):[[:space:]]*\(.*\)$/\1\n\2/p' "$m8_afile" |
-			sed 's/[[:space:]]#.*//; s/[[:space:]]*$//')
-	fi
-	for k in "${!m8_ans[@]}"; do
-		[ "${m8_ans[$k]}" != "?" ] && [ -n "${m8_ans[$k]}" ] || unset "m8_ans[$k]"
-	done
+	while IFS=$'\t' read -r k v; do
+		m8_ans[$k]=$v
+	done < <(answers_table "$m8_afile")
 	d=$(dirname "$m8_afile")
 	for r in $m8_runs; do
 		v=${m8_ans[trace.$r]:-}
@@ -61,6 +68,9 @@ m8_load() {
 			m8_nopath[$r]="no answer to 'trace.$r'"
 			continue
 		fi
+		# quotes around it, a leading ~
+		v=${v#[\"\']} v=${v%[\"\']}
+		case $v in "~/"*) v=$HOME/${v#\~/} ;; esac
 		case $v in
 		/*) p=$v ;;
 		*)  p=$top/$v
@@ -70,6 +80,8 @@ m8_load() {
 			m8_nopath[$r]="trace.$r: no directory $v"
 		elif [ -z "$(find "$p" -name metadata -print -quit 2>/dev/null)" ]; then
 			m8_nopath[$r]="trace.$r: $v is not a trace (no LTTng metadata under it)"
+		elif [ "$(find -L "$p" -name metadata 2>/dev/null | wc -l)" != 1 ]; then
+			m8_nopath[$r]="trace.$r: $v holds more than one recording: name the directory lab/record printed"
 		else
 			p=$(cd "$p" && pwd)
 			m8_path[$r]=$p
@@ -91,12 +103,13 @@ m8_trace() {
 	return 1
 }
 
-# m8_is RUN: RUN's trace is of its mode and nbthread, no bug mode
+# m8_is RUN: RUN's trace is of its mode and nbthread, no bug mode, a run
+# of a copy of measure.cfg (its file name and seed), no mode switch
 m8_is() {
-	local m=${1%.t*} n=${1##*.t} gm gn gb
+	local m=${1%.t*} n=${1##*.t} gm gn gb gs
 	m8_trace "$1" || return 1
 	gm=${m8_facts[$t mode]:-} gn=${m8_facts[$t nbthread]:-}
-	gb=${m8_facts[$t bug]:-}
+	gb=${m8_facts[$t bug]:-} gs=${m8_facts[$t scenario]:-none}
 	if [ -z "$gm" ]; then
 		why="trace.$1: no run_start in $(_rel "$t") (not a muxlab trace?)"
 		return 1
@@ -107,6 +120,15 @@ m8_is() {
 	fi
 	if [ "$gb" != none ]; then
 		why="trace.$1 was recorded with --bug $gb: record it without a bug mode"
+		return 1
+	fi
+	if [[ ${gs##*/} != measure*.cfg ]] ||
+	   { [ -n "$m8_seed" ] && [ "${m8_facts[$t seed]:-}" != "$m8_seed" ]; }; then
+		why="trace.$1 is a run of ${gs##*/} (seed ${m8_facts[$t seed]:-?}), not of a copy of measure.cfg named measure-tN.cfg (seed $m8_seed) as the tasks say"
+		return 1
+	fi
+	if [ "${m8_facts[$t mode_changes]:-0}" != 0 ]; then
+		why="trace.$1: the mode was switched during the run (${m8_facts[$t mode_changes]} mode_change events): record it in one mode"
 		return 1
 	fi
 	return 0
@@ -165,7 +187,7 @@ t_distinct() {
 			if [ "${m8_path[$s]}" = "$t" ]; then
 				bad+=("trace.$s and trace.$r name the same trace ($(_rel "$t"))")
 			else
-				bad+=("trace.$s and trace.$r are the same recording ($(_rel "$t") is a copy of $(_rel "${m8_path[$s]}"))")
+				bad+=("trace.$s and trace.$r are the same recording ($(_rel "${m8_path[$s]}") and $(_rel "$t") have the same trace UUID: one is a copy of the other)")
 			fi
 		else
 			seen[$id]=$r
@@ -223,24 +245,26 @@ t_check() {
 
 # t_figure FIGURE WHAT: every run's answer FIGURE.RUN is the grader's figure
 t_figure() {
-	local fig=$1 what=$2 r got key bad=() verdict first=""
+	local fig=$1 what=$2 r got key bad=() verdict first="" tol
 	m8_load
+	tol=$(m8_tol "$fig")
 	for r in $m8_runs; do
 		key=$fig.$r
 		got=${m8_ans[$key]:-}
-		got=${got%\%}
-		got=${got% }
 		if [ -z "$got" ]; then
 			bad+=("no answer to '$key'")
 			continue
 		fi
-		if ! [[ $got =~ ^-?[0-9]+(\.[0-9]*)?$|^-?\.[0-9]+$ ]]; then
-			bad+=("'$key': '$got' is not a number (write it like 2.03)")
+		got=${got#[+~]}
+		got=${got/[[:space:]]%/%}
+		got=$(ans_ratio "${got/\%/ }")
+		if [ -z "$got" ]; then
+			bad+=("'$key': '${m8_ans[$key]}' is not a number (write it like 2.03)")
 			continue
 		fi
 		m8_trace "$r" || { bad+=("'$key': no trace to recompute it from ($why)"); continue; }
-		verdict=$(awk -v fig="$fig" -v g="$got" -v rel=$m8_tol_rel \
-			-v abs=$m8_tol_abs -v req="${m8_facts[$t requests_ok]:-0}" \
+		verdict=$(awk -v fig="$fig" -v g="$got" -v rel="${tol% *}" \
+			-v abs="${tol#* }" -v req="${m8_facts[$t requests_ok]:-0}" \
 			-v lock="${m8_facts[$t lock_acq]:-0}" \
 			-v fast="${m8_facts[$t total.io_cb.fast]:-0}" \
 			-v locked="${m8_facts[$t total.io_cb.locked]:-0}" \
@@ -258,7 +282,7 @@ t_figure() {
 		case $verdict in
 		ok) continue ;;
 		norun) bad+=("'$key': trace.$r served no request (no run_end): nothing to compare") ;;
-		*) bad+=("'$key': $got is too $verdict, more than 2 % (or 0.01) away from the $what the grader gets from $(_rel "$t")")
+		*) bad+=("'$key': $got is too $verdict: not the $what the grader gets from $(_rel "$t"), rounded")
 		   [ -n "$first" ] || first=$t ;;
 		esac
 	done
@@ -309,9 +333,14 @@ t_pays_off() {
 	got=${m8_ans[pays_off]:-}
 	got=${got,,}
 	got=${got#(}
+	got=${got%[).]}
 	got=${got%)}
 	if [ -z "$got" ]; then
 		why="no answer to 'pays_off' in $(_rel "$m8_afile")"
+		return 1
+	fi
+	if ! [[ $got =~ ^[a-e]$ ]]; then
+		why="'pays_off': answer one letter, a to e (not '${m8_ans[pays_off]}')"
 		return 1
 	fi
 	ok=$(m8_table | awk '
@@ -341,36 +370,39 @@ t_pays_off() {
 	return 1
 }
 
-# saved_where: front if the legacy - usr1 drop in locked io_cb per
-# request, summed over the thread counts, is larger on the front side.
-# The two drops are often close (about one io_cb per request on each
-# side): within 5 % of each other both answers are accepted.
-t_saved_where() {
-	local got want
+# saved: the locked io_cb per request that usr1 saves at nbthread 2, on
+# the front side (saved_front) and on the back side (saved_back): legacy's
+# minus usr1's, each mode's locked io_cb of that side / its requests.
+# Within 0.006 (2 decimals) of the grader's.
+t_saved() {
+	local side key got want bad=()
 	m8_all_ok || return 1
-	got=${m8_ans[saved_where]:-}
-	got=${got,,}
-	if [ -z "$got" ]; then
-		why="no answer to 'saved_where' in $(_rel "$m8_afile")"
-		return 1
-	fi
-	want=$(m8_table | awk '
-		function per(a, r) { return r > 0 ? a / r : 0 }
-		{
-			f += per($4, $2) - per($8, $6)
-			b += per($5, $2) - per($9, $6)
-		}
-		END {
-			m = f > b ? f : b
-			d = f > b ? f - b : b - f
-			if (m > 0 && d <= 0.05 * m) print "front back"
-			else print (f > b ? "front" : "back")
-		}')
-	[[ " $want " == *" $got "* ]] && return 0
-	case $got in
-	front|back) why="'saved_where': '$got' does not match your own traces (compare the locked io_cb per request, front and back, in both modes)" ;;
-	*) why="'saved_where': answer front or back" ;;
-	esac
+	for side in front back; do
+		key=saved_$side
+		got=${m8_ans[$key]:-}
+		if [ -z "$got" ]; then
+			bad+=("no answer to '$key'")
+			continue
+		fi
+		got=${got#[+~]}
+		[[ $got == -* ]] && got=-$(ans_ratio "${got#-}") || got=$(ans_ratio "$got")
+		if [ -z "$got" ] || [ "$got" = - ]; then
+			bad+=("'$key': '${m8_ans[$key]}' is not a number (write it like 0.98)")
+			continue
+		fi
+		want=$(m8_table | awk -v side=$side -v g="$got" '
+			function per(a, r) { return r > 0 ? a / r : 0 }
+			$1 == 2 {
+				w = side == "front" ? per($4, $2) - per($8, $6) : per($5, $2) - per($9, $6)
+				d = g - w
+				print (d > 0.006 ? "high" : (-d > 0.006 ? "low" : "ok"))
+			}')
+		[ "$want" = ok ] ||
+			bad+=("'$key': ${m8_ans[$key]} is too ${want:-far}: not the drop in $side locked io_cb per request your nbthread 2 traces give (legacy minus usr1)")
+	done
+	[ ${#bad[@]} = 0 ] && return 0
+	why=$(m8_list "${bad[@]}")
+	show="$build/muxview --stats $(_rel "${m8_path[legacy.t2]}") $(_rel "${m8_path[usr1.t2]}")"
 	return 1
 }
 
@@ -386,4 +418,4 @@ grade_test "lock acquisitions per request (lock_per_req)" 15 t_figure lock_per_r
 grade_test "fast-path share of io_cb, % (fast_share)" 15 t_figure fast_share "fast-path share"
 grade_test "steals per 1000 requests (steals_per_1k)" 15 t_figure steals_per_1k "steals per 1000 requests"
 grade_test "when the commit pays off (pays_off)" 10 t_pays_off
-grade_test "where the saving comes from (saved_where)" 5 t_saved_where
+grade_test "locked io_cb saved per request, front and back (saved_front, saved_back)" 5 t_saved

@@ -116,16 +116,16 @@ done | awk '
 		for (i = 2; i <= NR; i++) { if (s[i] < lo) lo = s[i]; if (s[i] > hi) hi = s[i] }
 		if (hi <= 1.2 * lo) print "b"; else if (s[NR] >= s[1]) print "c"; else print "d"
 	}')
-# question 2: the drop in locked io_cb per request, front vs back
-where=$(for n in $threads; do
-	set -- ${fig[legacy.$n]}; lr=$1 lf=$3 lb=$4
-	set -- ${fig[usr1.$n]}; ur=$1 uf=$3 ub=$4
-	awk -v lr=$lr -v lf=$lf -v lb=$lb -v ur=$ur -v uf=$uf -v ub=$ub \
-		'BEGIN { printf "%.6f %.6f\n", lf / lr - uf / ur, lb / lr - ub / ur }'
-done | awk '{ f += $1; b += $2 } END { print (f > b ? "front" : "back") }')
+# question 2: the drop in locked io_cb per request at nbthread 2, front
+# and back
+set -- ${fig[legacy.2]}; lr=$1 lf=$3 lb=$4
+set -- ${fig[usr1.2]}; ur=$1 uf=$3 ub=$4
+saved=$(awk -v lr=$lr -v lf=$lf -v lb=$lb -v ur=$ur -v uf=$uf -v ub=$ub \
+	'BEGIN { printf "%.4f %.4f\n", lf / lr - uf / ur, lb / lr - ub / ur }')
 {
 	echo "pays_off: $pays"
-	echo "saved_where: $where"
+	echo "saved_front: ${saved% *}"
+	echo "saved_back: ${saved#* }"
 } >>"$answers.tmp"
 mv "$answers.tmp" "$answers"
 echo "$answers"
