@@ -939,7 +939,8 @@ static void srv_deinit_thread_tasks(void)
  * Initialises the calling thread's idle_conns element (its to-remove list
  * is only ever touched after this: the purge moves only conns this thread
  * has already pooled), creates its cleanup task and, on thread 0, the
- * purge task (HAProxy creates both in cfgparse.c).
+ * purge task (HAProxy creates both in cfgparse.c), and with "#@lab
+ * wake-idle" its wake-idle task (lab only, srv_wake_idle()).
  *
  * Return: 0, or -1 if out of memory.
  * Context: each engine thread, at start, before any traffic; no lock.

@@ -21,8 +21,8 @@ while IFS=$'\t' read -r k v; do
 done < <(answers_table "$r1_afile")
 r1_answer() { echo "${r1_a[$1]:-}"; }
 
-# r1_int KEY: the answer as a whole number ("#3786", "event 3786",
-# "conn=76", "T0" -> 3786, 3786, 76, 0), "" if it is not one (ans_int)
+# r1_int KEY: the answer as a whole number ("#123", "event 123",
+# "conn=42", "T0" -> 123, 123, 42, 0), "" if it is not one (ans_int)
 r1_int() { ans_int "$(r1_answer "$1")"; }
 
 # r1_bad: the wrong answers of the current check, collected by r1_want*

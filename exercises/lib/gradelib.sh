@@ -30,7 +30,7 @@
 #   answer KEY                       the student's answer to KEY in
 #                                    answers.txt ("" if none; lab/grade
 #                                    --answers FILE reads FILE instead)
-#   answer_num KEY                   the same as a number ("#3786" -> 3786)
+#   answer_num KEY                   the same as a number ("#123" -> 123)
 #   expect_answer KEY WANT WHAT      the answer to KEY is WANT
 #   answers_table FILE               every answer of FILE, "key<TAB>value"
 #   ans_int VALUE / ans_word VALUE / ans_ratio VALUE
@@ -439,8 +439,8 @@ inv_ok() {
 # line each, as a student may write them: "key: value" with blanks allowed
 # around the key and the colon, any case for the key (printed in lower
 # case), DOS line ends, and a note after the value that starts with a
-# blank then "#" and no digit ("3786  # the first one"; "#3786" and
-# "event #3786" are values). A key still at the template's "?" (or empty)
+# blank then "#" and no digit ("123  # the first one"; "#123" and
+# "event #123" are values). A key still at the template's "?" (or empty)
 # counts as unanswered, and the first line that answers a key wins, so a
 # "key: ?" line left above the answer does not hide it. Case of the value
 # kept (paths).
@@ -465,10 +465,10 @@ answers_table() {
 }
 
 # ans_int VALUE: VALUE as a whole number, "" if it is not one. Accepted
-# around the number: a label before it ("#3786", "event #3786",
-# "conn=76", "tl 77", "T0", "thread 1", "tid=0"), thousands commas
+# around the number: a label before it ("#123", "event #123",
+# "conn=42", "tl 43", "T0", "thread 1", "tid=0"), thousands commas
 # ("2,054"), leading zeros, and a note after a blank or in parentheses
-# ("18 (0.6 %)", "37 times"); not another number glued to it ("3786-3801").
+# ("9 (0.4 %)", "5 times"); not another number after it ("123-130", "123 or 130").
 ans_int() {
 	local v=${1,,} prev=""
 	while [ "$v" != "$prev" ]; do
@@ -476,14 +476,19 @@ ans_int() {
 		v=${v#"${v%%[![:space:]#=:]*}"}	# blanks, "#", "=", ":"
 		case $v in
 		event*) v=${v#event} ;;
+		connection*) v=${v#connection} ;;
 		conn*) v=${v#conn} ;;
+		tasklet*) v=${v#tasklet} ;;
+		old_tl*) v=${v#old_tl} ;;
+		from_tid*) v=${v#from_tid} ;;
+		to_tid*) v=${v#to_tid} ;;
 		thread*) v=${v#thread} ;;
 		tid*) v=${v#tid} ;;
 		tl*) v=${v#tl} ;;
 		t[0-9]*) v=${v#t} ;;
 		esac
 	done
-	[[ $v =~ ^([0-9]{1,3}(,[0-9]{3})+|[0-9]+)([[:space:]]*\(.*|[[:space:]].*)?$ ]] ||
+	[[ $v =~ ^([0-9]{1,3}(,[0-9]{3})+|[0-9]+)([[:space:]]*\(.*|[[:space:]][^0-9]*)?$ ]] ||
 		return 0
 	v=${BASH_REMATCH[1]//,/}
 	echo "$((10#$v))"
@@ -503,9 +508,12 @@ ans_word() {
 }
 
 # ans_ratio VALUE: VALUE as a decimal number ("2.03", "2,03", ".5",
-# "2.03 (6204/3057)"), "" if it is not one
+# "2.03 (6204/3057)", "2.03 per request"), "" if it is not one (nor
+# "2.03 or 2.04")
 ans_ratio() {
-	local v=${1%%[[:space:]]*}
+	local v=${1%%[[:space:]]*} rest=${1#"${1%%[[:space:]]*}"}
+	rest=${rest#"${rest%%[![:space:]]*}"}
+	[[ -z $rest || $rest == \(* || $rest != *[0-9]* ]] || return 0
 	[[ $v =~ ^[0-9]*,[0-9]+$ ]] && v=${v/,/.}
 	[[ $v =~ ^([0-9]+\.?[0-9]*|\.[0-9]+)$ ]] && echo "$v"
 }
@@ -515,7 +523,9 @@ ans_ratio() {
 answer() {
 	local f=${answers_file:-$ex_dir/answers.txt}
 	[ -f "$f" ] || { echo ""; return; }
-	answers_table "$f" | awk -F'\t' -v k="${1,,}" '$1 == k { print tolower($2); exit }'
+	answers_table "$f" | awk -v k="${1,,}" '{
+		t = index($0, "\t")
+		if (substr($0, 1, t - 1) == k) { print tolower(substr($0, t + 1)); exit } }'
 }
 
 # answer_num KEY: the answer as a whole number (ans_int), "" if none

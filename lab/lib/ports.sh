@@ -24,14 +24,19 @@ free_port() {
 # do not pick the same ones.
 _next_port=${_next_port:-$((20000 + (RANDOM % 200) * 40))}
 remap_ports() {
-	local src=$1 dst=$2 p np expr="" re='1[89][0-9]{3}'
+	local src=$1 dst=$2 p np expr="" back="" re='1[89][0-9]{3}' i=0
 	[ "${3:-}" = all ] && re='[0-9]+'
+	# through a placeholder per port, so that a new port equal to one of
+	# the file's old ones is not moved again by a later expression
 	for p in $(grep -oE "127\.0\.0\.1:$re\b" "$src" | cut -d: -f2 | sort -u); do
 		np=$(free_port $_next_port)
 		_next_port=$((np + 1))
-		expr="$expr -e s/127\\.0\\.0\\.1:$p\\b/127.0.0.1:$np/g"
+		i=$((i + 1))
+		expr="$expr -e s/127\\.0\\.0\\.1:$p\\b/127.0.0.1:@PORT$i@/g"
+		back="$back -e s/@PORT$i@/$np/g"
 	done
-	if [ -n "$expr" ]; then
+	if [ $i -gt 0 ]; then
+		expr="$expr $back"
 		sed $expr "$src" >"$dst"
 	else
 		cp "$src" "$dst"

@@ -150,12 +150,25 @@ assert all(t["ok"] or t["why"] for t in r["tests"])
 		case $bug in ''|'#'*) continue ;; esac
 		t0=$SECONDS
 		log=$tmp/bug-$n-$bug.log
-		# only that check (the grader records only what it needs)
+		# only that check (the grader records only what it needs). A
+		# bug that is a race (trust-ctx, purge-reinsert) may not strike
+		# in a short recording on a loaded machine: not caught at this
+		# run's length, it gets one 3 s run more before it counts as
+		# not caught
+		caught() {
+			[ $rc = 1 ] && grep -qF "== Test $check" "$log" &&
+				grep -F "== Test $check" "$log" | grep -q '== FAIL'
+		}
 		(cd "$top" && lab/grade "$n" --bug "$bug" "$check") >"$log" 2>&1
 		rc=$?
-		if [ $rc = 1 ] && grep -qF "== Test $check" "$log" &&
-		   grep -F "== Test $check" "$log" | grep -q '== FAIL'; then
-			pass "$ex: --bug $bug caught by '$check' ($((SECONDS - t0)) s)"
+		again=""
+		if ! caught && [ "${GRADE_DURATION:-3}" -lt 3 ]; then
+			(cd "$top" && GRADE_DURATION=3 lab/grade "$n" --bug "$bug" "$check") >"$log" 2>&1
+			rc=$?
+			again=", at 3 s"
+		fi
+		if caught; then
+			pass "$ex: --bug $bug caught by '$check' ($((SECONDS - t0)) s$again)"
 		else
 			fail "$ex: --bug $bug not caught by '$check' (exit $rc)"
 			grep -F "== Test $check" "$log" | sed 's/^/    /'

@@ -286,6 +286,8 @@ busy=$(grep -oE '127\.0\.0\.1:[0-9]+' "$tmp/scn/default.cfg" | head -n 1 | cut -
 for mode in usr1 legacy; do
 	out=$tmp/trace-$mode
 	holder=""
+	[ $mode = legacy ] && ! have python3 &&
+		echo "SKIP legacy: a held port (python3 not installed)"
 	if [ $mode = legacy ] && have python3; then
 		python3 -c "import socket,time
 s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -267,9 +267,9 @@ case "$full" in
 esac
 
 # the life pane shows the current step of a long life
-"$MUXVIEW" --dump --event 3804 --pane life "$T/default-usr1" | grep -q '^> #3790 ' &&
+"$MUXVIEW" --dump --event 9000 --pane life "$T/default-usr1" | grep -q '^> #8995 ' &&
 	ok shipped.life_pane_current_step ||
-	ko shipped.life_pane_current_step "no '> #3790' line"
+	ko shipped.life_pane_current_step "no '> #8995' line"
 
 # ---- --svg --labels: a refusal is said on stderr, not only in the SVG ----
 
