@@ -845,6 +845,17 @@ static struct tasklet *conn_io_tasklet(const struct connection *conn)
 	return tl;
 }
 
+/* Wake <conn>'s I/O tasklet with no I/O for it (srv_wake_idle()). */
+static void conn_wake_io(const struct connection *conn)
+{
+	struct tasklet *tl = conn_io_tasklet(conn);
+
+	if (tl) {
+		ACT.idle_wakeups++;
+		tasklet_wakeup(tl);
+	}
+}
+
 /*
  * srv_wake_idle - a thread's wake-idle task ("#@lab wake-idle MS")
  *
@@ -872,9 +883,8 @@ static struct tasklet *conn_io_tasklet(const struct connection *conn)
 static struct task *srv_wake_idle(struct task *t, void *ctx,
 				  unsigned int state)
 {
+	struct list *toremove = &idle_conns[tid].toremove_conns;
 	struct srv_per_thread *pt;
-	struct connection *conn;
-	struct tasklet *tl;
 	struct server *srv;
 
 	(void)ctx;
@@ -887,28 +897,15 @@ static struct task *srv_wake_idle(struct task *t, void *ctx,
 	for (srv = servers; srv; srv = srv->next_all) {
 		pt = &srv->per_thr[tid];
 		if (!list_isempty(&pt->idle_conns))
-			conn = list_elem(pt->idle_conns.n,
-					 struct conn_hash_node, list)->conn;
+			conn_wake_io(list_elem(pt->idle_conns.n,
+					       struct conn_hash_node, list)->conn);
 		else if (!list_isempty(&pt->safe_conns))
-			conn = list_elem(pt->safe_conns.n,
-					 struct conn_hash_node, list)->conn;
-		else
-			continue;
-		tl = conn_io_tasklet(conn);
-		if (tl) {
-			ACT.idle_wakeups++;
-			tasklet_wakeup(tl);
-		}
+			conn_wake_io(list_elem(pt->safe_conns.n,
+					       struct conn_hash_node, list)->conn);
 	}
-	if (!list_isempty(&idle_conns[tid].toremove_conns)) {
-		conn = list_elem(idle_conns[tid].toremove_conns.n,
-				 struct connection, toremove_list);
-		tl = conn_io_tasklet(conn);
-		if (tl) {
-			ACT.idle_wakeups++;
-			tasklet_wakeup(tl);
-		}
-	}
+	if (!list_isempty(toremove))
+		conn_wake_io(list_elem(toremove->n, struct connection,
+				       toremove_list));
 	idle_unlock(tid, SITE_WAKE);
 	task_schedule(t, now_mono_ns() +
 		      (uint64_t)lab_wake_idle_ms * 1000000ull);
@@ -1047,12 +1044,9 @@ void srv_cleanup_thread(void)
  * in usr1 mode; emits flag_set. 1 if done, 0 if the tasklet is unknown. */
 static int _srv_mark_conn_usr1(struct connection *conn)
 {
-	struct tasklet *tl = atomic_load_explicit(&conn->mux_tl,
-						  memory_order_relaxed);
+	struct tasklet *tl = conn_io_tasklet(conn);
 	unsigned int old;
 
-	if (!tl && conn->subs)
-		tl = conn->subs->tasklet;
 	if (!tl)
 		return 0;
 	old = atomic_fetch_or_explicit(&tl->state, TASK_F_USR1,
