@@ -165,6 +165,12 @@ line=$(test_line two "a trace named for each mode and thread count")
 [[ $line == *"FAIL"*"holds more than one recording"* ]] &&
 	pass "ex08_measure: a folder of two recordings is refused" ||
 	fail "ex08_measure: a folder of two recordings: '$line'"
+# question 2 reads only the nbthread 2 traces: a bad t1 trace does not
+# cost its points too
+line=$(test_line two "locked io_cb saved per request, front and back (saved_front, saved_back)")
+[[ $line == *"OK"* ]] &&
+	pass "ex08_measure: a bad nbthread 1 trace does not fail question 2 (nbthread 2)" ||
+	fail "ex08_measure: a bad nbthread 1 trace fails question 2: '$line'"
 
 # 5. one recording named twice: the same path, and a copy
 case $l1 in /*) src=$l1 ;; *) src=$top/$l1 ;; esac
