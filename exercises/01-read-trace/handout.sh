@@ -8,7 +8,8 @@
 # (the first steal's event and connection, the counts of locked io_cbs,
 # lock acquisitions and h2 inserts...). The handout's copy keeps how each
 # trace was recorded and its event count (traces/verify.sh reads them)
-# and drops those figures.
+# and drops those figures. So does the copy of docs/muxview.md, whose
+# example screen is default-usr1's.
 set -u
 f=traces/INDEX.md
 [ -f "$f" ] || { echo "handout.sh: no $f" >&2; exit 1; }
@@ -34,3 +35,22 @@ awk -F'|' -v OFS='|' '
 # id the bug traces share with default-usr1's first steal (same seed)
 sed -i 's/ (\([0-9][0-9]*\) in default-usr1)//; s/while conn [0-9][0-9]* sits/while a conn sits/' "$f.new"
 mv "$f.new" "$f"
+
+# docs/muxview.md shows default-usr1's first screen as an example: its
+# window sums (locked io_cb, steals, freed tasklets per thread) answer
+# questions 3 and 5. The handout's copy keeps the screen, sums blanked.
+d=docs/muxview.md
+[ -f "$d" ] || { echo "handout.sh: no $d" >&2; exit 1; }
+awk '
+	/^    muxview default-usr1 / { on = 1 }
+	on && /^    \? help/ { on = 0; done = 1 }
+	# a lane row (84 columns: 4 of indent, 80 of screen) ends in the two
+	# window sums, 6 columns each
+	on && /\|/ && !/window sum/ && length($0) == 84 {
+		$0 = substr($0, 1, 72) "    ..    .."
+	}
+	{ print }
+	END { if (!done) exit 3 }' "$d" >"$d.new" ||
+	{ echo "handout.sh: $d no longer shows default-usr1's screen" >&2; exit 1; }
+mv "$d.new" "$d"
+

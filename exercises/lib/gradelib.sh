@@ -467,7 +467,7 @@ answers_table() {
 # ans_int VALUE: VALUE as a whole number, "" if it is not one. Accepted
 # around the number: a label before it ("#123", "event #123",
 # "conn=42", "tl 43", "T0", "thread 1", "tid=0"), thousands commas
-# ("2,054"), leading zeros, and a note after a blank or in parentheses
+# ("1,234"), leading zeros, and a note after a blank or in parentheses
 # ("9 (0.4 %)", "5 times"); not another number after it ("123-130", "123 or 130").
 ans_int() {
 	local v=${1,,} prev=""
@@ -507,9 +507,9 @@ ans_word() {
 	echo "$v"
 }
 
-# ans_ratio VALUE: VALUE as a decimal number ("2.03", "2,03", ".5",
-# "2.03 (6204/3057)", "2.03 per request"), "" if it is not one (nor
-# "2.03 or 2.04")
+# ans_ratio VALUE: VALUE as a decimal number ("1.25", "1,25", ".5",
+# "1.25 (5000/4000)", "1.25 per request"), "" if it is not one (nor
+# "1.25 or 1.3")
 ans_ratio() {
 	local v=${1%%[[:space:]]*} rest=${1#"${1%%[[:space:]]*}"}
 	rest=${rest#"${rest%%[![:space:]]*}"}

@@ -206,11 +206,20 @@ else
 fi
 
 # muxview A B: one above the other, common axis, counters side by side
+# (the counts from babeltrace2's text: written here, they would answer
+# exercise 01 in every handout)
 show 80 24 "$legacy" "$usr1"
+# io_cb_row TRACE: "FAST LOCKED PERCENT-LOCKED" of TRACE's io_cb events
+io_cb_row() {
+	babeltrace2 "$1" 2>/dev/null | awk '/ muxlab:io_cb: / {
+		if (/path = \( "locked"/) l++; else f++ }
+		END { printf "%d +%d +%.1f\n", f, l, (f + l) ? 100 * l / (f + l) : 0 }' |
+		sed 's/\./\\./'
+}
 if grep -q '^>A default-legacy  mode=legacy' "$work/plain" &&
    grep -q '^ B default-usr1  mode=usr1' "$work/plain" &&
-   grep -qE '^A default-legacy +legacy +0 +3123 +100\.0' "$work/plain" &&
-   grep -qE '^B default-usr1 +usr1 +[0-9]+ +18 +0\.6' "$work/plain"; then
+   grep -qE "^A default-legacy +legacy +$(io_cb_row "$legacy")" "$work/plain" &&
+   grep -qE "^B default-usr1 +usr1 +$(io_cb_row "$usr1")" "$work/plain"; then
 	pass lesson.two_traces_tui
 else
 	fail lesson.two_traces_tui "$(head -12 "$work/plain" | tr '\n' '|')"
