@@ -43,8 +43,9 @@ extern const struct bug_desc bug_table[BUG_COUNT];
 extern unsigned char _Atomic bug_asked[BUG_COUNT];
 extern unsigned char _Atomic bug_reached[BUG_COUNT];
 extern unsigned int _Atomic lab_delay_us[DELAY_COUNT];
-/* "#@lab wake-idle MS": every MS ms each thread wakes one idle connection
- * per server with no I/O for it (server.c); 0 = off. Set by main. */
+/* "#@lab wake-idle MS": every MS ms each thread wakes its first idle
+ * connection of each server and its first purged one, with no I/O for
+ * them (server.c); 0 = off. Set by main. */
 extern unsigned int lab_wake_idle_ms;
 extern const struct delay_desc delay_table[DELAY_COUNT];
 
