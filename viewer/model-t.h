@@ -243,7 +243,8 @@ struct mv_lane {
 	uint32_t open_lock;	/* acquire not yet released, or MV_NONE */
 	size_t open_lock_i;	/* its index in locks[] */
 	int vtid;		/* first vtid seen, -1 if none */
-	int vtid_multi;		/* several vtids used this tid */
+	int vtid_multi;		/* several vtids used this tid (the reader
+				 * reads one event's vtid in 256) */
 	struct mv_thread_stats st;
 };
 

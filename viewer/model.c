@@ -21,15 +21,14 @@
  * Doubling keeps appends amortised O(1). Arrays of 64 KiB and more live
  * in their own mapping and grow with mremap(), which moves page tables
  * instead of copying (glibc's realloc copies them whenever its dynamic
- * mmap threshold has risen). Free with array_free(). */
-static int grow(void *pp, size_t *cap, size_t need, size_t elem)
+ * mmap threshold has risen). Free with array_free(). grow() is the
+ * inline check done on every append, grow_slow() the growing. */
+static int grow_slow(void *pp, size_t *cap, size_t need, size_t elem)
 {
 	void **p = pp;
 	size_t ncap, nb, ob = *cap * elem;
 	void *n;
 
-	if (need <= *cap)
-		return 0;
 	ncap = *cap ? *cap : 16;
 	while (ncap < need)
 		ncap *= 2;
@@ -59,6 +58,11 @@ static int grow(void *pp, size_t *cap, size_t need, size_t elem)
 	*p = n;
 	*cap = ncap;
 	return 0;
+}
+
+static inline int grow(void *pp, size_t *cap, size_t need, size_t elem)
+{
+	return need <= *cap ? 0 : grow_slow(pp, cap, need, elem);
 }
 
 /* A zeroed array of <n> elements of <elem> bytes, big ones mapped like

@@ -21,6 +21,11 @@ int model_add_name(struct model *m, const char *name);
 int model_finish(struct model *m);
 size_t model_memory(const struct model *m);
 int model_reserve(struct model *m, size_t nev);
+/* the vtid lane <tid> was first seen with, -1 if none yet (or no lane) */
+static inline int model_lane_vtid(const struct model *m, int tid)
+{
+	return tid >= 0 && tid < m->nlanes ? m->lanes[tid].vtid : -1;
+}
 
 /* saving a model and loading it back (the reader's index cache) */
 struct mv_io {
