@@ -31,8 +31,9 @@
 
 #define CACHE_MAGIC	0x3130584449564d58ULL	/* "XMVIDX01" */
 #define CACHE_SEED	0x6d75787669657721ULL
-#define CACHE_VERSION	2	/* bump when model_save() changes (2: the
-				 * lock event of trace format 2) */
+#define CACHE_VERSION	3	/* bump when model_save() changes (2: the
+				 * lock event of trace format 2; 3: a lane's
+				 * lrel[] saved only when it has one) */
 #define CACHE_RACY_S	2	/* files changed this recently: no cache */
 #define KEY_MAX		(1u << 20)
 

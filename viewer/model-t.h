@@ -235,8 +235,10 @@ struct mv_lane {
 	uint64_t nev;		/* events of this lane */
 	uint32_t *locks;	/* lock_acquire events (span starts), or
 				 * lock events (whole spans, format 2) */
-	uint32_t *lrel;		/* parallel: its release, or MV_NONE (a
-				 * lock event: itself) */
+	uint32_t *lrel;		/* parallel: its release, or MV_NONE; NULL
+				 * until the lane's first lock_acquire
+				 * (format 1): a format 2 lock event is its
+				 * own release */
 	size_t nlocks, lcap, lrcap;
 	uint32_t *steals;	/* takeover ok=1 as stealer or victim */
 	size_t nsteals, scap;

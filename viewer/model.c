@@ -669,6 +669,22 @@ static int lane_mark(struct mv_lane *l, uint32_t idx, unsigned int k, int bc)
 /* Append event <e> to <m>. Events must come in timestamp order (an older
  * one is clamped to its predecessor's time and counted in m->unordered).
  * Strings are copied. Returns 0, or -1 when out of memory. */
+/* Room for <need> entries in lane <l>'s lrel[], parallel to locks[]. It
+ * exists only once the lane has a lock_acquire (trace format 1): a lock
+ * event (format 2) is its own release, so a format 2 trace never
+ * allocates it, which saves 4 bytes per lock event. Entries made before
+ * it existed (lock events) are MV_NONE: nothing reads them. */
+static int lrel_grow(struct mv_lane *l, size_t need)
+{
+	size_t k = l->lrel ? need - 1 : 0;
+
+	if (grow(&l->lrel, &l->lrcap, need, sizeof(*l->lrel)) < 0)
+		return -1;
+	for (; k + 1 < need; k++)
+		l->lrel[k] = MV_NONE;
+	return 0;
+}
+
 int model_add(struct model *m, const struct mv_event *e)
 {
 	struct mv_rec r;
@@ -913,15 +929,15 @@ int model_add(struct model *m, const struct mv_event *e)
 			 * start and end (format 2) */
 			size_t n = l->nlocks;
 
-			if (grow(&l->lrel, &l->lrcap, n + 1,
-				 sizeof(*l->lrel)) < 0 ||
-			    lane_push(&l->locks, &l->nlocks, &l->lcap,
+			if ((r.type == MV_T_LOCK_ACQ || l->lrel) &&
+			    lrel_grow(l, n + 1) < 0)
+				return -1;
+			if (lane_push(&l->locks, &l->nlocks, &l->lcap,
 				      idx) < 0)
 				return -1;
-			l->lrel[n] = MV_NONE;
-			if (mv_rec_bool(&r) && r.type == MV_T_LOCK) {
-				l->lrel[n] = idx;
-			} else if (mv_rec_bool(&r)) {
+			if (l->lrel)
+				l->lrel[n] = MV_NONE;
+			if (mv_rec_bool(&r) && r.type == MV_T_LOCK_ACQ) {
 				l->open_lock = idx;
 				l->open_lock_i = n;
 			}
@@ -1074,7 +1090,8 @@ size_t model_memory(const struct model *m)
 		const struct mv_lane *l = &m->lanes[t];
 
 		sz += l->nbmask * (sizeof(*l->bmask) + sizeof(*l->bcnt)) +
-		      l->nlocks * 8 +
+		      l->nlocks * (sizeof(*l->locks) +
+				   (l->lrel ? sizeof(*l->lrel) : 0)) +
 		      l->nsteals * 4;
 	}
 	sz += m->nflags * sizeof(*m->flags) + m->nbig * sizeof(*m->big);
@@ -1237,6 +1254,8 @@ uint32_t model_lock_partner(const struct model *m, uint32_t ev)
 	    (r->type != MV_T_LOCK_ACQ && r->type != MV_T_LOCK_REL))
 		return MV_NONE;
 	l = &m->lanes[r->tid];
+	if (!l->lrel)
+		return MV_NONE;	/* no lock_acquire on this lane */
 	hi = l->nlocks;
 	while (lo < hi) {	/* first acquire >= ev */
 		size_t mid = (lo + hi) / 2;
@@ -1888,7 +1907,7 @@ enum {
 /* per lane, in one chunk before its arrays */
 enum {
 	L_NBMASK, L_NEV, L_NLOCKS, L_NSTEALS, L_OPEN_LOCK, L_OPEN_LOCK_I,
-	L_VTID, L_VTID_MULTI, L_COUNT
+	L_VTID, L_VTID_MULTI, L_HAS_LREL, L_COUNT
 };
 
 static void io_put_ids(struct mv_io *io, const struct mv_idmap *im)
@@ -1990,12 +2009,14 @@ int model_save(const struct model *m, struct mv_io *io)
 		l[L_OPEN_LOCK_I] = ln->open_lock_i;
 		l[L_VTID] = (uint64_t)(int64_t)ln->vtid;
 		l[L_VTID_MULTI] = (uint64_t)ln->vtid_multi;
+		l[L_HAS_LREL] = ln->lrel != NULL;
 		io_put(io, l, sizeof(l));
 		io_put(io, &ln->st, sizeof(ln->st));
 		io_put(io, ln->bmask, ln->nbmask * sizeof(*ln->bmask));
 		io_put(io, ln->bcnt, ln->nbmask * sizeof(*ln->bcnt));
 		io_put(io, ln->locks, ln->nlocks * sizeof(*ln->locks));
-		io_put(io, ln->lrel, ln->nlocks * sizeof(*ln->lrel));
+		if (ln->lrel)
+			io_put(io, ln->lrel, ln->nlocks * sizeof(*ln->lrel));
 		io_put(io, ln->steals, ln->nsteals * sizeof(*ln->steals));
 	}
 	io_put_ids(io, &m->conns);
@@ -2035,12 +2056,14 @@ static int model_sane(const struct model *m)
 		const struct mv_lane *l = &m->lanes[t];
 
 		if (l->nbmask > nb || (l->open_lock != MV_NONE &&
-				       (l->open_lock >= m->nev ||
+				       (l->open_lock >= m->nev || !l->lrel ||
 					l->open_lock_i >= l->nlocks)))
 			return -1;
 		for (k = 0; k < l->nlocks; k++)
-			if (l->locks[k] >= m->nev || (l->lrel[k] != MV_NONE &&
-						      l->lrel[k] >= m->nev))
+			if (l->locks[k] >= m->nev ||
+			    (l->lrel ? l->lrel[k] != MV_NONE &&
+				       l->lrel[k] >= m->nev :
+				       m->ev[l->locks[k]].type != MV_T_LOCK))
 				return -1;
 		for (k = 0; k < l->nsteals; k++)
 			if (l->steals[k] >= m->nev)
@@ -2116,7 +2139,7 @@ int model_load(struct model *m, struct mv_io *io)
 		ln->open_lock = MV_NONE;
 		io_get(io, l, L_COUNT, sizeof(*l));
 		if (io->err || l[L_NBMASK] > nb || l[L_NLOCKS] > nev ||
-		    l[L_NSTEALS] > nev || l[L_NEV] > nev)
+		    l[L_NSTEALS] > nev || l[L_NEV] > nev || l[L_HAS_LREL] > 1)
 			goto fail;
 		ln->nev = l[L_NEV];
 		ln->open_lock = (uint32_t)l[L_OPEN_LOCK];
@@ -2132,8 +2155,10 @@ int model_load(struct model *m, struct mv_io *io)
 			goto fail;
 		io_get_array(io, &ln->locks, &ln->lcap, &ln->nlocks,
 			     sizeof(*ln->locks), l[L_NLOCKS]);
-		io_get_array(io, &ln->lrel, &ln->lrcap, &n, sizeof(*ln->lrel),
-			     l[L_NLOCKS]);
+		n = ln->nlocks;
+		if (l[L_HAS_LREL])
+			io_get_array(io, &ln->lrel, &ln->lrcap, &n,
+				     sizeof(*ln->lrel), l[L_NLOCKS]);
 		if (!io->err && (ln->nlocks != l[L_NLOCKS] || n != ln->nlocks))
 			goto fail;
 		io_get_array(io, &ln->steals, &ln->scap, &ln->nsteals,
