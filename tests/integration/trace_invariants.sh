@@ -532,6 +532,27 @@ for ref in "wake-old-local:4" "no-usr1-set:2 3 4"; do
 	fi
 done
 
+# lab/record's ring (--subbuf): a malformed one is refused before anything
+# runs; one far too small for a loaded run (2 sub-buffers of 4 KiB per CPU,
+# bench-h1's closed loop: about 10 % of its events lost) makes LTTng
+# discard, and lab/record must say so, name the remedy and exit 4 - the
+# path that the "nothing discarded" checks above rely on
+"$top/lab/record" --subbuf 1Mx --duration 1 --out "$tmp/trace-badring" \
+	"$tmp/scn/default.cfg" >"$tmp/record-badring.log" 2>&1
+rc=$?
+[ $rc = 1 ] && grep -q -- "--subbuf wants SIZExN" "$tmp/record-badring.log" &&
+	[ ! -d "$tmp/trace-badring" ] &&
+	pass "record: --subbuf 1Mx refused (exit 1), nothing recorded" ||
+	fail "record: --subbuf 1Mx: exit $rc: $(tail -n 2 "$tmp/record-badring.log" | tr '\n' ' ')"
+remap_ports "$top/lab/scenarios/bench-h1.cfg" "$tmp/scn/bench-h1.cfg"
+"$top/lab/record" --subbuf 4kx2 --duration 1 --out "$tmp/trace-smallring" \
+	"$tmp/scn/bench-h1.cfg" >"$tmp/record-smallring.log" 2>&1
+rc=$?
+[ $rc = 4 ] && grep -q 'LTTng DISCARDED [1-9]' "$tmp/record-smallring.log" &&
+	grep -q -- '--subbuf 8Mx8' "$tmp/record-smallring.log" &&
+	pass "record: a 2 x 4 KiB ring discards, lab/record says so and exits 4" ||
+	fail "record: a 2 x 4 KiB ring: exit $rc, $(grep -E 'discarded|DISCARDED' "$tmp/record-smallring.log" | head -n 2 | tr '\n' ' ')"
+
 [ $nfail = 0 ] || keep_tmp=1
 [ $nfail = 0 ] || echo "traces kept in $tmp"
 exit $((nfail > 0))
