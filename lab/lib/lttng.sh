@@ -91,11 +91,12 @@ mxl_subbuf_size="" mxl_subbuf_num=""
 mxl_subbuf() {
 	local spec=${1:-$MXL_SUBBUF_DEFAULT}
 
-	if [[ $spec =~ ^([1-9][0-9]*[kKmMgG]?)x([1-9][0-9]*)$ ]]; then
+	# lttng enable-channel takes the suffixes k, K, M and G
+	if [[ $spec =~ ^([1-9][0-9]{0,9}[kKMG]?)x([1-9][0-9]{0,5})$ ]]; then
 		mxl_subbuf_size=${BASH_REMATCH[1]} mxl_subbuf_num=${BASH_REMATCH[2]}
 		return 0
 	fi
-	mxl_lttng_error="--subbuf wants SIZExN, a sub-buffer's size (bytes, or with k, M or G) and their number (LTTng rounds both up to powers of 2): '$spec'"
+	mxl_lttng_error="--subbuf wants SIZExN, a sub-buffer's size (bytes, or with a k, K, M or G suffix) and their number (LTTng rounds both up to powers of 2): '$spec'"
 	return 1
 }
 _mxl_own=""		# pid of the daemon this shell started

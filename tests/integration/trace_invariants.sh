@@ -548,14 +548,20 @@ remap_ports "$top/lab/scenarios/bench-h1.cfg" "$tmp/scn/bench-h1.cfg"
 "$top/lab/record" --subbuf 4kx2 --duration 1 --out "$tmp/trace-smallring" \
 	"$tmp/scn/bench-h1.cfg" >"$tmp/record-smallring.log" 2>&1
 rc=$?
-if [ $rc = 4 ] && grep -q 'LTTng DISCARDED [1-9]' "$tmp/record-smallring.log" &&
+# the size of the trace's first packet (bits, from its CTF index): the
+# sub-buffer size LTTng really used
+idx=$(find "$tmp/trace-smallring" -name '*.idx' 2>/dev/null | head -n 1)
+psize=$([ -n "$idx" ] && od -An -tu8 --endian=big -j24 -N8 "$idx" | tr -d ' ')
+if [ $rc = 4 ] && grep -q 'LTTng DISCARDED' "$tmp/record-smallring.log" &&
    grep -q -- '--subbuf 8Mx8' "$tmp/record-smallring.log"; then
 	pass "record: a 2 x 4 KiB ring discards, lab/record says so and exits 4"
-elif [ $rc = 0 ] && [ -d "$tmp/trace-smallring" ] &&
+elif [ $rc = 0 ] && [ "${psize:-0}" = 32768 ] &&
      babeltrace2 "$tmp/trace-smallring" 2>"$tmp/smallring.bt-err" >/dev/null &&
      [ "$(mxl_bt_discarded "$tmp/smallring.bt-err")" = 0 ]; then
 	# a machine whose consumer daemon kept up even so: nothing to report
 	skip "record: a 2 x 4 KiB ring lost nothing on this machine"
+elif [ $rc = 0 ] && [ "${psize:-0}" != 32768 ]; then
+	fail "record: --subbuf 4kx2 not applied: the trace's packets are ${psize:-?} bits, not 32768"
 else
 	fail "record: a 2 x 4 KiB ring: exit $rc, $(grep -E 'discarded|DISCARDED' "$tmp/record-smallring.log" | head -n 2 | tr '\n' ' ')"
 fi

@@ -21,7 +21,14 @@ for t in "$TESTBIN"/test_model "$TESTBIN"/test_view "$here"/t_*.sh; do
 		echo "FAIL $(basename "$t"): not built (make -C viewer)"
 		continue
 	fi
-	timeout 120 "$t" 2>&1 || [ $? -ne 124 ] || echo "FAIL $(basename "$t"): timed out"
+	timeout 120 "$t" 2>&1
+	rc=$?
+	# a test that failed has said so; one that died has not
+	if [ $rc = 124 ]; then
+		echo "FAIL $(basename "$t"): timed out"
+	elif [ $rc -gt 128 ]; then
+		echo "FAIL $(basename "$t"): died of signal $((rc - 128)), its later checks not run"
+	fi
 done | tee "$out"
 p=$(grep -c '^PASS ' "$out")
 f=$(grep -c '^FAIL ' "$out")

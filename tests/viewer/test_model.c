@@ -714,15 +714,18 @@ static void test_lock_formats(void)
 	struct model m, l;
 	struct mv_io io;
 	uint64_t h = 0, size = 0, ws, ats, rts;
-	uint32_t acq = MV_NONE, rel = MV_NONE, lk = MV_NONE, i;
+	uint32_t acq = MV_NONE, rel = MV_NONE, lk = MV_NONE, orphan = MV_NONE;
+	uint32_t i, *keep;
 	char why[128] = "";
 	int fd, same;
 
+	synth_fail = 0;
 	model_init(&m);
 	s_run_start(&m, MODE_USR1, 2);
 	s_io_cb(&m, 0, 0x10, 0x20, MUX_H1, SIDE_BACK, 0, PATH_LOCKED);
 	s_lock2(&m, 0, 1, 100, 2000);
 	s_lock2(&m, 0, 0, 50, 0);
+	s_unlock(&m, 0, 0, SITE_PURGE, 5);	/* a release, no acquire */
 	s_lock2(&m, 1, 1, 10, 300);
 	s_lock(&m, 1, 1, SITE_PURGE, 0, 1, 40);
 	s_unlock(&m, 1, 1, SITE_PURGE, 500);
@@ -732,8 +735,10 @@ static void test_lock_formats(void)
 	for (i = 0; i < m.nev; i++) {
 		if (m.ev[i].type == MV_T_LOCK_ACQ)
 			acq = i;
-		else if (m.ev[i].type == MV_T_LOCK_REL)
+		else if (m.ev[i].type == MV_T_LOCK_REL && m.ev[i].tid == 1)
 			rel = i;
+		else if (m.ev[i].type == MV_T_LOCK_REL)
+			orphan = i;
 		else if (m.ev[i].type == MV_T_LOCK && lk == MV_NONE)
 			lk = i;
 	}
@@ -749,6 +754,7 @@ static void test_lock_formats(void)
 	      model_lock_partner(&m, lk) == lk &&
 	      model_lock_partner(&m, acq) == rel &&
 	      model_lock_partner(&m, rel) == acq &&
+	      orphan != MV_NONE && model_lock_partner(&m, orphan) == MV_NONE &&
 	      model_lock_span(&m, &m.lanes[0], 0, &ws, &ats, &rts) == 1 &&
 	      rts == model_ts(&m, lk) && ats == rts - 2000 &&
 	      ws == ats - 100 &&
@@ -766,6 +772,34 @@ static void test_lock_formats(void)
 	if (fd >= 0)
 		close(fd);
 	model_free(&l);
+
+	/* a saved lane that has acquires but no lrel[] (as a damaged or
+	 * crafted cache would say), or an open acquire without one, must not
+	 * load: model_lock_span() would read lrel[] */
+	keep = m.lanes[1].lrel;
+	m.lanes[1].lrel = NULL;
+	fd = save_tmp(&m, &h, &size);
+	model_init(&l);
+	io = (struct mv_io){ .fd = fd, .hash = 7, .left = size };
+	same = fd >= 0 && model_load(&l, &io) == 0;
+	model_free(&l);
+	if (fd >= 0)
+		close(fd);
+	m.lanes[1].lrel = keep;
+	CHECK("model.load_acquire_without_lrel_fails", !same,
+	      "a lane with lock_acquire records and no lrel[] loaded");
+	m.lanes[0].open_lock = lk;
+	m.lanes[0].open_lock_i = 0;
+	fd = save_tmp(&m, &h, &size);
+	model_init(&l);
+	io = (struct mv_io){ .fd = fd, .hash = 7, .left = size };
+	same = fd >= 0 && model_load(&l, &io) == 0;
+	model_free(&l);
+	if (fd >= 0)
+		close(fd);
+	m.lanes[0].open_lock = MV_NONE;
+	CHECK("model.load_open_lock_without_lrel_fails", !same,
+	      "a lane with an open acquire and no lrel[] loaded");
 	model_free(&m);
 }
 
