@@ -691,6 +691,23 @@ static void test_save_load(void)
 	model_free(&m);
 }
 
+/* 1 if model <m>, saved, loads again */
+static int saves_and_loads(const struct model *m)
+{
+	struct model l;
+	struct mv_io io;
+	uint64_t h = 0, size = 0;
+	int fd = save_tmp(m, &h, &size), ok;
+
+	model_init(&l);
+	io = (struct mv_io){ .fd = fd, .hash = 7, .left = size };
+	ok = fd >= 0 && model_load(&l, &io) == 0 && io.hash == h;
+	model_free(&l);
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
 /* a lock event of trace format 2 on lane <tid> */
 static void s_lock2(struct model *m, int tid, int ok, uint64_t wait_ns,
 		    uint64_t hold_ns)
@@ -778,25 +795,13 @@ static void test_lock_formats(void)
 	 * load: model_lock_span() would read lrel[] */
 	keep = m.lanes[1].lrel;
 	m.lanes[1].lrel = NULL;
-	fd = save_tmp(&m, &h, &size);
-	model_init(&l);
-	io = (struct mv_io){ .fd = fd, .hash = 7, .left = size };
-	same = fd >= 0 && model_load(&l, &io) == 0;
-	model_free(&l);
-	if (fd >= 0)
-		close(fd);
+	same = saves_and_loads(&m);
 	m.lanes[1].lrel = keep;
 	CHECK("model.load_acquire_without_lrel_fails", !same,
 	      "a lane with lock_acquire records and no lrel[] loaded");
 	m.lanes[0].open_lock = lk;
 	m.lanes[0].open_lock_i = 0;
-	fd = save_tmp(&m, &h, &size);
-	model_init(&l);
-	io = (struct mv_io){ .fd = fd, .hash = 7, .left = size };
-	same = fd >= 0 && model_load(&l, &io) == 0;
-	model_free(&l);
-	if (fd >= 0)
-		close(fd);
+	same = saves_and_loads(&m);
 	m.lanes[0].open_lock = MV_NONE;
 	CHECK("model.load_open_lock_without_lrel_fails", !same,
 	      "a lane with an open acquire and no lrel[] loaded");
