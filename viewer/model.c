@@ -666,25 +666,26 @@ static int lane_mark(struct mv_lane *l, uint32_t idx, unsigned int k, int bc)
 	return 0;
 }
 
-/* Append event <e> to <m>. Events must come in timestamp order (an older
- * one is clamped to its predecessor's time and counted in m->unordered).
- * Strings are copied. Returns 0, or -1 when out of memory. */
-/* Room for <need> entries in lane <l>'s lrel[], parallel to locks[]. It
- * exists only once the lane has a lock_acquire (trace format 1): a lock
- * event (format 2) is its own release, so a format 2 trace never
- * allocates it, which saves 4 bytes per lock event. Entries made before
- * it existed (lock events) are MV_NONE: nothing reads them. */
-static int lrel_grow(struct mv_lane *l, size_t need)
+/* Entry <n> of lane <l>'s lrel[] (parallel to locks[]), set to MV_NONE.
+ * The array exists only once the lane has a lock_acquire (trace format
+ * 1): a lock event (format 2) is its own release, so a format 2 trace
+ * never allocates it, which saves 4 bytes per lock event. When it is
+ * created, the entries of the lock events before it are MV_NONE too:
+ * nothing reads them. */
+static int lrel_grow(struct mv_lane *l, size_t n)
 {
-	size_t k = l->lrel ? need - 1 : 0;
+	size_t k = l->lrel ? n : 0;
 
-	if (grow(&l->lrel, &l->lrcap, need, sizeof(*l->lrel)) < 0)
+	if (grow(&l->lrel, &l->lrcap, n + 1, sizeof(*l->lrel)) < 0)
 		return -1;
-	for (; k + 1 < need; k++)
+	for (; k <= n; k++)
 		l->lrel[k] = MV_NONE;
 	return 0;
 }
 
+/* Append event <e> to <m>. Events must come in timestamp order (an older
+ * one is clamped to its predecessor's time and counted in m->unordered).
+ * Strings are copied. Returns 0, or -1 when out of memory. */
 int model_add(struct model *m, const struct mv_event *e)
 {
 	struct mv_rec r;
@@ -930,13 +931,11 @@ int model_add(struct model *m, const struct mv_event *e)
 			size_t n = l->nlocks;
 
 			if ((r.type == MV_T_LOCK_ACQ || l->lrel) &&
-			    lrel_grow(l, n + 1) < 0)
+			    lrel_grow(l, n) < 0)
 				return -1;
 			if (lane_push(&l->locks, &l->nlocks, &l->lcap,
 				      idx) < 0)
 				return -1;
-			if (l->lrel)
-				l->lrel[n] = MV_NONE;
 			if (mv_rec_bool(&r) && r.type == MV_T_LOCK_ACQ) {
 				l->open_lock = idx;
 				l->open_lock_i = n;
