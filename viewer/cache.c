@@ -31,9 +31,10 @@
 
 #define CACHE_MAGIC	0x3130584449564d58ULL	/* "XMVIDX01" */
 #define CACHE_SEED	0x6d75787669657721ULL
-#define CACHE_VERSION	3	/* bump when model_save() changes (2: the
+#define CACHE_VERSION	4	/* bump when model_save() changes (2: the
 				 * lock event of trace format 2; 3: a lane's
-				 * lrel[] saved only when it has one) */
+				 * lrel[] saved only when it has one; 4:
+				 * mv_hash() in four chains) */
 #define CACHE_RACY_S	2	/* files changed this recently: no cache */
 #define KEY_MAX		(1u << 20)
 

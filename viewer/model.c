@@ -1656,7 +1656,25 @@ int model_reserve(struct model *m, size_t nev)
  * build on this machine (reader.c keys it on the executable too).
  */
 
-/* fast 64-bit hash of <len> bytes, chained on <h> */
+#define MV_HASH_MUL	0x100000001b3ULL
+
+/* one 64-bit word into one running hash */
+static inline uint64_t hash_word(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * MV_HASH_MUL;
+	return h ^ h >> 29;
+}
+
+/*
+ * mv_hash - fast 64-bit hash of <len> bytes, chained on <h>
+ *
+ * Long inputs go through four independent running hashes, one per word
+ * of each 32 bytes, folded into <h> at the end: a single chain waits for
+ * each multiply before the next (about 4 GB/s), four chains keep the
+ * multiplier busy (about 14 GB/s), which is most of what checking a large
+ * cache costs (0.045 s -> 0.013 s for the 186 MB cache of 10M events).
+ * It detects damage, it is no defence against someone forging a cache.
+ */
 uint64_t mv_hash(uint64_t h, const void *p, size_t len)
 {
 	const unsigned char *c = p;
@@ -1665,16 +1683,30 @@ uint64_t mv_hash(uint64_t h, const void *p, size_t len)
 	h ^= len * 0x9e3779b97f4a7c15ULL;
 	if (!len)
 		return h;
+	if (len >= 32) {
+		uint64_t h0 = h, h1 = h ^ 1, h2 = h ^ 2, h3 = h ^ 3, x[4];
+
+		do {
+			memcpy(x, c, sizeof(x));
+			h0 = hash_word(h0, x[0]);
+			h1 = hash_word(h1, x[1]);
+			h2 = hash_word(h2, x[2]);
+			h3 = hash_word(h3, x[3]);
+			c += 32;
+			len -= 32;
+		} while (len >= 32);
+		h = hash_word(hash_word(hash_word(hash_word(h, h0), h1), h2),
+			      h3);
+	}
 	while (len >= 8) {
 		memcpy(&w, c, 8);
-		h = (h ^ w) * 0x100000001b3ULL;
-		h ^= h >> 29;
+		h = hash_word(h, w);
 		c += 8;
 		len -= 8;
 	}
 	w = 0;
 	memcpy(&w, c, len);
-	h = (h ^ w) * 0x100000001b3ULL;
+	h = (h ^ w) * MV_HASH_MUL;
 	return h ^ h >> 32;
 }
 

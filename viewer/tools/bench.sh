@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # viewer/tools/bench.sh - muxview load time and memory vs babeltrace2.
 #
-#   bench.sh [-r ROUNDS] TRACE...
+#   bench.sh [-r ROUNDS] [-s SECONDS] TRACE...
 #
 # For each trace, ROUNDS interleaved rounds (default 5) of:
 #   bt      babeltrace2 --output-format=dummy TRACE
@@ -11,23 +11,40 @@
 #   decode  muxview --no-cache --stats TRACE: the first open without
 #           writing the cache (what the write costs: first - decode)
 # then, for each, the median and minimum wall time and CPU time
-# (user+sys, /usr/bin/time) and the largest max RSS; the ratios of the
-# CPU medians, first/bt, second/bt and decode/bt, and the max RSS of the first load
-# over the number of events, each against its target (issue 10: first
-# <= 1.2x, second <= 0.2x, <= 24 B/event); then `muxview --bench TRACE`
+# (user+sys, /usr/bin/time), the median of its sys part and the largest
+# max RSS; the ratios of the CPU medians, first/bt, second/bt and
+# decode/bt, and the max RSS of the first load over the number of
+# events, each against its target (issue 10: first <= 1.2x, second
+# <= 0.2x, <= 24 B/event); then `muxview --bench TRACE`
 # (model bytes, redraw time at 200x60). Medians resist the other load of
 # a shared machine better than means; the load average is printed.
+# Every timed run starts SECONDS (default 3, -s) after the one before:
+# on a VM whose host takes freed memory back (virtio-balloon free page
+# reporting, after about 2 s), a process that starts right after a large
+# one gets that one's pages still mapped, first touched ten times more
+# cheaply than the others; without the pause the decode-only run, which
+# follows the reopen, got them, and "writing the cache" looked 0.1x dear.
 # The cache goes to a private $XDG_CACHE_HOME when TRACE is read-only;
 # both places are cleared before each first open and at the end.
 # MUXVIEW overrides the muxview binary (default viewer/muxview, else
 # build/muxview).
 set -u
 rounds=5
-if [ "${1:-}" = -r ]; then rounds=$2; shift 2; fi
-if [ $# -eq 0 ]; then
-	sed -n '2,23p' "$0" >&2
+settle=3
+usage() {
+	awk 'NR > 1 && !/^#/ { exit } NR > 1 { print }' "$0" >&2
 	exit 2
-fi
+}
+while [ $# -gt 0 ]; do
+	case $1 in
+	-r) [ $# -ge 2 ] || usage; rounds=$2; shift 2 ;;
+	-s) [ $# -ge 2 ] || usage; settle=$2; shift 2 ;;
+	-*) usage ;;
+	*) break ;;
+	esac
+done
+case $rounds$settle in *[!0-9.]*) usage ;; esac
+[ $# -gt 0 ] && [ "$rounds" -gt 0 ] 2>/dev/null || usage
 here=$(cd "$(dirname "$0")/.." && pwd)
 mv=${MUXVIEW:-$here/muxview}
 [ -x "$mv" ] || mv=$here/../build/muxview
@@ -44,14 +61,16 @@ median() {
 	sort -n -k"$2" "$1" | awk -v f="$2" '{ v[NR] = $f } END {
 		print v[int((NR + 1) / 2)] }'
 }
-# timed NAME CMD...: one run, "wall cpu maxrss_kB" appended to $tmp/NAME
+# timed NAME CMD...: one run, SETTLE seconds after the last one,
+# "wall cpu maxrss_kB sys" appended to $tmp/NAME
 timed() {
 	local name=$1
 	shift
+	sleep "$settle"
 	/usr/bin/time -f "%e %U %S %M" -o "$tmp/t" "$@" >/dev/null \
 		2>>"$tmp/err" || { echo "bench: $* failed:" >&2;
 				  cat "$tmp/err" >&2; exit 1; }
-	awk '{ print $1, $2 + $3, $4 }' "$tmp/t" >>"$tmp/$name"
+	awk '{ print $1, $2 + $3, $4, $3 }' "$tmp/t" >>"$tmp/$name"
 }
 uncache() {
 	rm -f "$1/.muxview-index"
@@ -75,8 +94,8 @@ for tr in "$@"; do
 	fi
 	nev=$("$mv" --bench "$tr" | sed -n 's/.*(read: \([0-9]*\)).*/\1/p')
 	uncache "$tr"
-	echo "== $tr: $nev events, $rounds rounds, load average" \
-	     "$(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "== $tr: $nev events, $rounds rounds, ${settle} s between" \
+	     "runs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	for w in bt first second decode; do
 		case $w in
 		bt) name="babeltrace2 dummy" ;;
@@ -84,8 +103,9 @@ for tr in "$@"; do
 		second) name="muxview reopen" ;;
 		decode) name="muxview --no-cache" ;;
 		esac
-		printf "%-19s wall s: %s  cpu s: %s  max RSS: %s kB\n" \
+		printf "%-19s wall s: %s  cpu s: %s (sys %.2f)  max RSS: %s kB\n" \
 			"$name" "$(stat "$tmp/$w" 1)" "$(stat "$tmp/$w" 2)" \
+			"$(median "$tmp/$w" 4)" \
 			"$(sort -n -k3 "$tmp/$w" | tail -1 | cut -d' ' -f3)"
 	done
 	awk -v b="$(median "$tmp/bt" 2)" -v f="$(median "$tmp/first" 2)" \
