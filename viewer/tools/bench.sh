@@ -43,8 +43,8 @@ while [ $# -gt 0 ]; do
 	*) break ;;
 	esac
 done
-case $rounds$settle in *[!0-9.]*) usage ;; esac
-[ $# -gt 0 ] && [ "$rounds" -gt 0 ] 2>/dev/null || usage
+[[ $rounds =~ ^[1-9][0-9]*$ && $settle =~ ^[0-9]+(\.[0-9]+)?$ ]] || usage
+[ $# -gt 0 ] || usage
 here=$(cd "$(dirname "$0")/.." && pwd)
 mv=${MUXVIEW:-$here/muxview}
 [ -x "$mv" ] || mv=$here/../build/muxview
