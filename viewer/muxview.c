@@ -41,6 +41,14 @@ struct opts {
 	const char *ctl;	/* --ctl: the engine's control socket */
 };
 
+/* after a usage error: the error stays on screen, the options are a
+ * --help away */
+static void short_usage(void)
+{
+	fprintf(stderr, "usage: muxview [OPTIONS] TRACE [TRACE_B]  "
+		"(muxview --help lists the modes and options)\n");
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -543,7 +551,7 @@ int main(int argc, char **argv)
 			       "docs/trace-events.md)\n", MUXVIEW_VERSION);
 			return 0;
 		default:
-			usage(stderr);
+			short_usage();
 			return 2;
 		}
 	}
@@ -558,7 +566,7 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "muxview: no trace given\n");
-		usage(stderr);
+		short_usage();
 		return 2;
 	}
 	ntr = argc - optind;

@@ -138,6 +138,15 @@ for args in "" "--at x $tr" "--size 3 --dump $tr" "--stats --check $tr" \
 	fi
 done
 [ $ok -eq 1 ] && pass badinput.usage_errors
+# a usage error keeps its message on screen: two lines, not the help
+"$MUXVIEW" --bogus "$tr" >/dev/null 2>"$work/err"
+if [ "$(wc -l <"$work/err")" -le 2 ] && grep -q "unrecognized option" \
+   "$work/err" && grep -q -- "--help" "$work/err"; then
+	pass badinput.usage_short
+else
+	fail badinput.usage_short "muxview --bogus: $(head -c 300 "$work/err")"
+	rc=1
+fi
 "$MUXVIEW" "$tr" </dev/null >/dev/null 2>"$work/err"; st=$?
 [ $st -eq 2 ] && grep -q 'needs a terminal' "$work/err" &&
 	pass badinput.no_terminal ||
