@@ -94,7 +94,7 @@ static const char *const titles[CHECK_NINV + 1] = {
 	"io_cb of a conn in an idle/safe list is locked",
 	"flag_set precedes idle_insert, same thread",
 	"stolen tasklet dies on its old thread, locked",
-	"locks paired, one at a time, none in a fast io_cb",
+	"locks paired, one at a time, none in fast io_cb",
 	"legacy: every io_cb is locked",
 	"purged conn is never re-inserted nor reused",
 };

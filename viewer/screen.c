@@ -1676,8 +1676,8 @@ static void draw_help(struct screen *s, struct view *v)
 	fill_row(s, s->rows - 1, ST_MSG);
 	if (n > body)
 		printf_at(s, 0, s->rows - 1, ST_MSG, SA_BOLD, "lines %d-%d of "
-			  "%d: up/down PgUp/PgDn scroll, any other key closes",
-			  v->help_top + 1, v->help_top + y, n);
+			  "%d: up/down j/k PgUp/PgDn space scroll, any other "
+			  "key closes", v->help_top + 1, v->help_top + y, n);
 	else
 		puts_at(s, 0, s->rows - 1, "any key closes this help",
 			ST_MSG, SA_BOLD);
