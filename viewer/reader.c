@@ -447,6 +447,23 @@ out:
 	return rc;
 }
 
+/* The length of <d> without LTTng's own layout below a recording
+ * (/ust/uid/UID/64-bit, /ust/pid/PROC-PID-TIME, /kernel): the directory
+ * lab/record and lttng print, which is what a user opens. */
+static int recording_len(const char *d)
+{
+	const char *u = NULL, *p = d;
+	size_t n = strlen(d);
+
+	while ((p = strstr(p, "/ust/")))
+		u = p++;
+	if (u && (!strncmp(u, "/ust/uid/", 9) || !strncmp(u, "/ust/pid/", 9)))
+		return (int)(u - d);
+	if (n > 7 && !strcmp(d + n - 7, "/kernel"))
+		return (int)(n - 7);
+	return (int)n;
+}
+
 /* Check the metadata of every trace found, and that they are one
  * recording: a directory of several recordings (traces/, a folder of
  * lab/record outputs) is refused, not merged into a false timeline. */
@@ -501,7 +518,9 @@ static int check_traces(struct reader *r)
 				break;
 			}
 			o += (size_t)snprintf(r->msg + o, sizeof(r->msg) - o,
-					      "\n  %s", r->dirs[t]);
+					      "\n  %.*s",
+					      recording_len(r->dirs[t]),
+					      r->dirs[t]);
 		}
 		r->err = RERR_SEVERAL;
 		free(ids);

@@ -75,6 +75,19 @@ for mode in --stats --check --dump ""; do
 	fi
 done
 [ "$all" = 1 ] && ok shipped.several_traces_refused
+# recordings in LTTng's layout are listed by the directory lab/record
+# prints, not by the .../ust/uid/0/64-bit that holds their metadata
+mkdir -p "$work/lay/recA/ust/uid/0" "$work/lay/recB/ust/uid/0"
+cp -r "$T/default-usr1" "$work/lay/recA/ust/uid/0/64-bit"
+cp -r "$T/default-legacy" "$work/lay/recB/ust/uid/0/64-bit"
+out=$("$MUXVIEW" --stats "$work/lay" 2>&1); st=$?
+if [ $st -eq 2 ] && echo "$out" | grep -qx "  $work/lay/recA" &&
+   echo "$out" | grep -qx "  $work/lay/recB" && ! echo "$out" | grep -q /ust/
+then
+	ok shipped.several_listed_by_recording
+else
+	ko shipped.several_listed_by_recording "exit $st: $(echo "$out" | tail -2)"
+fi
 # one recording below a directory is still found and opened
 mkdir -p "$work/one/sub"
 cp -r "$T/default-usr1" "$work/one/sub/"
