@@ -170,12 +170,23 @@ static void inv4_end_callback(struct ctx *c, struct thr *t, uint32_t ev)
 
 /* Format 2: the io_cb_stolen pending on <t> turned out to be under no
  * section of its old thread's lock (the thread's next lock event did not
- * contain it, or none came before its next io_cb or the end). */
-static void inv4_free_unlocked(struct ctx *c, struct thr *t)
+ * contain it, or none came before its next io_cb or, <at_end>, the end
+ * of the trace: then the lock may also have been taken and never
+ * released, which format 2, tracing a section at its release, cannot
+ * tell apart). */
+static void inv4_free_unlocked(struct ctx *c, struct thr *t, int at_end)
 {
-	violation(c, 4, t->free_ev, t->free_io, "stolen tasklet %" PRIu64
-		  " was freed without taking thread %d's lock",
-		  model_tl_id(c->m, t->free_tl), t->free_from);
+	if (at_end)
+		violation(c, 4, t->free_ev, t->free_io, "stolen tasklet %"
+			  PRIu64 " was freed, and the trace ends with no "
+			  "section of thread %d's lock around it: the lock "
+			  "was not taken, or taken and never released (a "
+			  "section is traced when it is released)",
+			  model_tl_id(c->m, t->free_tl), t->free_from);
+	else
+		violation(c, 4, t->free_ev, t->free_io, "stolen tasklet %"
+			  PRIu64 " was freed without taking thread %d's lock",
+			  model_tl_id(c->m, t->free_tl), t->free_from);
 	t->free_ev = MV_NONE;
 }
 
@@ -193,7 +204,7 @@ static void check_io_cb(struct ctx *c, uint32_t i, int usr1, int legacy)
 		t->fast_ev = locked ? MV_NONE : i;
 		t->io_seq = t->seq;
 		if (c->fmt2 && t->free_ev != MV_NONE)
-			inv4_free_unlocked(c, t);	/* no lock since */
+			inv4_free_unlocked(c, t, 0);	/* no lock since */
 	}
 	if (legacy) {
 		c->res->checked[6]++;
@@ -423,7 +434,7 @@ static void check_lock2(struct ctx *c, uint32_t i, struct thr *t)
 		if (lock == t->free_from && t->free_seq >= first)
 			t->free_ev = MV_NONE;	/* freed under the lock */
 		else
-			inv4_free_unlocked(c, t);
+			inv4_free_unlocked(c, t, 0);
 	}
 	if (lock == r->tid && t->io_ev != MV_NONE && t->io_seq < first)
 		t->io_ev = MV_NONE;	/* its io_cb got the lock */
@@ -702,7 +713,7 @@ int check_run(const struct model *m, struct check_result *res)
 		if (th->dying)
 			inv4_end_callback(&c, th, (uint32_t)m->nev - 1);
 		if (th->free_ev != MV_NONE)
-			inv4_free_unlocked(&c, th);
+			inv4_free_unlocked(&c, th, 1);
 	}
 	for (i = 1; i < m->tls.n; i++)
 		if (c.tl_stolen[i])

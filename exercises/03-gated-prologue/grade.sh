@@ -7,9 +7,10 @@ usr1()   { record_trace usr1 h1 usr1 --wake-idle 5; }
 legacy() { record_trace legacy h1 legacy; }
 
 t_clean() { usr1 && run_ends_cleanly usr1; }
+# invariant 1 first: its failure names the first locked front io_cb
 t_front() {
-	usr1 && fact_pos "$trace" io_cb.h1.front.fast "lock-free front io_cb" &&
-		inv_ok "$trace" --mux h1 1
+	usr1 && inv_ok "$trace" --mux h1 1 &&
+		fact_pos "$trace" io_cb.h1.front.fast "lock-free front io_cb"
 }
 t_path() {
 	usr1 && fact_pos "$trace" io_cb.h1.back.locked "back io_cb on the locked path" &&

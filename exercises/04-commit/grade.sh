@@ -9,10 +9,11 @@ usr1()   { record_trace usr1 default usr1 --wake-idle 5; }
 legacy() { record_trace legacy default legacy; }
 
 t_clean() { usr1 && run_ends_cleanly usr1; }
+# invariant 1 first: its failure names the first locked front io_cb
 t_front() {
-	usr1 && fact_pos "$trace" io_cb.h1.front.fast "lock-free H1 front io_cb" &&
-		fact_pos "$trace" io_cb.h2.front.fast "lock-free h2c front io_cb" &&
-		inv_ok "$trace" 1
+	usr1 && inv_ok "$trace" 1 &&
+		fact_pos "$trace" io_cb.h1.front.fast "lock-free H1 front io_cb" &&
+		fact_pos "$trace" io_cb.h2.front.fast "lock-free h2c front io_cb"
 }
 # t_flag MUX: USR1 set before publishing, only on idle conns
 t_flag() {
