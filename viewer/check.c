@@ -178,10 +178,9 @@ static void inv4_free_unlocked(struct ctx *c, struct thr *t, int at_end)
 {
 	if (at_end)
 		violation(c, 4, t->free_ev, t->free_io, "stolen tasklet %"
-			  PRIu64 " was freed, and the trace ends with no "
-			  "section of thread %d's lock around it: the lock "
-			  "was not taken, or taken and never released (a "
-			  "section is traced when it is released)",
+			  PRIu64 " freed with no section of thread %d's lock "
+			  "by the end (not taken, or never released: a "
+			  "section is traced at release)",
 			  model_tl_id(c->m, t->free_tl), t->free_from);
 	else
 		violation(c, 4, t->free_ev, t->free_io, "stolen tasklet %"

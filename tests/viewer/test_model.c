@@ -855,8 +855,9 @@ static void test_check_fmt2_stolen(void)
 			ok = r.total == 0 && r.checked[4] == 1;
 		else
 			ok = r.count[4] == 1 && r.total == 1 &&
-			     (strstr(r.v[0].what, "trace ends") != NULL) ==
-			     (k == 2);
+			     (strstr(r.v[0].what, "never released: a "
+				     "section is traced at release)") != NULL)
+			     == (k == 2);
 		CHECK(names[k], ok, "%" PRIu64 " violations, count[4]=%" PRIu64
 		      " (first: %s)", r.total, r.count[4],
 		      r.nv ? r.v[0].what : "-");
